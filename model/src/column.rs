@@ -1,0 +1,131 @@
+//! Rust field types that a table column may have, and their Arrow mapping.
+//!
+//! The dataset conventions (see `DATASET.md`) allow only signed 64-bit integers, 64-bit floats,
+//! booleans and plain UTF-8 strings. Every time and duration is an `i64` of nanoseconds.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray};
+use arrow::datatypes::DataType;
+
+use crate::ModelError;
+
+/// A Rust type that maps onto one Parquet/Arrow column.
+pub trait Column: Sized {
+    /// The Arrow type the column is written with.
+    fn data_type() -> DataType;
+    /// Whether the column may hold nulls.
+    fn nullable() -> bool;
+    /// Builds the column from the values of one batch.
+    fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef
+    where
+        Self: 'a;
+    /// Reads row `row` of a column already cast to [`Column::data_type`].
+    fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError>;
+}
+
+fn downcast<'a, T: 'static>(array: &'a dyn Array, column: &str) -> Result<&'a T, ModelError> {
+    array
+        .as_any()
+        .downcast_ref::<T>()
+        .ok_or_else(|| ModelError::ColumnType { column: column.to_string(), found: array.data_type().to_string() })
+}
+
+fn null_in_required(column: &str, row: usize) -> ModelError {
+    ModelError::NullValue { column: column.to_string(), row }
+}
+
+macro_rules! primitive_column {
+    ($t:ty, $arr:ty, $dt:expr) => {
+        impl Column for $t {
+            fn data_type() -> DataType {
+                $dt
+            }
+            fn nullable() -> bool {
+                false
+            }
+            fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+                Arc::new(<$arr>::from_iter_values(values.cloned()))
+            }
+            fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
+                let a = downcast::<$arr>(array, column)?;
+                if a.is_null(row) {
+                    return Err(null_in_required(column, row));
+                }
+                Ok(a.value(row))
+            }
+        }
+        impl Column for Option<$t> {
+            fn data_type() -> DataType {
+                $dt
+            }
+            fn nullable() -> bool {
+                true
+            }
+            fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+                Arc::new(values.cloned().collect::<$arr>())
+            }
+            fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
+                let a = downcast::<$arr>(array, column)?;
+                Ok((!a.is_null(row)).then(|| a.value(row)))
+            }
+        }
+    };
+}
+
+primitive_column!(i64, Int64Array, DataType::Int64);
+primitive_column!(f64, Float64Array, DataType::Float64);
+
+impl Column for bool {
+    fn data_type() -> DataType {
+        DataType::Boolean
+    }
+    fn nullable() -> bool {
+        false
+    }
+    fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+        Arc::new(values.map(|v| Some(*v)).collect::<BooleanArray>())
+    }
+    fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
+        let a = downcast::<BooleanArray>(array, column)?;
+        if a.is_null(row) {
+            return Err(null_in_required(column, row));
+        }
+        Ok(a.value(row))
+    }
+}
+
+impl Column for String {
+    fn data_type() -> DataType {
+        DataType::Utf8
+    }
+    fn nullable() -> bool {
+        false
+    }
+    fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+        Arc::new(values.map(|v| Some(v.as_str())).collect::<StringArray>())
+    }
+    fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
+        let a = downcast::<StringArray>(array, column)?;
+        if a.is_null(row) {
+            return Err(null_in_required(column, row));
+        }
+        Ok(a.value(row).to_string())
+    }
+}
+
+impl Column for Option<String> {
+    fn data_type() -> DataType {
+        DataType::Utf8
+    }
+    fn nullable() -> bool {
+        true
+    }
+    fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+        Arc::new(values.map(|v| v.as_deref()).collect::<StringArray>())
+    }
+    fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
+        let a = downcast::<StringArray>(array, column)?;
+        Ok((!a.is_null(row)).then(|| a.value(row).to_string()))
+    }
+}
