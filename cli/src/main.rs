@@ -1,1 +1,39 @@
-fn main() {}
+//! The `tracefold` binary: parses flags into the library option structs and calls one library
+//! function per subcommand. Exit codes: 0 ok, 1 completed with findings, 2 error.
+
+mod args;
+mod commands;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+/// What a command concluded.
+pub enum Outcome {
+    /// Nothing to flag.
+    Ok,
+    /// Completed, with findings the user asked to fail on.
+    Findings,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Ingest(a) => commands::ingest(&cli, a),
+        Command::Analyze(a) => commands::analyze(&cli, a),
+        Command::Report(a) => commands::report(&cli, a),
+        Command::Run(a) => commands::run(&cli, a),
+        Command::Formats => commands::formats(&cli),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::from(0),
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Benchmark: ingest of a ~120 MB G1 debug-level unified log vs `grep -c Pause` over the same
+# file, whole process, file in page cache; prints wall times (median of N), the ratio and
+# tracefold's peak RSS. Target (issue 2): ratio >= 1 (at least as fast as grep), RSS < 100 MB.
+#
+# The log is made as in ../shared/reference/gc-logs.md §5 (G1 at debug level, GcChurn), at
+# SECS seconds (default 60, ~28 MB), then concatenated to reach ~120 MB (COPIES, default 4).
+# usage: bench/gc_ingest.sh [LOG]      (LOG given: use it as is)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-5}
+WORK=${BENCH_DIR:-$HOME/.cache/tracefold-bench}
+mkdir -p "$WORK"
+LOG=${1:-$WORK/g1-debug-big.log}
+if [ ! -s "$LOG" ]; then
+  SECS=${SECS:-60}; COPIES=${COPIES:-4}
+  javac -d "$WORK/classes" fixtures/gc/jdk17/GcChurn.java
+  java -Xmx48m -Xms48m -XX:+UseG1GC "-Xlog:gc*=debug,safepoint=debug:file=$WORK/one.log:uptime,time,level,tags:filecount=0" \
+    -cp "$WORK/classes" GcChurn "$SECS" 20000 1 >/dev/null
+  for _ in $(seq "$COPIES"); do cat "$WORK/one.log"; done > "$LOG"
+fi
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tracefold-target}"
+cargo build --release -q -p tracefold
+BIN="$CARGO_TARGET_DIR/release/tracefold"
+cat "$LOG" > /dev/null   # page cache
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+time_it() { # prints wall seconds of one run of "$@"
+  local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+
+DS="$WORK/ds"
+GREP=$(for _ in $(seq "$N"); do time_it grep -c Pause "$LOG"; done | median)
+TF=$(for _ in $(seq "$N"); do rm -rf "$DS"; time_it "$BIN" -q ingest "$LOG" --out "$DS" --run big; done | median)
+rm -rf "$DS"
+RSS=$( { /usr/bin/time -f '%M' "$BIN" -q ingest "$LOG" --out "$DS" --run big >/dev/null; } 2>&1 | tail -1)
+PAUSES=$(grep -c 'Pause.*ms$' "$LOG" || true)
+SIZE=$(stat -c %s "$LOG")
+printf 'log: %s (%d bytes, %d lines ending a pause by grep)\n' "$LOG" "$SIZE" "$PAUSES"
+printf 'grep -c Pause:      %.3f s wall (median of %d)\n' "$GREP" "$N"
+printf 'tracefold ingest:   %.3f s wall (median of %d), %.0f MB/s, peak RSS %d KiB\n' "$TF" "$N" "$(echo "$SIZE / $TF / 1000000" | bc -l)" "$RSS"
+printf 'ratio grep/tracefold: %.2f (>= 1 means tracefold is at least as fast)\n' "$(echo "$GREP / $TF" | bc -l)"

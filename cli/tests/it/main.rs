@@ -1,0 +1,92 @@
+//! End-to-end tests of the `tracefold` binary: exit codes, messages, and the main job.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(rel)
+}
+
+fn tracefold(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tracefold")).args(args).output().expect("binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn main_job_compares_two_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = tracefold(&[
+        "run",
+        fixture("gc/jdk17/g1.log").to_str().unwrap(),
+        fixture("gc/jdk17/zgc.log").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| metric | baseline"), "{md}");
+    assert!(md.contains("g1") && md.contains("zgc"));
+    for table in ["gc_pauses", "gc_cycles", "safepoints", "runs", "ingest_log", "gc_pause_stats", "gc_run_summary"] {
+        assert!(out.join("dataset").join(table).join("run=g1").is_dir(), "{table}");
+    }
+}
+
+#[test]
+fn not_a_gc_log_is_exit_2_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("recording.jfr");
+    std::fs::write(&bad, b"FLR\0\x00\x02binary").unwrap();
+    let o = tracefold(&["ingest", bad.to_str().unwrap(), "--out", tmp.path().join("ds").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("recording.jfr") && err.contains("JFR"), "{err}");
+}
+
+#[test]
+fn strict_exits_1_when_lines_were_not_understood() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("noisy.log");
+    let mut content = std::fs::read(fixture("gc/jdk17/serial.log")).unwrap();
+    content.extend_from_slice(b"this line is noise from stdout\n");
+    std::fs::write(&log, content).unwrap();
+    let ds = tmp.path().join("ds");
+    let lenient = tracefold(&["ingest", log.to_str().unwrap(), "--out", ds.to_str().unwrap()]);
+    assert_eq!(lenient.status.code(), Some(0), "{}", text(&lenient));
+    let strict = tracefold(&["ingest", log.to_str().unwrap(), "--out", ds.to_str().unwrap(), "--strict"]);
+    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict));
+}
+
+#[test]
+fn json_output_and_formats() {
+    let o = tracefold(&["formats", "--message-format", "json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["jvm-unified", "go-gctrace", "jvm-legacy"]);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let o = tracefold(&[
+        "ingest",
+        fixture("gc/go/go_churn.gctrace.txt").to_str().unwrap(),
+        "--out",
+        tmp.path().to_str().unwrap(),
+        "--message-format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["run"], "go_churn.gctrace");
+    assert_eq!(v["sources"][0]["pauses"], 1012);
+}
+
+#[test]
+fn help_has_examples() {
+    let o = tracefold(&["--help"]);
+    let t = text(&o);
+    assert!(o.status.success());
+    assert!(t.contains("Examples:") && t.contains("tracefold run"), "{t}");
+}

@@ -1,0 +1,105 @@
+//! The formats tracefold reads, and detection by content: each format's `sniff` looks at the
+//! first [`SNIFF_BYTES`] of a file; the first format whose sniff accepts wins.
+
+use std::io::BufRead;
+
+use crate::gc::{self, GcOutput, SourceCtx};
+use crate::ReadError;
+
+/// How many leading bytes sniffers see.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// A GC-log parser.
+pub type GcParser = fn(&SourceCtx, &mut dyn BufRead, &mut GcOutput) -> Result<(), ReadError>;
+
+/// An input format.
+pub struct Format {
+    /// Identifier used by `--format` and in `runs.format`.
+    pub id: &'static str,
+    /// Human name.
+    pub name: &'static str,
+    /// How the format is recognised.
+    pub detection: &'static str,
+    /// Tables it fills.
+    pub tables: &'static [&'static str],
+    /// Content sniffer.
+    pub sniff: fn(&[u8]) -> bool,
+    /// Parser.
+    pub parse: GcParser,
+}
+
+const GC_TABLES: &[&str] = &["gc_pauses", "gc_cycles", "safepoints"];
+
+static FORMATS: &[Format] = &[
+    Format {
+        id: "jvm-unified",
+        name: "JVM unified GC logging (JDK 9-25, -Xlog:gc*,safepoint)",
+        detection: "lines of `[decorator]...` groups with a level or a gc/safepoint tag set, e.g. `[0.035s][info][gc] Using G1`",
+        tables: GC_TABLES,
+        sniff: gc::jvm_unified::sniff,
+        parse: gc::jvm_unified::ingest,
+    },
+    Format {
+        id: "go-gctrace",
+        name: "Go GODEBUG=gctrace=1 output (Go 1.9-1.27), mixed with any program output",
+        detection: "a line `gc N @Ts P%: a+b+c ms clock, ...`",
+        tables: GC_TABLES,
+        sniff: gc::go_gctrace::sniff,
+        parse: gc::go_gctrace::ingest,
+    },
+    Format {
+        id: "jvm-legacy",
+        name: "JVM legacy GC logging (JDK 8 and older, -XX:+PrintGCDetails)",
+        detection: "`[GC (...)`, `[Full GC`, `..., 0.0123 secs]` records or `Total time for which application threads were stopped`",
+        tables: GC_TABLES,
+        sniff: gc::jvm_legacy::sniff,
+        parse: gc::jvm_legacy::ingest,
+    },
+];
+
+/// All known formats, in detection order.
+pub fn formats() -> &'static [Format] {
+    FORMATS
+}
+
+/// The format with this id.
+pub fn by_id(id: &str) -> Option<&'static Format> {
+    FORMATS.iter().find(|f| f.id == id)
+}
+
+/// Detects the format of a file from its first bytes. Binary content (NUL bytes, or mostly
+/// non-text) never matches.
+pub fn detect(head: &[u8]) -> Option<&'static Format> {
+    if looks_binary(head) {
+        return None;
+    }
+    FORMATS.iter().find(|f| (f.sniff)(head))
+}
+
+/// Whether the bytes look like binary data rather than text.
+pub fn looks_binary(head: &[u8]) -> bool {
+    let sample = &head[..head.len().min(8192)];
+    if sample.contains(&0) {
+        return true;
+    }
+    let control = sample.iter().filter(|&&b| b < 0x09 || (0x0e..0x20).contains(&b)).count();
+    control * 20 > sample.len().max(1)
+}
+
+/// A short description of why a file was not recognised, for error messages.
+pub fn describe_unrecognised(head: &[u8]) -> String {
+    if head.is_empty() {
+        "the file is empty".into()
+    } else if head.starts_with(b"FLR\0") {
+        "it is a JFR recording; convert it with `jfr print` or log with -Xlog:gc* instead".into()
+    } else if head.starts_with(b"PERFILE2") || head.starts_with(b"PERFFILE") {
+        "it is a perf.data file; perf.data ingestion is not built yet".into()
+    } else if head.starts_with(&[0x1f, 0x8b]) {
+        "it is gzip-compressed; decompress it first".into()
+    } else if looks_binary(head) {
+        "it is binary data".into()
+    } else {
+        let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        format!("first line: {:?}", String::from_utf8_lossy(&first[..first.len().min(80)]))
+    }
+}

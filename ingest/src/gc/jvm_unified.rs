@@ -1,0 +1,388 @@
+//! JVM unified logging (JDK 9–25, `-Xlog:gc*,safepoint`): pauses, cycles and safepoints of every
+//! HotSpot collector (G1, Parallel, Serial, CMS, ZGC incl. generational, Shenandoah incl.
+//! generational), with any decorator selection and tag padding that changes width mid-file.
+//!
+//! Input: the log's lines. Output: `gc_pauses` (one row per `Pause ... <d>ms` line tagged `gc`
+//! or `gc,phases`), `gc_cycles` (per `GC(n)`), `safepoints` (one-line JDK 17+ form and the
+//! JDK 9–15 `Total time for which application threads were stopped` form), and clock
+//! observations when lines carry both a wall-time and an uptime decorator.
+
+mod decorators;
+mod pause;
+
+use std::io::BufRead;
+
+use model::tables::clock::{self, JVM_UPTIME};
+use model::tables::gc_cycles::GcCycleRow;
+use model::tables::safepoints::SafepointRow;
+
+use self::decorators::{parse_decorated, Decorated};
+use super::{GcOutput, SourceCtx};
+use crate::account::SkipKind;
+use crate::lines::LineReader;
+use crate::{units, ReadError};
+
+/// Whether the first bytes of a file look like unified JVM logging.
+pub fn sniff(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n').take(400).filter_map(|l| std::str::from_utf8(l).ok()).any(|l| {
+        parse_decorated(l.trim_end_matches('\r')).is_some_and(|d| {
+            d.tags.is_some_and(|t| t.starts_with("gc") || t.starts_with("safepoint"))
+                || JVM_MESSAGES.iter().any(|m| d.msg.trim_start().starts_with(m))
+                || is_safepoint_message(d.msg)
+                || (d.tags.is_some() && d.level.is_some())
+        })
+    })
+}
+
+/// Parser state carried from line to line.
+struct State {
+    collector: String,
+    /// JDK 9–15 safepoint: operation named by the last `Entering safepoint region:` line.
+    pending_operation: Option<String>,
+    /// Shenandoah: cause from the last `Trigger:` line, for the next cycle.
+    pending_trigger: Option<String>,
+    /// G1: cause of the last `Concurrent Start` pause, for the concurrent cycle it starts.
+    pending_concurrent_cause: Option<String>,
+}
+
+/// Message starts that mark a decorated line as HotSpot's, for logs written without tags.
+const JVM_MESSAGES: &[&str] = &[
+    "GC(",
+    "Using ",
+    "Version: ",
+    "GC STATISTICS",
+    "All times are wall-clock",
+    "=== Garbage Collection Statistics",
+    "Metaspace",
+    "CardTable entry size",
+    "Heap Region Size",
+    "Heap ",
+    "jvm_args:",
+    "Trigger: ",
+    "Periodic GC",
+    "Humongous object threshold",
+    "Initial heap",
+    "Min heap",
+    "Max heap",
+    "Heuristics",
+    "Mode: ",
+];
+
+/// Safepoint messages, recognised also when the log has no tags decorator.
+fn is_safepoint_message(msg: &str) -> bool {
+    msg.starts_with("Safepoint \"")
+        || msg.starts_with("Entering safepoint region: ")
+        || msg.starts_with("Leaving safepoint region")
+        || msg.starts_with("Total time for which application threads were stopped: ")
+        || msg.starts_with("Application time: ")
+}
+
+/// Parses a unified JVM log.
+pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> Result<(), ReadError> {
+    let mut reader = LineReader::new(input);
+    let uptime_clock = clock::scoped(JVM_UPTIME, &ctx.clock_scope);
+    let mut st = State {
+        collector: "unknown".into(),
+        pending_operation: None,
+        pending_trigger: None,
+        pending_concurrent_cause: None,
+    };
+    loop {
+        let (line_no, bytes) = match reader.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(source) => return Err(ReadError { offset: reader.offset(), line: reader.line_no(), source }),
+        };
+        out.account.read();
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            out.account.skip(SkipKind::Skip, "invalid UTF-8", line_no, bytes);
+            continue;
+        };
+        if text.trim().is_empty() {
+            out.account.skip(SkipKind::Ignore, "empty line", line_no, bytes);
+            continue;
+        }
+        let Some(d) = parse_decorated(text) else {
+            out.account.skip(SkipKind::Skip, "not a unified logging line", line_no, bytes);
+            continue;
+        };
+        let reason = line(ctx, &mut st, &uptime_clock, &d, line_no as i64, out);
+        match reason {
+            None => out.account.parsed(),
+            Some((kind, reason)) => out.account.skip(kind, reason, line_no, bytes),
+        }
+    }
+    Ok(())
+}
+
+/// Handles one decorated line; returns the skip reason when the line is not tabled.
+fn line(
+    ctx: &SourceCtx,
+    st: &mut State,
+    uptime_clock: &str,
+    d: &Decorated<'_>,
+    line_no: i64,
+    out: &mut GcOutput,
+) -> Option<(SkipKind, &'static str)> {
+    // Without a tags decorator every message is a candidate (tags unknown).
+    let untagged = d.tags.is_none();
+    let tags = d.tags.unwrap_or("");
+    let event_ns = d.uptime_ns;
+    let clock = if event_ns.is_some() { uptime_clock } else { clock::WALL };
+    let event_ns = event_ns.or(d.wall_ns);
+    if tags == "safepoint" || (untagged && is_safepoint_message(d.msg)) {
+        return safepoint(ctx, st, d, clock, event_ns, line_no, out);
+    }
+    if !tags.starts_with("gc") && !untagged {
+        return Some((SkipKind::Ignore, "not a gc or safepoint tag"));
+    }
+    let msg = d.msg;
+    if let Some(rest) = msg.strip_prefix("Using ") {
+        if tags == "gc" || tags == "gc,init" || untagged {
+            st.collector = collector_from_using(rest).to_string();
+            return None;
+        }
+    }
+    if let Some(v) = msg.strip_prefix("Version: ") {
+        out.tool_version.get_or_insert_with(|| v.trim().to_string());
+        return None;
+    }
+    if let Some(t) = msg.strip_prefix("Trigger: ") {
+        st.pending_trigger = Some(t.trim().to_string());
+        return Some((SkipKind::Ignore, "collector heuristics (Trigger:)"));
+    }
+    let Some((gc_id, body)) = split_gc_id(msg) else {
+        return Some((SkipKind::Ignore, "gc message without GC(n) id"));
+    };
+    if tags == "gc" || tags == "gc,phases" || untagged {
+        if let Some(p) = pause::parse(body) {
+            if d.uptime_ns.is_some() && d.wall_ns.is_some() {
+                observe(ctx, out, uptime_clock, d, line_no);
+            }
+            let collector = if st.collector == "unknown" {
+                pause::infer_collector(&p.name).to_string()
+            } else {
+                st.collector.clone()
+            };
+            let cause_allowed = !matches!(collector.as_str(), "ZGC" | "Shenandoah");
+            let (name, cause) = super::split_pause_name(&p.name, cause_allowed);
+            let kind = super::pause_kind(&name).to_string();
+            if name.contains("Concurrent Start") || name.contains("Initial Mark") {
+                st.pending_concurrent_cause = cause.clone();
+            }
+            let end_ns = event_ns;
+            out.pause(model::tables::gc_pauses::GcPauseRow {
+                source: ctx.source.clone(),
+                line: line_no,
+                runtime: "jvm".into(),
+                collector,
+                gc_id: Some(gc_id),
+                name,
+                pause_kind: kind,
+                cause,
+                clock: clock.to_string(),
+                start_ns: end_ns.map(|e| e - p.duration_ns),
+                end_ns,
+                line_wall_ns: d.wall_ns,
+                duration_ns: p.duration_ns,
+                heap_before_bytes: p.heap.map(|h| h.0),
+                heap_after_bytes: p.heap.map(|h| h.1),
+                heap_committed_bytes: p.heap.and_then(|h| h.2),
+            });
+            return None;
+        }
+    }
+    cycle_line(st, ctx, d, clock, event_ns, gc_id, body, line_no, out)
+}
+
+/// Non-pause lines with a gc id: cycle summaries and concurrent phases.
+#[allow(clippy::too_many_arguments)]
+fn cycle_line(
+    st: &mut State,
+    ctx: &SourceCtx,
+    d: &Decorated<'_>,
+    clock: &str,
+    event_ns: Option<i64>,
+    gc_id: i64,
+    body: &str,
+    line_no: i64,
+    out: &mut GcOutput,
+) -> Option<(SkipKind, &'static str)> {
+    let tags = d.tags.unwrap_or("");
+    let body = body.trim_start_matches(|c: char| matches!(c, 'y' | 'Y' | 'O')).trim_start_matches(": ");
+    let summary = [
+        "Garbage Collection",
+        "Major Collection",
+        "Minor Collection",
+        "Concurrent Mark Cycle",
+        "Concurrent Undo Cycle",
+        "Concurrent Cycle",
+    ]
+    .iter()
+    .find(|p| body.starts_with(**p));
+    let concurrent_phase = body.starts_with("Concurrent ") && (tags == "gc" || d.tags.is_none());
+    if summary.is_none() && !concurrent_phase {
+        if body.contains("Abort") || body.contains("Upgrade to Full") || body.contains("Cancelling GC") {
+            let c = new_cycle(st, ctx, clock, event_ns, gc_id, body, line_no, out);
+            c.aborted = true;
+            return None;
+        }
+        return Some((SkipKind::Ignore, "gc detail line (phases, heap, metaspace, ...)"));
+    }
+    let duration = body.rsplit(' ').next().and_then(units::duration_ns);
+    let mut text = body;
+    if duration.is_some() {
+        text = text.rsplit_once(' ').map_or(text, |(a, _)| a);
+    }
+    // ZGC: `Garbage Collection (Warmup) 20M(1%)->10M(0%)`.
+    let heap = text.rsplit(' ').next().filter(|t| t.contains("->")).and_then(zgc_heap);
+    if heap.is_some() {
+        text = text.rsplit_once(' ').map_or(text, |(a, _)| a);
+    }
+    let (name, cause) = super::split_pause_name(text, summary.is_some_and(|s| s.ends_with("Collection")));
+    let c = new_cycle(st, ctx, clock, event_ns, gc_id, &name, line_no, out);
+    c.concurrent = true;
+    if let Some(s) = summary {
+        c.name = s.to_string();
+        if cause.is_some() {
+            c.cause = cause;
+        }
+        if let Some(dur) = duration {
+            c.duration_ns = Some(dur);
+            if let Some(end) = event_ns {
+                c.start_ns = Some(c.start_ns.map_or(end - dur, |s| s.min(end - dur)));
+            }
+        }
+        if let Some((before, after)) = heap {
+            c.heap_before_bytes = Some(before);
+            c.heap_after_bytes = Some(after);
+        }
+    }
+    None
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_cycle<'o>(
+    st: &mut State,
+    ctx: &SourceCtx,
+    clock: &str,
+    event_ns: Option<i64>,
+    gc_id: i64,
+    name: &str,
+    line_no: i64,
+    out: &'o mut GcOutput,
+) -> &'o mut GcCycleRow {
+    let collector = st.collector.clone();
+    let trigger = match collector.as_str() {
+        "Shenandoah" => st.pending_trigger.take(),
+        "G1" if name.starts_with("Concurrent") && !out.has_cycle(gc_id) => st.pending_concurrent_cause.take(),
+        _ => None,
+    };
+    out.cycle(gc_id, || GcCycleRow {
+        source: ctx.source.clone(),
+        line: line_no,
+        runtime: "jvm".into(),
+        collector,
+        gc_id: Some(gc_id),
+        name: name.to_string(),
+        cause: trigger,
+        clock: clock.to_string(),
+        start_ns: event_ns,
+        ..Default::default()
+    })
+}
+
+fn safepoint(
+    ctx: &SourceCtx,
+    st: &mut State,
+    d: &Decorated<'_>,
+    clock: &str,
+    event_ns: Option<i64>,
+    line_no: i64,
+    out: &mut GcOutput,
+) -> Option<(SkipKind, &'static str)> {
+    let msg = d.msg;
+    let mut row = SafepointRow {
+        source: ctx.source.clone(),
+        line: line_no,
+        clock: clock.to_string(),
+        end_ns: event_ns,
+        line_wall_ns: d.wall_ns,
+        ..Default::default()
+    };
+    if let Some(rest) = msg.strip_prefix("Safepoint \"") {
+        let (op, fields) = rest.split_once('"')?;
+        row.operation = Some(op.to_string());
+        let mut total = None;
+        for field in fields.split(", ") {
+            let Some((key, value)) = field.trim_start_matches(',').trim().split_once(": ") else { continue };
+            let ns = units::duration_ns(&value.replace(' ', ""));
+            match key {
+                "Reaching safepoint" => row.reaching_ns = ns,
+                "Cleanup" => row.cleanup_ns = ns,
+                "At safepoint" => row.at_safepoint_ns = ns,
+                "Leaving safepoint" => row.leaving_ns = ns,
+                "Total" => total = ns,
+                _ => {}
+            }
+        }
+        let Some(total) = total else { return Some((SkipKind::Skip, "safepoint line without Total")) };
+        row.total_ns = total;
+    } else if let Some(op) = msg.strip_prefix("Entering safepoint region: ") {
+        st.pending_operation = Some(op.trim().to_string());
+        return Some((SkipKind::Ignore, "safepoint begin (two-line form)"));
+    } else if let Some(rest) = msg.strip_prefix("Total time for which application threads were stopped: ") {
+        let (total, reaching) = super::stopped_time(rest)?;
+        row.total_ns = total;
+        row.reaching_ns = reaching;
+        row.operation = st.pending_operation.take();
+    } else {
+        return Some((SkipKind::Ignore, "safepoint detail (application time, leaving region, ...)"));
+    }
+    if d.uptime_ns.is_some() && d.wall_ns.is_some() {
+        observe(ctx, out, clock, d, line_no);
+    }
+    out.safepoint(row);
+    None
+}
+
+fn observe(ctx: &SourceCtx, out: &mut GcOutput, clock: &str, d: &Decorated<'_>, line_no: i64) {
+    if let (Some(up), Some(wall)) = (d.uptime_ns, d.wall_ns) {
+        out.clocks.observe(clock, up, wall, "jvm-time+uptime-decorators", || format!("{}:{line_no}", ctx.source));
+    }
+}
+
+/// `GC(12) rest` → `(12, "rest")`.
+fn split_gc_id(msg: &str) -> Option<(i64, &str)> {
+    let rest = msg.strip_prefix("GC(")?;
+    let (id, rest) = rest.split_once(')')?;
+    Some((id.parse().ok()?, rest.trim_start()))
+}
+
+fn collector_from_using(rest: &str) -> &'static str {
+    let r = rest.trim();
+    if r.starts_with("G1") {
+        "G1"
+    } else if r.starts_with("Parallel") {
+        "Parallel"
+    } else if r.starts_with("Serial") {
+        "Serial"
+    } else if r.starts_with("Concurrent Mark Sweep") {
+        "CMS"
+    } else if r.contains("Z Garbage Collector") || r.starts_with("ZGC") {
+        "ZGC"
+    } else if r.starts_with("Shenandoah") {
+        "Shenandoah"
+    } else if r.starts_with("Epsilon") {
+        "Epsilon"
+    } else {
+        "unknown"
+    }
+}
+
+/// ZGC heap `20M(1%)->10M(0%)` → (before, after) bytes.
+fn zgc_heap(t: &str) -> Option<(i64, i64)> {
+    let (a, b) = t.split_once("->")?;
+    let strip = |s: &str| s.split('(').next().and_then(units::size_bytes);
+    Some((strip(a)?, strip(b)?))
+}

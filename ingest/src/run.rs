@@ -1,0 +1,286 @@
+//! One ingest call = one run: expand the inputs, detect each file's format, parse the files in
+//! parallel (rayon; rows are written in input order, so the output does not depend on the
+//! thread count), and swap the run's tables into the dataset. Any error leaves the dataset as
+//! it was: everything is staged first (see `model::write::RunStaging`).
+
+use std::path::{Path, PathBuf};
+
+use model::tables::clock_offsets::ClockOffsetRow;
+use model::tables::gc_cycles::GcCycleRow;
+use model::tables::gc_pauses::GcPauseRow;
+use model::tables::ingest_log::IngestLogRow;
+use model::tables::runs::SourceRow;
+use model::tables::safepoints::SafepointRow;
+use model::tables::ANALYSIS_TABLES;
+use model::write::RunStaging;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::clock::ClockObservations;
+use crate::format::{self, Format};
+use crate::gc::{GcOutput, SourceCtx};
+use crate::source::{self, InputFile};
+use crate::IngestError;
+
+/// What to ingest and where.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Files and directories.
+    pub inputs: Vec<PathBuf>,
+    /// Dataset directory (created if missing).
+    pub dataset: PathBuf,
+    /// Run name; default derived from the first input.
+    pub run: Option<String>,
+    /// `key=value` labels of the run.
+    pub labels: Vec<(String, String)>,
+    /// Force this format id for every file instead of detecting.
+    pub format: Option<String>,
+    /// User-given clock offsets: (clock name, ns to add to get wall time).
+    pub clock_offsets: Vec<(String, i64)>,
+}
+
+/// Progress callbacks (the CLI draws a bar; libraries stay silent).
+pub trait Progress: Sync {
+    /// Called once with the number of files and their total size.
+    fn begin(&self, _files: usize, _bytes: u64) {}
+    /// Called as bytes are read (from several threads).
+    fn advance(&self, _bytes: u64) {}
+    /// Called when all files are parsed.
+    fn end(&self) {}
+}
+
+/// No progress display.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Outcome per source file.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceSummary {
+    /// Path.
+    pub source: String,
+    /// Format id, or null when skipped.
+    pub format: Option<String>,
+    /// Pauses found.
+    pub pauses: usize,
+    /// Cycles found.
+    pub cycles: usize,
+    /// Safepoints found.
+    pub safepoints: usize,
+    /// Lines read.
+    pub lines_read: i64,
+    /// Lines parsed.
+    pub lines_parsed: i64,
+    /// Lines skipped (ignored + not understood).
+    pub lines_skipped: i64,
+    /// Lines not understood.
+    pub lines_not_understood: i64,
+}
+
+/// Outcome of an ingest call.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestSummary {
+    /// Run name.
+    pub run: String,
+    /// Dataset path.
+    pub dataset: PathBuf,
+    /// Per source.
+    pub sources: Vec<SourceSummary>,
+    /// Files in directories that matched no format.
+    pub unrecognised: Vec<String>,
+}
+
+impl IngestSummary {
+    /// Lines not understood, over all sources.
+    pub fn lines_not_understood(&self) -> i64 {
+        self.sources.iter().map(|s| s.lines_not_understood).sum()
+    }
+}
+
+/// Parsed result of one file.
+struct Parsed {
+    input: InputFile,
+    format: Option<&'static Format>,
+    hint: String,
+    sha256: String,
+    size: u64,
+    out: GcOutput,
+    cycles: Vec<GcCycleRow>,
+}
+
+/// Ingests `opts.inputs` as one run into `opts.dataset`.
+pub fn ingest_run(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestSummary, IngestError> {
+    let forced = match &opts.format {
+        Some(id) => Some(format::by_id(id).ok_or_else(|| IngestError::UnknownFormat(id.clone()))?),
+        None => None,
+    };
+    let files = source::expand(&opts.inputs)?;
+    if files.is_empty() {
+        let shown: Vec<String> = opts.inputs.iter().map(|p| p.display().to_string()).collect();
+        return Err(IngestError::NoInputs(shown.join(", ")));
+    }
+    let run = match &opts.run {
+        Some(r) => r.clone(),
+        None => default_run_name(&opts.inputs[0]),
+    };
+    model::validate_run_name(&run)?;
+    let total: u64 = files.iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum();
+    progress.begin(files.len(), total);
+    let parsed: Vec<Result<Parsed, IngestError>> = files.par_iter().map(|f| parse_file(f, forced, progress)).collect();
+    progress.end();
+    let parsed: Vec<Parsed> = parsed.into_iter().collect::<Result<_, _>>()?;
+    write_run(opts, &run, parsed)
+}
+
+fn parse_file(
+    input: &InputFile,
+    forced: Option<&'static Format>,
+    progress: &dyn Progress,
+) -> Result<Parsed, IngestError> {
+    let advance = |n: u64| progress.advance(n);
+    let src = source::open(&input.path, Some(&advance))?;
+    let format = forced.or_else(|| format::detect(&src.head));
+    let hint = format::describe_unrecognised(&src.head);
+    let mut out = GcOutput::default();
+    let mut cycles = Vec::new();
+    let mut src = src;
+    if let Some(f) = format {
+        let ctx = SourceCtx { source: input.path.display().to_string(), clock_scope: clock_scope(&input.path) };
+        (f.parse)(&ctx, &mut src.reader, &mut out)
+            .map_err(|source| IngestError::Read { path: input.path.clone(), source })?;
+        cycles = out.finish_cycles();
+    } else if input.explicit {
+        return Err(IngestError::NotRecognised { path: input.path.clone(), hint });
+    }
+    let (sha256, size) = src.finish(&input.path)?;
+    Ok(Parsed { input: input.clone(), format, hint, sha256, size, out, cycles })
+}
+
+fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<IngestSummary, IngestError> {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
+    let labels: Vec<String> = opts.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let formats: Vec<&str> = {
+        let mut f: Vec<&str> = parsed.iter().filter_map(|p| p.format.map(|f| f.id)).collect();
+        f.sort_unstable();
+        f.dedup();
+        f
+    };
+    let fmt = formats.join(",");
+    let mut staging = RunStaging::new(&opts.dataset, run)?;
+    let mut runs_rows = Vec::new();
+    let mut log_rows: Vec<IngestLogRow> = Vec::new();
+    let mut clocks = ClockObservations::default();
+    let mut pauses = staging.writer::<GcPauseRow>(&fmt)?;
+    let mut cycles_w = staging.writer::<GcCycleRow>(&fmt)?;
+    let mut safepoints = staging.writer::<SafepointRow>(&fmt)?;
+    let mut summary = IngestSummary {
+        run: run.to_string(),
+        dataset: opts.dataset.clone(),
+        sources: Vec::new(),
+        unrecognised: Vec::new(),
+    };
+    for p in parsed {
+        let source = p.input.path.display().to_string();
+        let fid = p.format.map(|f| f.id);
+        runs_rows.push(SourceRow {
+            ingested_at_ns: now,
+            labels: labels.join(";"),
+            source: source.clone(),
+            size_bytes: p.size as i64,
+            sha256: p.sha256,
+            format: fid.map(str::to_string),
+            tool_version: p.out.tool_version.clone(),
+            status: if fid.is_some() { "ok".into() } else { "skipped".into() },
+        });
+        if fid.is_none() {
+            log_rows.push(IngestLogRow {
+                source: source.clone(),
+                kind: "skip".into(),
+                reason: Some(format!("no known format ({})", p.hint)),
+                ..Default::default()
+            });
+            summary.unrecognised.push(source);
+            continue;
+        }
+        log_rows.extend(p.out.account.rows(&source, fid));
+        summary.sources.push(SourceSummary {
+            source: source.clone(),
+            format: fid.map(str::to_string),
+            pauses: p.out.pauses.len(),
+            cycles: p.cycles.len(),
+            safepoints: p.out.safepoints.len(),
+            lines_read: p.out.account.lines_read(),
+            lines_parsed: p.out.account.lines_parsed(),
+            lines_skipped: p.out.account.lines_skipped(),
+            lines_not_understood: p.out.account.lines_not_understood(),
+        });
+        clocks.merge(p.out.clocks);
+        pauses.extend(p.out.pauses)?;
+        cycles_w.extend(p.cycles)?;
+        safepoints.extend(p.out.safepoints)?;
+    }
+    pauses.finish()?;
+    cycles_w.finish()?;
+    safepoints.finish()?;
+    let mut offsets = clocks.rows();
+    for (clock, offset) in &opts.clock_offsets {
+        offsets.retain(|o| &o.clock != clock);
+        offsets.push(ClockOffsetRow {
+            clock: clock.clone(),
+            offset_ns: *offset,
+            method: "user".into(),
+            observations: 1,
+            spread_ns: 0,
+            evidence: "--clock-offset".into(),
+        });
+    }
+    staging.write::<SourceRow>(&fmt, runs_rows)?;
+    staging.write::<IngestLogRow>(&fmt, log_rows)?;
+    staging.write::<ClockOffsetRow>(&fmt, offsets)?;
+    staging.commit(ANALYSIS_TABLES)?;
+    Ok(summary)
+}
+
+/// Default run name: the first input's file or directory name, made safe.
+pub fn default_run_name(input: &Path) -> String {
+    let base = input
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .unwrap_or_else(|| "run".into());
+    let stem = base.strip_suffix(".log").or_else(|| base.strip_suffix(".txt")).unwrap_or(&base);
+    let safe: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' }).collect();
+    let safe = safe.trim_start_matches('.').to_string();
+    if safe.is_empty() {
+        "run".into()
+    } else {
+        safe
+    }
+}
+
+/// The clock scope of a file: rotated JVM logs (`gc.log`, `gc.log.0`, `gc.log.3.current`)
+/// share their base name, since they come from one JVM.
+pub fn clock_scope(path: &Path) -> String {
+    let s = path.display().to_string();
+    let trimmed = s.strip_suffix(".current").unwrap_or(&s);
+    match trimmed.rsplit_once('.') {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && base.ends_with(".log") => {
+            base.to_string()
+        }
+        _ => trimmed.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_sets_share_a_scope() {
+        assert_eq!(clock_scope(Path::new("a/gc.log.3")), "a/gc.log");
+        assert_eq!(clock_scope(Path::new("a/gc.log.3.current")), "a/gc.log");
+        assert_eq!(clock_scope(Path::new("a/gc.log")), "a/gc.log");
+        assert_eq!(clock_scope(Path::new("a/app.2.txt")), "a/app.2.txt");
+    }
+}

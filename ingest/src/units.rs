@@ -1,0 +1,160 @@
+//! Exact parsing of the numbers GC logs print: durations (`81.156ms`, `0.036s`, `0,0012 secs`),
+//! sizes (`12M`, `1024K`, `3.5G`, `123456K`) and ISO-8601 wall times. Decimals are parsed as
+//! digits, never through floats, so `14.637ms` is exactly 14 637 000 ns.
+
+/// Parses a non-negative decimal (`.` or `,` as the separator) scaled by `10^scale_exp`
+/// (e.g. `ms` → ns is 6). Returns `None` on anything else.
+pub fn decimal_scaled(text: &str, scale_exp: u32) -> Option<i64> {
+    let text = text.trim();
+    let (int_part, frac_part) = match text.find(['.', ',']) {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for b in int_part.bytes() {
+        value = value.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+    }
+    let mut scale = 10i64.checked_pow(scale_exp)?;
+    value = value.checked_mul(scale)?;
+    let mut frac: i64 = 0;
+    for b in frac_part.bytes() {
+        if scale == 1 {
+            // Round half up on the first digit below 1 ns.
+            if b >= b'5' {
+                frac += 1;
+            }
+            break;
+        }
+        scale /= 10;
+        frac += i64::from(b - b'0') * scale;
+    }
+    value.checked_add(frac)
+}
+
+/// Duration with a unit suffix: `ns`, `us`, `ms`, `s`, `secs`, `sec`.
+pub fn duration_ns(text: &str) -> Option<i64> {
+    let text = text.trim();
+    for (suffix, exp) in [("ns", 0), ("us", 3), ("ms", 6), ("secs", 9), ("sec", 9), ("s", 9)] {
+        if let Some(num) = text.strip_suffix(suffix) {
+            return decimal_scaled(num, exp);
+        }
+    }
+    None
+}
+
+/// Size with a binary unit suffix (`B`, `K`, `M`, `G`, `T`, optional trailing `B`), in bytes.
+pub fn size_bytes(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let text = text.strip_suffix('B').filter(|t| t.ends_with(['K', 'M', 'G', 'T'])).unwrap_or(text);
+    let (num, shift) = match text.as_bytes().last()? {
+        b'K' => (&text[..text.len() - 1], 10),
+        b'M' => (&text[..text.len() - 1], 20),
+        b'G' => (&text[..text.len() - 1], 30),
+        b'T' => (&text[..text.len() - 1], 40),
+        b'B' => (&text[..text.len() - 1], 0),
+        _ => (text, 0),
+    };
+    // Sizes may carry decimals (`3.5G`); scale through milli-units to stay exact enough.
+    let milli = decimal_scaled(num, 3)?;
+    milli.checked_mul(1i64 << shift).map(|v| v / 1000)
+}
+
+/// Parses `before->after(committed)` heap figures, e.g. `12M->3M(256M)`.
+pub fn heap_transition(text: &str) -> Option<(i64, i64, Option<i64>)> {
+    let (before, rest) = text.split_once("->")?;
+    let (after, committed) = match rest.split_once('(') {
+        Some((a, c)) => (a, Some(size_bytes(c.strip_suffix(')')?)?)),
+        None => (rest, None),
+    };
+    Some((size_bytes(before)?, size_bytes(after)?, committed))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses `2026-11-26T09:49:35.173+0000` (also `Z`, `+00:00`, and without fraction or zone,
+/// which is then taken as UTC) to ns since the Unix epoch.
+pub fn iso8601_ns(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { text.get(r)?.parse::<i64>().ok() };
+    let (y, mo, d, h, mi, s) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut rest = &text[19..];
+    let mut frac_ns = 0;
+    if let Some(r) = rest.strip_prefix(['.', ',']) {
+        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+        frac_ns = decimal_scaled(&format!("0.{}", &r[..digits]), 9)?;
+        rest = &r[digits..];
+    }
+    let offset_s = match rest {
+        "" | "Z" => 0,
+        z if z.len() >= 5 && (z.starts_with('+') || z.starts_with('-')) => {
+            let digits: String = z[1..].chars().filter(char::is_ascii_digit).collect();
+            if digits.len() != 4 {
+                return None;
+            }
+            let hh: i64 = digits[..2].parse().ok()?;
+            let mm: i64 = digits[2..].parse().ok()?;
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            sign * (hh * 3600 + mm * 60)
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset_s;
+    secs.checked_mul(1_000_000_000)?.checked_add(frac_ns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_exact() {
+        assert_eq!(duration_ns("14.637ms"), Some(14_637_000));
+        assert_eq!(duration_ns("0.036s"), Some(36_000_000));
+        assert_eq!(duration_ns("0,0012345 secs"), Some(1_234_500));
+        assert_eq!(duration_ns("0,0012345secs"), Some(1_234_500));
+        assert_eq!(duration_ns("123 ns".replace(' ', "").as_str()), Some(123));
+        assert_eq!(decimal_scaled("0.0000001234", 9), Some(123)); // 123.4 ns
+        assert_eq!(decimal_scaled("0.0000000015", 9), Some(2));
+    }
+
+    #[test]
+    fn sizes_and_heaps() {
+        assert_eq!(size_bytes("12M"), Some(12 << 20));
+        assert_eq!(size_bytes("1024K"), Some(1 << 20));
+        assert_eq!(size_bytes("3.5G"), Some(3_758_096_384));
+        assert_eq!(heap_transition("12M->3M(256M)"), Some((12 << 20, 3 << 20, Some(256 << 20))));
+    }
+
+    #[test]
+    fn iso_times() {
+        // 2026-11-26T09:49:35.173Z; checked with `date -d @1795686575.173 -u`.
+        assert_eq!(iso8601_ns("2026-11-26T09:49:35.173+0000"), Some(1_795_686_575_173_000_000));
+        assert_eq!(iso8601_ns("2026-11-26T10:49:35.173+0100"), Some(1_795_686_575_173_000_000));
+        assert_eq!(iso8601_ns("1970-01-01T00:00:00Z"), Some(0));
+    }
+}

@@ -1,0 +1,102 @@
+//! Ingest to a dataset and read it back: tables, accounting, hashes, directory inputs,
+//! replacing a run, and identical output for 1 and N threads.
+
+use model::read::read_table;
+use model::tables::gc_cycles::GcCycleRow;
+use model::tables::gc_pauses::GcPauseRow;
+use model::tables::ingest_log::IngestLogRow;
+use model::tables::runs::SourceRow;
+use model::tables::safepoints::SafepointRow;
+use sha2::Digest;
+use tracefold_ingest::run::NoProgress;
+use tracefold_ingest::{ingest_run, IngestOptions};
+
+use crate::common::fixture;
+
+#[test]
+fn directory_run_with_accounting_and_hashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("logs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(fixture("gc/jdk17/g1.log"), dir.join("gc.log")).unwrap();
+    std::fs::copy(fixture("gc/jdk17/g1.cmd"), dir.join("command.txt")).unwrap();
+    let ds = tmp.path().join("ds");
+    let opts = IngestOptions {
+        inputs: vec![dir.clone()],
+        dataset: ds.clone(),
+        run: Some("g1".into()),
+        labels: vec![("heap".into(), "256M".into())],
+        ..Default::default()
+    };
+    let s = ingest_run(&opts, &NoProgress).unwrap();
+    assert_eq!(s.unrecognised.len(), 1, "command.txt is listed as skipped, not an error");
+    let runs: Vec<SourceRow> = read_table(&ds, "g1").unwrap();
+    assert_eq!(runs.len(), 2);
+    let log = runs.iter().find(|r| r.source.ends_with("gc.log")).unwrap();
+    let want = sha2::Sha256::digest(std::fs::read(dir.join("gc.log")).unwrap());
+    assert_eq!(log.sha256, want.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    assert_eq!(log.size_bytes, std::fs::metadata(dir.join("gc.log")).unwrap().len() as i64);
+    assert_eq!(log.format.as_deref(), Some("jvm-unified"));
+    assert_eq!(log.labels, "heap=256M");
+    let skipped = runs.iter().find(|r| r.source.ends_with("command.txt")).unwrap();
+    assert_eq!(skipped.status, "skipped");
+
+    let logrows: Vec<IngestLogRow> = read_table(&ds, "g1").unwrap();
+    let total = logrows.iter().find(|r| r.kind == "total" && r.source.ends_with("gc.log")).unwrap();
+    let lines = std::fs::read_to_string(dir.join("gc.log")).unwrap().lines().count() as i64;
+    assert_eq!(total.read, lines, "every line is accounted for");
+    assert_eq!(total.read, total.parsed + total.skipped);
+    let per_reason: i64 = logrows
+        .iter()
+        .filter(|r| r.source.ends_with("gc.log") && (r.kind == "skip" || r.kind == "ignore"))
+        .map(|r| r.skipped)
+        .sum();
+    assert_eq!(per_reason, total.skipped);
+    assert!(logrows.iter().any(|r| r.source.ends_with("command.txt") && r.kind == "skip"));
+
+    let pauses: Vec<GcPauseRow> = read_table(&ds, "g1").unwrap();
+    assert_eq!(pauses.len(), s.sources[0].pauses);
+    assert!(pauses.iter().all(|p| p.clock.starts_with("jvm_uptime@")));
+    let cycles: Vec<GcCycleRow> = read_table(&ds, "g1").unwrap();
+    assert_eq!(cycles.iter().map(|c| c.pause_count).sum::<i64>(), pauses.len() as i64);
+    let sp: Vec<SafepointRow> = read_table(&ds, "g1").unwrap();
+    assert!(!sp.is_empty());
+}
+
+#[test]
+fn reingesting_a_run_replaces_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    let mk = |f: &str| IngestOptions {
+        inputs: vec![fixture(f)],
+        dataset: ds.clone(),
+        run: Some("r".into()),
+        ..Default::default()
+    };
+    ingest_run(&mk("gc/jdk17/g1.log"), &NoProgress).unwrap();
+    ingest_run(&mk("gc/jdk17/zgc.log"), &NoProgress).unwrap();
+    let pauses: Vec<GcPauseRow> = read_table(&ds, "r").unwrap();
+    assert!(pauses.iter().all(|p| p.collector == "ZGC"));
+    assert_eq!(model::read::list_runs(&ds).unwrap(), vec!["r".to_string()]);
+    assert!(!ds.join(".staging").exists());
+}
+
+#[test]
+fn same_rows_for_one_and_many_threads() {
+    let inputs = vec![fixture("gc/jdk17"), fixture("gc/go/go_churn.gctrace.txt")];
+    let read = |threads: usize| {
+        let tmp = tempfile::tempdir().unwrap();
+        let ds = tmp.path().join("ds");
+        let opts =
+            IngestOptions { inputs: inputs.clone(), dataset: ds.clone(), run: Some("r".into()), ..Default::default() };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| ingest_run(&opts, &NoProgress)).unwrap();
+        let p: Vec<GcPauseRow> = read_table(&ds, "r").unwrap();
+        let c: Vec<GcCycleRow> = read_table(&ds, "r").unwrap();
+        let l: Vec<IngestLogRow> = read_table(&ds, "r").unwrap();
+        (p, c, l)
+    };
+    let one = read(1);
+    assert!(one.0.len() > 1000);
+    assert_eq!(one, read(4));
+}

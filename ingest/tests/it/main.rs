@@ -1,0 +1,8 @@
+//! Integration tests of tracefold-ingest (one test binary; modules by topic).
+
+mod common;
+mod dataset;
+mod oracle_go;
+mod oracle_jvm;
+mod robustness;
+mod unified_corpus;

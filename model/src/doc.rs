@@ -1,0 +1,83 @@
+//! Renders `DATASET.md` from the table declarations, so the documentation cannot drift from
+//! the schema (a test compares the file with this output).
+
+use arrow::datatypes::DataType;
+
+const HEADER: &str = "# The tracefold dataset
+
+Generated from `model/src/tables/` by `cargo test -p tracefold-model` (set `UPDATE_DATASET_MD=1` to rewrite it).
+
+A dataset is a directory of Parquet tables, hive-partitioned by run:
+`<dataset>/<table>/run=<name>/part-N.parquet`. Conventions, chosen so that Python polars, DuckDB and
+Spark read the files unchanged:
+
+- every time and duration is a plain signed INT64 of nanoseconds (`*_ns`), never the TIMESTAMP type;
+  sizes are INT64 bytes (`*_bytes`); only signed integers;
+- strings are plain UTF-8, dictionary-encoded by Parquet (no Arrow dictionary type);
+- ZSTD level 3; writer properties set explicitly;
+- the run is the partition key only (string-typed: read with `hive_schema={\"run\": pl.String}` in
+  polars, `hive_types={'run': VARCHAR}` in DuckDB), never a column inside the files;
+- each file's key-value metadata holds `tracefold.schema_version`, `tracefold.producer`,
+  `tracefold.table`, `tracefold.run` and `tracefold.source_format`;
+- files are written under a temporary name and renamed; a run is staged and swapped in per table.
+
+Timeline: an event keeps its source's own timestamp (`start_ns`, `end_ns`) and a `clock` column
+naming that clock: `wall` (Unix epoch), `jvm_uptime@<log>`, `go_uptime@<file>`, `monotonic`
+(CLOCK_MONOTONIC). `clock_offsets` gives, per clock of a run, the offset to wall time where a
+source reveals it (a JVM log with both `time` and `uptime` decorators) or the user gave it
+(`--clock-offset`). To put events of a run on one timeline:
+
+```sql
+SELECT p.*, p.start_ns + o.offset_ns AS wall_start_ns
+FROM read_parquet('ds/gc_pauses/*/*.parquet', hive_partitioning = true) p
+JOIN read_parquet('ds/clock_offsets/*/*.parquet', hive_partitioning = true) o USING (run, clock);
+```
+
+Percentiles in analysis tables are exact nearest-rank: `sorted[ceil(q·n) − 1]`, the same as polars
+`quantile(q, interpolation=\"equiprobable\")`, DuckDB `quantile_disc` and Spark `percentile_disc`
+(not polars' default `nearest`). `notebooks/crosscheck.py` recomputes them with polars and DuckDB.
+";
+
+fn type_name(t: &DataType) -> &'static str {
+    match t {
+        DataType::Int64 => "INT64",
+        DataType::Float64 => "DOUBLE",
+        DataType::Boolean => "BOOLEAN",
+        DataType::Utf8 => "STRING",
+        _ => "OTHER",
+    }
+}
+
+/// The full text of `DATASET.md`.
+pub fn render() -> String {
+    let mut s = String::from(HEADER);
+    for (name, version, schema, desc, by) in crate::tables::all() {
+        s.push_str(&format!("\n## `{name}` (schema version {version}, written by `{by}`)\n\n{desc}.\n\n"));
+        s.push_str("| column | type | null | meaning |\n|---|---|---|---|\n");
+        for f in schema.fields() {
+            let doc = f.metadata().get("doc").map(String::as_str).unwrap_or("");
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                f.name(),
+                type_name(f.data_type()),
+                if f.is_nullable() { "yes" } else { "no" },
+                doc.replace('|', "\\|")
+            ));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dataset_md_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../DATASET.md");
+        let want = super::render();
+        if std::env::var_os("UPDATE_DATASET_MD").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "DATASET.md is stale: run `UPDATE_DATASET_MD=1 cargo test --release -p tracefold-model`");
+    }
+}

@@ -1,0 +1,44 @@
+//! Every table of the dataset, one file each. Column names live here and nowhere else.
+//!
+//! Clocks: an event row keeps its source's own timestamp in `*_ns` columns plus a `clock` column
+//! naming that clock (see [`clock`]); `clock_offsets` maps each clock of a run to wall time.
+
+pub mod clock;
+pub mod clock_offsets;
+pub mod gc_cycles;
+pub mod gc_mmu;
+pub mod gc_pause_stats;
+pub mod gc_pauses;
+pub mod gc_run_summary;
+pub mod ingest_log;
+pub mod runs;
+pub mod safepoints;
+
+/// Names of all tables ingest writes.
+pub const INGEST_TABLES: &[&str] =
+    &[runs::NAME, ingest_log::NAME, clock_offsets::NAME, gc_pauses::NAME, gc_cycles::NAME, safepoints::NAME];
+
+/// Names of all tables `analyze` writes.
+pub const ANALYSIS_TABLES: &[&str] = &[gc_pause_stats::NAME, gc_run_summary::NAME, gc_mmu::NAME];
+
+/// Every table: (name, schema version, schema, one-line description, written by).
+pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static str, &'static str)> {
+    use crate::Table;
+    fn t<T: Table>(
+        desc: &'static str,
+        by: &'static str,
+    ) -> (&'static str, u32, arrow::datatypes::SchemaRef, &'static str, &'static str) {
+        (T::NAME, T::VERSION, T::schema(), desc, by)
+    }
+    vec![
+        t::<runs::SourceRow>("one row per source file of the run: path, size, SHA-256, detected format, tool version, labels", "ingest"),
+        t::<ingest_log::IngestLogRow>("what happened to every line of every source: per source a `total` row (read = parsed + skipped), then one row per skip reason with examples", "ingest"),
+        t::<clock_offsets::ClockOffsetRow>("how each clock of the run maps to wall time (`wall_ns = t_ns + offset_ns`)", "ingest"),
+        t::<gc_pauses::GcPauseRow>("one row per stop-the-world GC pause (JVM, Go: two per cycle)", "ingest"),
+        t::<gc_cycles::GcCycleRow>("one row per GC cycle, stop-the-world or concurrent", "ingest"),
+        t::<safepoints::SafepointRow>("one row per JVM safepoint", "ingest"),
+        t::<gc_pause_stats::GcPauseStatsRow>("pause statistics per collector, collector × kind, collector × cause; nearest-rank percentiles", "analyze"),
+        t::<gc_run_summary::GcRunSummaryRow>("one row per run: throughput, full GCs, allocation rate, MMU", "analyze"),
+        t::<gc_mmu::GcMmuRow>("minimum mutator utilisation curve per run", "analyze"),
+    ]
+}

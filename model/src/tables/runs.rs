@@ -1,0 +1,26 @@
+//! `runs`: one row per source file of a run (the run itself is the partition key).
+crate::table! {
+    /// A source file ingested into the run.
+    name = "runs", version = 1;
+    pub struct SourceRow {
+        /// Order of the run's ingestion (ns since the Unix epoch when the run was ingested); the
+        /// first-ingested run is the default baseline.
+        pub ingested_at_ns: i64,
+        /// Run labels as `key=value` pairs joined by `;`, in the order given.
+        pub labels: String,
+        /// Path of the source file as given (directories expanded).
+        pub source: String,
+        /// File size, bytes.
+        pub size_bytes: i64,
+        /// SHA-256 of the file content, lowercase hex.
+        pub sha256: String,
+        /// Detected (or forced) format id, e.g. `jvm-unified`, `jvm-legacy`, `go-gctrace`; null when no format matched.
+        pub format: Option<String>,
+        /// Version of the producing tool when the source says it (e.g. JVM version string).
+        pub tool_version: Option<String>,
+        /// `ok`, `skipped` (no known format), or `error: <message>`.
+        pub status: String,
+    }
+}
+/// Table name.
+pub const NAME: &str = "runs";

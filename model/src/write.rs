@@ -1,0 +1,215 @@
+//! Writing tables: streaming Parquet writers with the dataset's writer properties, staged under
+//! a temporary directory and swapped into place per table, so a crash or a failed ingest never
+//! leaves a half-written table and never changes what was there before.
+
+use std::fs::File;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{WriterProperties, WriterVersion};
+
+use crate::{ModelError, Table};
+
+/// Rows buffered before a record batch is written (memory is bounded by this, not the input).
+pub const BATCH_ROWS: usize = 64 * 1024;
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
+    move |source| ModelError::Io { path: path.to_path_buf(), source }
+}
+
+/// Directory of one run's partition of a table.
+pub fn partition_dir(dataset: &Path, table: &str, run: &str) -> PathBuf {
+    dataset.join(table).join(format!("{}={run}", crate::RUN_KEY))
+}
+
+/// Writer properties every table is written with (see `DATASET.md`).
+pub fn writer_properties<T: Table>(run: &str, source_format: &str) -> WriterProperties {
+    let kv = vec![
+        KeyValue::new(crate::META_SCHEMA_VERSION.to_string(), T::VERSION.to_string()),
+        KeyValue::new(crate::META_PRODUCER.to_string(), crate::producer()),
+        KeyValue::new(crate::META_TABLE.to_string(), T::NAME.to_string()),
+        KeyValue::new(crate::META_RUN.to_string(), run.to_string()),
+        KeyValue::new(crate::META_SOURCE_FORMAT.to_string(), source_format.to_string()),
+    ];
+    WriterProperties::builder()
+        .set_writer_version(WriterVersion::PARQUET_1_0)
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("3 is a valid zstd level")))
+        .set_dictionary_enabled(true)
+        .set_max_row_group_row_count(Some(1 << 20))
+        .set_key_value_metadata(Some(kv))
+        .set_created_by(crate::producer())
+        .build()
+}
+
+/// Streams rows of one table into one Parquet file, written under a `.tmp` name and renamed on
+/// [`TableWriter::finish`]. Dropping an unfinished writer leaves only the `.tmp` file.
+pub struct TableWriter<T: Table> {
+    writer: ArrowWriter<File>,
+    buffer: Vec<T>,
+    tmp_path: PathBuf,
+    path: PathBuf,
+    rows: usize,
+    _table: PhantomData<T>,
+}
+
+impl<T: Table> TableWriter<T> {
+    /// Creates `dir/part-<part>.parquet` (via a `.tmp` name).
+    pub fn create(dir: &Path, part: usize, run: &str, source_format: &str) -> Result<Self, ModelError> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let path = dir.join(format!("part-{part}.parquet"));
+        let tmp_path = dir.join(format!("part-{part}.parquet.tmp"));
+        let file = File::create(&tmp_path).map_err(io_err(&tmp_path))?;
+        let props = writer_properties::<T>(run, source_format);
+        let writer = ArrowWriter::try_new(file, T::schema(), Some(props))
+            .map_err(|source| ModelError::Parquet { path: tmp_path.clone(), source })?;
+        Ok(Self { writer, buffer: Vec::new(), tmp_path, path, rows: 0, _table: PhantomData })
+    }
+
+    /// Adds one row; writes a batch when [`BATCH_ROWS`] are buffered.
+    pub fn push(&mut self, row: T) -> Result<(), ModelError> {
+        self.buffer.push(row);
+        self.rows += 1;
+        if self.buffer.len() >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Adds many rows.
+    pub fn extend(&mut self, rows: impl IntoIterator<Item = T>) -> Result<(), ModelError> {
+        for row in rows {
+            self.push(row)?;
+        }
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    fn flush(&mut self) -> Result<(), ModelError> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let batch = T::to_batch(&self.buffer);
+        self.buffer.clear();
+        self.writer.write(&batch).map_err(|source| ModelError::Parquet { path: self.tmp_path.clone(), source })
+    }
+
+    /// Writes the footer and renames the file to its final name. Returns the number of rows.
+    pub fn finish(mut self) -> Result<usize, ModelError> {
+        self.flush()?;
+        let tmp = self.tmp_path.clone();
+        self.writer.close().map_err(|source| ModelError::Parquet { path: tmp.clone(), source })?;
+        std::fs::rename(&tmp, &self.path).map_err(io_err(&tmp))?;
+        Ok(self.rows)
+    }
+}
+
+/// Writes all `rows` of a table as one run partition file under `dir`.
+pub fn write_rows<T: Table>(
+    dir: &Path,
+    run: &str,
+    source_format: &str,
+    rows: impl IntoIterator<Item = T>,
+) -> Result<usize, ModelError> {
+    let mut w = TableWriter::<T>::create(dir, 0, run, source_format)?;
+    w.extend(rows)?;
+    w.finish()
+}
+
+/// A run's tables being written: everything goes to `<dataset>/.staging/<unique>/` and is moved
+/// into `<dataset>/<table>/run=<name>/` by [`RunStaging::commit`]. Dropping without commit
+/// removes the staging directory and leaves the dataset as it was.
+pub struct RunStaging {
+    dataset: PathBuf,
+    run: String,
+    dir: PathBuf,
+    tables: Vec<String>,
+    committed: bool,
+}
+
+impl RunStaging {
+    /// Starts staging tables of `run` in `dataset` (created if missing).
+    pub fn new(dataset: &Path, run: &str) -> Result<Self, ModelError> {
+        crate::validate_run_name(run)?;
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let dir = dataset.join(".staging").join(format!("{run}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        Ok(Self { dataset: dataset.to_path_buf(), run: run.to_string(), dir, tables: Vec::new(), committed: false })
+    }
+
+    /// The run's name.
+    pub fn run(&self) -> &str {
+        &self.run
+    }
+
+    /// Opens a streaming writer for table `T` of this run.
+    pub fn writer<T: Table>(&mut self, source_format: &str) -> Result<TableWriter<T>, ModelError> {
+        if !self.tables.iter().any(|t| t == T::NAME) {
+            self.tables.push(T::NAME.to_string());
+        }
+        TableWriter::create(&partition_dir(&self.dir, T::NAME, &self.run), 0, &self.run, source_format)
+    }
+
+    /// Writes all rows of table `T` of this run.
+    pub fn write<T: Table>(
+        &mut self,
+        source_format: &str,
+        rows: impl IntoIterator<Item = T>,
+    ) -> Result<usize, ModelError> {
+        let mut w = self.writer::<T>(source_format)?;
+        w.extend(rows)?;
+        w.finish()
+    }
+
+    /// Moves every staged table into place, replacing the run's previous partition of it, and
+    /// removes the run's partitions of `also_remove` tables that were not staged (e.g. analysis
+    /// tables made stale by a re-ingest). Each table is swapped by directory renames.
+    pub fn commit(mut self, also_remove: &[&str]) -> Result<(), ModelError> {
+        let old = self.dir.join(".replaced");
+        for table in &self.tables {
+            let staged = partition_dir(&self.dir, table, &self.run);
+            let dest = partition_dir(&self.dataset, table, &self.run);
+            let parent = dest.parent().expect("partition dir has a parent");
+            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+            if dest.exists() {
+                let aside = old.join(table);
+                std::fs::create_dir_all(&old).map_err(io_err(&old))?;
+                std::fs::rename(&dest, &aside).map_err(io_err(&dest))?;
+            }
+            std::fs::rename(&staged, &dest).map_err(io_err(&staged))?;
+        }
+        for table in also_remove {
+            if self.tables.iter().any(|t| t == table) {
+                continue;
+            }
+            let dest = partition_dir(&self.dataset, table, &self.run);
+            if dest.exists() {
+                std::fs::remove_dir_all(&dest).map_err(io_err(&dest))?;
+            }
+        }
+        self.committed = true;
+        self.cleanup();
+        Ok(())
+    }
+
+    fn cleanup(&self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let staging_root = self.dataset.join(".staging");
+        let _ = std::fs::remove_dir(&staging_root); // only if empty
+    }
+}
+
+impl Drop for RunStaging {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.cleanup();
+        }
+    }
+}
