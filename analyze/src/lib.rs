@@ -1,1 +1,244 @@
-//! analyze
+//! tracefold-analyze: GC analysis of a tracefold dataset.
+//!
+//! Input: the `gc_pauses` and `gc_cycles` partitions of each run, read with polars lazy scans
+//! ([`load`]), runs in parallel on the current rayon pool. Output, per run, written with
+//! `model::write::RunStaging` (source format `analysis`): `gc_pause_stats` ([`gc_stats`]),
+//! `gc_run_summary` and `gc_mmu` ([`gc_summary`], [`mmu`]). All figures are exact (integer ns,
+//! nearest-rank percentiles, [`percentile`]) and independent of the number of threads.
+
+use std::path::{Path, PathBuf};
+
+use model::tables::gc_mmu::GcMmuRow;
+use model::tables::gc_pause_stats::GcPauseStatsRow;
+use model::tables::gc_run_summary::GcRunSummaryRow;
+use model::tables::{gc_cycles, gc_pauses, ANALYSIS_TABLES};
+use model::write::RunStaging;
+use model::{ModelError, Table};
+use rayon::prelude::*;
+
+pub mod gc_stats;
+pub mod gc_summary;
+pub mod load;
+pub mod mmu;
+pub mod percentile;
+
+/// Source format recorded in the key-value metadata of the analysis tables.
+pub const SOURCE_FORMAT: &str = "analysis";
+
+/// What to analyse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzeOptions {
+    /// Dataset directory.
+    pub dataset: PathBuf,
+    /// Runs to analyse; `None` = every run of the dataset.
+    pub runs: Option<Vec<String>>,
+}
+
+/// One table written for a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenTable {
+    /// Table name.
+    pub table: &'static str,
+    /// Rows written.
+    pub rows: usize,
+}
+
+/// What was done for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAnalysis {
+    /// Run name.
+    pub run: String,
+    /// Pauses analysed.
+    pub pauses: usize,
+    /// Cycles analysed.
+    pub cycles: usize,
+    /// Tables written; empty when the run has no GC data (its old analysis tables are removed).
+    pub tables_written: Vec<WrittenTable>,
+}
+
+/// Result of [`analyze`], runs in the order analysed (dataset order or as requested).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzeSummary {
+    /// One entry per run.
+    pub runs: Vec<RunAnalysis>,
+}
+
+/// Errors of [`analyze`]; each names the path it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    #[error("{}: dataset directory not found", path.display())]
+    DatasetNotFound { path: PathBuf },
+    #[error("{}: no run `{run}` in this dataset", dataset.display())]
+    UnknownRun { dataset: PathBuf, run: String },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Polars {
+        path: PathBuf,
+        source: polars::error::PolarsError,
+    },
+    #[error("{}: column `{column}` is null at row {row}", path.display())]
+    NullValue {
+        path: PathBuf,
+        column: String,
+        row: usize,
+    },
+    #[error("{}: {source}", path.display())]
+    Model {
+        path: PathBuf,
+        source: Box<ModelError>,
+    },
+    #[error("{}: writing the analysis of run `{run}`: {source}", dataset.display())]
+    Write {
+        dataset: PathBuf,
+        run: String,
+        source: Box<ModelError>,
+    },
+}
+
+/// Analyses the selected runs of `opts.dataset` and writes their analysis tables.
+pub fn analyze(opts: &AnalyzeOptions) -> Result<AnalyzeSummary, AnalyzeError> {
+    let dataset = opts.dataset.as_path();
+    if !dataset.is_dir() {
+        return Err(AnalyzeError::DatasetNotFound {
+            path: dataset.to_path_buf(),
+        });
+    }
+    let known = dataset_runs(dataset)?;
+    let runs = match &opts.runs {
+        None => known,
+        Some(requested) => {
+            let mut runs: Vec<String> = Vec::new();
+            for run in requested {
+                let unknown = || AnalyzeError::UnknownRun {
+                    dataset: dataset.to_path_buf(),
+                    run: run.clone(),
+                };
+                if model::validate_run_name(run).is_err() || !known.contains(run) {
+                    return Err(unknown());
+                }
+                if !runs.contains(run) {
+                    runs.push(run.clone());
+                }
+            }
+            runs
+        }
+    };
+    // Reading and computing run in parallel; writes go one run at a time (staging directories
+    // share `<dataset>/.staging`, whose clean-up is not safe against concurrent creation).
+    let computed = runs
+        .par_iter()
+        .map(|run| compute_run(dataset, run))
+        .collect::<Result<Vec<_>, _>>()?;
+    let runs = computed
+        .into_iter()
+        .map(|c| write_run(dataset, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(AnalyzeSummary { runs })
+}
+
+/// Runs of the dataset: `model::read::list_runs` (ingestion order), then runs that only have
+/// `gc_pauses`/`gc_cycles` partitions, by name.
+fn dataset_runs(dataset: &Path) -> Result<Vec<String>, AnalyzeError> {
+    let mut runs = model::read::list_runs(dataset).map_err(|source| AnalyzeError::Model {
+        path: dataset.to_path_buf(),
+        source: Box::new(source),
+    })?;
+    let prefix = format!("{}=", model::RUN_KEY);
+    let mut extra = Vec::new();
+    for table in [gc_pauses::NAME, gc_cycles::NAME] {
+        let dir = dataset.join(table);
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(AnalyzeError::Io { path: dir, source }),
+        };
+        for entry in rd {
+            let entry = entry.map_err(|source| AnalyzeError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(run) = name.strip_prefix(&prefix) {
+                if model::validate_run_name(run).is_ok() && !runs.iter().any(|r| r == run) {
+                    extra.push(run.to_string());
+                }
+            }
+        }
+    }
+    extra.sort();
+    extra.dedup();
+    runs.extend(extra);
+    Ok(runs)
+}
+
+/// A run's computed tables (`None` when it has neither pauses nor cycles).
+struct Computed {
+    run: String,
+    pauses: usize,
+    cycles: usize,
+    tables: Option<(Vec<GcPauseStatsRow>, GcRunSummaryRow, Vec<GcMmuRow>)>,
+}
+
+fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
+    let pauses = load::load_pauses(dataset, run)?;
+    let cycles = load::load_cycles(dataset, run)?;
+    let tables = (!pauses.is_empty() || !cycles.is_empty()).then(|| {
+        (
+            gc_stats::pause_stats(&pauses),
+            gc_summary::run_summary(&pauses, &cycles),
+            gc_summary::mmu_rows(&pauses),
+        )
+    });
+    Ok(Computed {
+        run: run.to_string(),
+        pauses: pauses.len(),
+        cycles: cycles.len(),
+        tables,
+    })
+}
+
+fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
+    let err = |source| AnalyzeError::Write {
+        dataset: dataset.to_path_buf(),
+        run: c.run.clone(),
+        source: Box::new(source),
+    };
+    let mut staging = RunStaging::new(dataset, &c.run).map_err(err)?;
+    let mut written = Vec::new();
+    let also_remove: &[&str] = match c.tables {
+        Some((stats, summary, mmu)) => {
+            let rows = staging
+                .write::<GcPauseStatsRow>(SOURCE_FORMAT, stats)
+                .map_err(err)?;
+            written.push(WrittenTable {
+                table: GcPauseStatsRow::NAME,
+                rows,
+            });
+            let rows = staging
+                .write::<GcRunSummaryRow>(SOURCE_FORMAT, [summary])
+                .map_err(err)?;
+            written.push(WrittenTable {
+                table: GcRunSummaryRow::NAME,
+                rows,
+            });
+            let rows = staging.write::<GcMmuRow>(SOURCE_FORMAT, mmu).map_err(err)?;
+            written.push(WrittenTable {
+                table: GcMmuRow::NAME,
+                rows,
+            });
+            &[]
+        }
+        None => ANALYSIS_TABLES,
+    };
+    staging.commit(also_remove).map_err(err)?;
+    Ok(RunAnalysis {
+        run: c.run,
+        pauses: c.pauses,
+        cycles: c.cycles,
+        tables_written: written,
+    })
+}
