@@ -1,0 +1,652 @@
+//! The template context: every number of the report, already formatted, in the order shown.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use model::tables::gc_pause_stats::GcPauseStatsRow;
+
+use crate::data::{nearest_rank, RunData};
+use crate::format::{self, Better, ChangeKind};
+use crate::Selection;
+
+/// How many safepoint operations the per-run table lists.
+const TOP_OPERATIONS: usize = 8;
+/// Examples are cut to this many characters in the report.
+const EXAMPLE_CHARS: usize = 160;
+
+/// Figures written for the report (file names relative to the report).
+#[derive(Debug, Default)]
+pub struct Figures {
+    /// Run → (file name, notes).
+    pub pauses: BTreeMap<String, (String, Vec<String>)>,
+    pub mmu: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    title: String,
+    dataset: String,
+    generated_by: String,
+    other_runs: Vec<String>,
+    warnings: Vec<String>,
+    runs: Vec<RunCtx>,
+    /// Set when comparing two runs.
+    comparison: Option<Comparison>,
+    /// Set for a single-run report.
+    single: Option<Comparison>,
+    mmu_image: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Comparison {
+    base_header: String,
+    cand_header: String,
+    rows: Vec<MetricRow>,
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct MetricRow {
+    metric: String,
+    base: String,
+    cand: String,
+    change: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RunCtx {
+    name: String,
+    role: String,
+    labels: String,
+    ingested_at: String,
+    sources: Vec<SourceCtx>,
+    summary_line: String,
+    image: Option<String>,
+    image_notes: Vec<String>,
+    per_collector: Vec<StatsCtx>,
+    per_kind: Vec<StatsCtx>,
+    per_cause: Vec<StatsCtx>,
+    safepoints: Option<SafepointCtx>,
+    clocks: Vec<ClockCtx>,
+    ingest: Vec<IngestCtx>,
+    skips: Vec<SkipCtx>,
+    ingest_notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SourceCtx {
+    path: String,
+    format: String,
+    tool: String,
+    size: String,
+    sha: String,
+    status: String,
+}
+
+#[derive(Debug, Serialize)]
+struct StatsCtx {
+    collector: String,
+    group: String,
+    count: i64,
+    total: String,
+    mean: String,
+    p50: String,
+    p90: String,
+    p95: String,
+    p99: String,
+    p999: String,
+    max: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SafepointCtx {
+    count: usize,
+    total: String,
+    mean: String,
+    p99: String,
+    max: String,
+    reaching_p99: String,
+    reaching_max: String,
+    operations: Vec<OperationCtx>,
+    more_operations: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct OperationCtx {
+    operation: String,
+    count: usize,
+    total: String,
+    mean: String,
+    max: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ClockCtx {
+    clock: String,
+    pauses: usize,
+    zero: String,
+    method: String,
+    observations: String,
+    spread: String,
+    evidence: String,
+}
+
+#[derive(Debug, Serialize)]
+struct IngestCtx {
+    source: String,
+    format: String,
+    read: i64,
+    parsed: i64,
+    skipped: i64,
+    ignored: i64,
+    not_understood: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct SkipCtx {
+    source: String,
+    reason: String,
+    count: i64,
+    first_line: String,
+    example: String,
+}
+
+/// The role names of the selected runs, in order.
+pub fn roles(selection: &Selection) -> Vec<&'static str> {
+    match selection {
+        Selection::Single(_) => vec!["run"],
+        Selection::Compare { .. } => vec!["baseline", "candidate"],
+    }
+}
+
+/// Builds the template context.
+pub fn build(
+    dataset: &Path,
+    selection: &Selection,
+    runs: &[RunData],
+    other_runs: &[String],
+    figures: &Figures,
+) -> Report {
+    let roles = roles(selection);
+    let mut warnings = Vec::new();
+    for run in runs {
+        if run.pauses.is_empty() {
+            warnings.push(format!("run `{}` has no GC pauses in `gc_pauses`.", run.name));
+        }
+        let missing: Vec<&str> = [
+            ("gc_pause_stats", run.stats.is_empty() && !run.pauses.is_empty()),
+            ("gc_run_summary", run.summary.is_none()),
+            ("gc_mmu", run.mmu.is_empty() && !run.pauses.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(t, missing)| missing.then_some(t))
+        .collect();
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "run `{}` has no {} rows: run `tracefold analyze` on the dataset to fill the n/a cells.",
+                run.name,
+                missing.join(", ")
+            ));
+        }
+    }
+    let figures_of = |r: &RunData| figures.pauses.get(&r.name).cloned();
+    let run_ctxs: Vec<RunCtx> = runs.iter().zip(&roles).map(|(r, role)| run_ctx(r, role, figures_of(r))).collect();
+    let (title, comparison, single) = match selection {
+        Selection::Compare { baseline, candidate } => {
+            (format!("{baseline} vs {candidate}"), Some(compare(&runs[0], &runs[1])), None)
+        }
+        Selection::Single(run) => (run.clone(), None, Some(compare_one(&runs[0]))),
+    };
+    Report {
+        title,
+        dataset: dataset.display().to_string(),
+        generated_by: format!("{} (`tracefold report`)", model::producer()),
+        other_runs: other_runs.to_vec(),
+        warnings,
+        runs: run_ctxs,
+        comparison,
+        single,
+        mmu_image: figures.mmu.clone(),
+    }
+}
+
+/// The comparison figures of one run.
+#[derive(Debug, Default)]
+struct Figs {
+    count: Option<i64>,
+    mean: Option<i64>,
+    p50: Option<i64>,
+    p90: Option<i64>,
+    p99: Option<i64>,
+    max: Option<i64>,
+    full_gc: Option<i64>,
+    total: Option<i64>,
+    throughput: Option<f64>,
+    alloc_rate: Option<f64>,
+    mmu_10ms: Option<f64>,
+    mmu_100ms: Option<f64>,
+    mmu_1s: Option<f64>,
+}
+
+fn figs(run: &RunData) -> Figs {
+    let per_collector = run.collector_stats();
+    let mut f = Figs::default();
+    if let [one] = per_collector.as_slice() {
+        f.count = Some(one.count);
+        f.total = Some(one.total_ns);
+        if one.count > 0 {
+            f.mean = Some(one.mean_ns);
+            f.p50 = Some(one.p50_ns);
+            f.p90 = Some(one.p90_ns);
+            f.p99 = Some(one.p99_ns);
+            f.max = Some(one.max_ns);
+        }
+    } else if let Some(s) = &run.summary {
+        f.count = Some(s.pause_count);
+        f.total = Some(s.pause_total_ns);
+        if s.pause_count > 0 {
+            f.mean = Some(s.pause_mean_ns);
+            f.max = Some(s.pause_max_ns);
+        }
+    } else if !per_collector.is_empty() {
+        // Several collectors and no run summary: the per-run figures are sums over collectors.
+        let count: i64 = per_collector.iter().map(|s| s.count).sum();
+        let total: i64 = per_collector.iter().map(|s| s.total_ns).sum();
+        f.count = Some(count);
+        f.total = Some(total);
+        if count > 0 {
+            f.mean = Some((total as f64 / count as f64).round() as i64);
+            f.max = per_collector.iter().map(|s| s.max_ns).max();
+        }
+    }
+    if let Some(s) = &run.summary {
+        f.full_gc = Some(s.full_gc_count);
+        f.throughput = Some(s.throughput);
+        f.alloc_rate = s.alloc_rate_bytes_per_s;
+        f.mmu_10ms = s.mmu_10ms;
+        f.mmu_100ms = s.mmu_100ms;
+        f.mmu_1s = s.mmu_1s;
+    }
+    f
+}
+
+/// `role: name (G1, 4G)`: the run's collectors and largest committed heap.
+fn header(role: &str, run: &RunData) -> String {
+    let mut parts = Vec::new();
+    let collectors = run.collectors();
+    if !collectors.is_empty() {
+        parts.push(collectors.join(" + "));
+    }
+    if let Some(heap) = run.summary.as_ref().and_then(|s| s.heap_committed_max_bytes) {
+        parts.push(format::size(heap));
+    }
+    if parts.is_empty() {
+        format!("{role}: {}", run.name)
+    } else {
+        format!("{role}: {} ({})", run.name, parts.join(", "))
+    }
+}
+
+enum Kind {
+    Count,
+    Duration,
+    Share,
+    Rate,
+}
+
+struct Metric {
+    name: &'static str,
+    kind: Kind,
+    better: Better,
+    get: fn(&Figs) -> Option<f64>,
+}
+
+fn metrics() -> Vec<Metric> {
+    fn i(v: Option<i64>) -> Option<f64> {
+        v.map(|x| x as f64)
+    }
+    use Better::*;
+    use Kind::*;
+    vec![
+        Metric { name: "pauses (count)", kind: Count, better: Lower, get: |f| i(f.count) },
+        Metric { name: "mean pause", kind: Duration, better: Lower, get: |f| i(f.mean) },
+        Metric { name: "p50 pause", kind: Duration, better: Lower, get: |f| i(f.p50) },
+        Metric { name: "p90 pause", kind: Duration, better: Lower, get: |f| i(f.p90) },
+        Metric { name: "p99 pause", kind: Duration, better: Lower, get: |f| i(f.p99) },
+        Metric { name: "max pause", kind: Duration, better: Lower, get: |f| i(f.max) },
+        Metric { name: "full GCs (count)", kind: Count, better: Lower, get: |f| i(f.full_gc) },
+        Metric { name: "STW total", kind: Duration, better: Lower, get: |f| i(f.total) },
+        Metric { name: "throughput (%)", kind: Share, better: Higher, get: |f| f.throughput },
+        Metric { name: "alloc rate", kind: Rate, better: Neither, get: |f| f.alloc_rate },
+        Metric { name: "MMU 10 ms", kind: Share, better: Higher, get: |f| f.mmu_10ms },
+        Metric { name: "MMU 100 ms", kind: Share, better: Higher, get: |f| f.mmu_100ms },
+        Metric { name: "MMU 1 s", kind: Share, better: Higher, get: |f| f.mmu_1s },
+    ]
+}
+
+fn show(kind: &Kind, v: Option<f64>) -> String {
+    let Some(v) = v else { return "n/a".to_string() };
+    match kind {
+        Kind::Count => format!("{}", v as i64),
+        Kind::Duration => format::duration(v as i64),
+        Kind::Share => format::percent(v, 2),
+        Kind::Rate => format::rate(v),
+    }
+}
+
+fn multi_collector_note(role: &str, run: &RunData) -> Option<String> {
+    let collectors = run.collector_stats();
+    (collectors.len() > 1).then(|| {
+        format!(
+            "The {role} `{}` has several collectors ({}): its pause count, mean, max and STW total are the \
+             per-run figures of `gc_run_summary` (or, without it, summed over the collectors); percentiles \
+             exist per collector only (see its section).",
+            run.name,
+            collectors.iter().map(|c| c.collector.as_str()).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+fn compare(base: &RunData, cand: &RunData) -> Comparison {
+    let (fb, fc) = (figs(base), figs(cand));
+    let rows = metrics()
+        .into_iter()
+        .map(|m| {
+            let (b, c) = ((m.get)(&fb), (m.get)(&fc));
+            let kind = if matches!(m.kind, Kind::Share) { ChangeKind::Points } else { ChangeKind::Relative };
+            MetricRow {
+                metric: m.name.to_string(),
+                base: show(&m.kind, b),
+                cand: show(&m.kind, c),
+                change: format::change(b, c, m.better, kind),
+            }
+        })
+        .collect();
+    let mut notes: Vec<String> = [multi_collector_note("baseline", base), multi_collector_note("candidate", cand)]
+        .into_iter()
+        .flatten()
+        .collect();
+    notes.push(
+        "Change: candidate relative to baseline; for shares (throughput, MMU) the difference in percentage points (pp). \
+         Lower is better for pause counts and times, higher for throughput and MMU; the allocation rate describes the \
+         workload and is neither."
+            .to_string(),
+    );
+    Comparison { base_header: header("baseline", base), cand_header: header("candidate", cand), rows, notes }
+}
+
+fn compare_one(run: &RunData) -> Comparison {
+    let f = figs(run);
+    let rows = metrics()
+        .into_iter()
+        .map(|m| MetricRow {
+            metric: m.name.to_string(),
+            base: show(&m.kind, (m.get)(&f)),
+            cand: String::new(),
+            change: String::new(),
+        })
+        .collect();
+    let notes = multi_collector_note("run", run).into_iter().collect();
+    Comparison { base_header: header("run", run), cand_header: String::new(), rows, notes }
+}
+
+fn summary_line(run: &RunData) -> String {
+    let collectors = run.collectors();
+    let who = if collectors.is_empty() { "No collector seen".to_string() } else { collectors.join(" + ") };
+    let Some(s) = &run.summary else {
+        return format!(
+            "{who}: {} pauses in `gc_pauses`; no `gc_run_summary` (run `tracefold analyze`).",
+            run.pauses.len()
+        );
+    };
+    let mut line = format!("{who} ({}): {} ({} full)", s.runtimes, plural(s.pause_count, "pause"), s.full_gc_count);
+    line.push_str(&format!(" in {}", plural(s.cycle_count, "cycle")));
+    if !run.cycles.is_empty() {
+        let concurrent = run.cycles.iter().filter(|c| c.concurrent).count();
+        let aborted = run.cycles.iter().filter(|c| c.aborted).count();
+        line.push_str(&format!(" ({concurrent} concurrent, {aborted} aborted/degenerated/upgraded to full)"));
+    }
+    line.push_str(&format!(
+        " over {} of log; STW total {} ({} of the span, throughput {})",
+        format::duration(s.span_ns),
+        format::duration(s.pause_total_ns),
+        format::percent(s.stw_share, 2),
+        format::percent(s.throughput, 2)
+    ));
+    if s.pause_count > 0 {
+        line.push_str(&format!(
+            "; mean pause {}, max {}",
+            format::duration(s.pause_mean_ns),
+            format::duration(s.pause_max_ns)
+        ));
+    }
+    if let Some(rate) = s.alloc_rate_bytes_per_s {
+        line.push_str(&format!("; allocation rate {}", format::rate(rate)));
+    }
+    if let Some(heap) = s.heap_committed_max_bytes {
+        line.push_str(&format!("; committed heap up to {}", format::size(heap)));
+    }
+    line.push('.');
+    line
+}
+
+/// `1 pause`, `2 pauses`.
+fn plural(n: i64, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn stats_ctx(row: &GcPauseStatsRow, group: Option<&str>) -> StatsCtx {
+    let d = format::duration;
+    StatsCtx {
+        collector: format::cell(&row.collector),
+        group: group.map(format::cell).unwrap_or_default(),
+        count: row.count,
+        total: d(row.total_ns),
+        mean: d(row.mean_ns),
+        p50: d(row.p50_ns),
+        p90: d(row.p90_ns),
+        p95: d(row.p95_ns),
+        p99: d(row.p99_ns),
+        p999: d(row.p999_ns),
+        max: d(row.max_ns),
+    }
+}
+
+fn stats_tables(run: &RunData) -> (Vec<StatsCtx>, Vec<StatsCtx>, Vec<StatsCtx>) {
+    let mut per_collector: Vec<&GcPauseStatsRow> = run.collector_stats();
+    per_collector.sort_by(|a, b| b.count.cmp(&a.count).then(a.collector.cmp(&b.collector)));
+    let mut per_kind: Vec<&GcPauseStatsRow> =
+        run.stats.iter().filter(|s| s.pause_kind.is_some() && s.cause.is_none()).collect();
+    per_kind.sort_by(|a, b| {
+        a.collector.cmp(&b.collector).then(b.count.cmp(&a.count)).then(a.pause_kind.cmp(&b.pause_kind))
+    });
+    let mut per_cause: Vec<&GcPauseStatsRow> =
+        run.stats.iter().filter(|s| s.pause_kind.is_none() && s.cause.is_some()).collect();
+    per_cause.sort_by(|a, b| a.collector.cmp(&b.collector).then(b.count.cmp(&a.count)).then(a.cause.cmp(&b.cause)));
+    (
+        per_collector.into_iter().map(|s| stats_ctx(s, None)).collect(),
+        per_kind.into_iter().map(|s| stats_ctx(s, s.pause_kind.as_deref())).collect(),
+        per_cause.into_iter().map(|s| stats_ctx(s, s.cause.as_deref())).collect(),
+    )
+}
+
+fn safepoints(run: &RunData) -> Option<SafepointCtx> {
+    if run.safepoints.is_empty() {
+        return None;
+    }
+    let mut totals: Vec<i64> = run.safepoints.iter().map(|s| s.total_ns).collect();
+    totals.sort_unstable();
+    let mut reaching: Vec<i64> = run.safepoints.iter().filter_map(|s| s.reaching_ns).collect();
+    reaching.sort_unstable();
+    let sum: i64 = totals.iter().sum();
+    let n = totals.len();
+    let mut ops: BTreeMap<&str, (usize, i64, i64)> = BTreeMap::new();
+    for s in &run.safepoints {
+        let e = ops.entry(s.operation.as_deref().unwrap_or("(not given)")).or_default();
+        e.0 += 1;
+        e.1 += s.total_ns;
+        e.2 = e.2.max(s.total_ns);
+    }
+    let mut ops: Vec<(&str, (usize, i64, i64))> = ops.into_iter().collect();
+    ops.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(b.0)));
+    let more_operations = ops.len().saturating_sub(TOP_OPERATIONS);
+    Some(SafepointCtx {
+        count: n,
+        total: format::duration(sum),
+        mean: format::duration((sum as f64 / n as f64).round() as i64),
+        p99: format::opt_duration(nearest_rank(&totals, 0.99)),
+        max: format::opt_duration(totals.last().copied()),
+        reaching_p99: format::opt_duration(nearest_rank(&reaching, 0.99)),
+        reaching_max: format::opt_duration(reaching.last().copied()),
+        operations: ops
+            .into_iter()
+            .take(TOP_OPERATIONS)
+            .map(|(op, (count, total, max))| OperationCtx {
+                operation: format::code(op),
+                count,
+                total: format::duration(total),
+                mean: format::duration((total as f64 / count as f64).round() as i64),
+                max: format::duration(max),
+            })
+            .collect(),
+        more_operations,
+    })
+}
+
+fn clocks(run: &RunData) -> Vec<ClockCtx> {
+    let mut pauses: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &run.pauses {
+        *pauses.entry(p.clock.as_str()).or_default() += 1;
+    }
+    let mut out: Vec<ClockCtx> = run
+        .offsets
+        .iter()
+        .map(|o| ClockCtx {
+            clock: format::code(&o.clock),
+            pauses: pauses.get(o.clock.as_str()).copied().unwrap_or(0),
+            zero: format::utc(o.offset_ns),
+            method: format::cell(&o.method),
+            observations: o.observations.to_string(),
+            spread: format::duration(o.spread_ns),
+            evidence: format::code(&truncate(&o.evidence, EXAMPLE_CHARS)),
+        })
+        .collect();
+    let known: BTreeSet<&str> = run.offsets.iter().map(|o| o.clock.as_str()).collect();
+    for (clock, n) in pauses {
+        if !known.contains(clock) {
+            out.push(ClockCtx {
+                clock: format::code(clock),
+                pauses: n,
+                zero: "unknown".to_string(),
+                method: "no offset known".to_string(),
+                observations: String::new(),
+                spread: String::new(),
+                evidence: String::new(),
+            });
+        }
+    }
+    out
+}
+
+fn truncate(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(chars).collect::<String>())
+    }
+}
+
+fn ingest(run: &RunData) -> (Vec<IngestCtx>, Vec<SkipCtx>, Vec<String>) {
+    let mut totals = Vec::new();
+    let mut skips = Vec::new();
+    let mut notes = Vec::new();
+    for row in &run.ingest {
+        match row.kind.as_str() {
+            "total" => {
+                let of_kind = |kind: &str| -> i64 {
+                    run.ingest.iter().filter(|r| r.source == row.source && r.kind == kind).map(|r| r.skipped).sum()
+                };
+                totals.push(IngestCtx {
+                    source: format::code(&row.source),
+                    format: row.format.as_deref().map(format::code).unwrap_or_else(|| "none".to_string()),
+                    read: row.read,
+                    parsed: row.parsed,
+                    skipped: row.skipped,
+                    ignored: of_kind("ignore"),
+                    not_understood: of_kind("skip"),
+                });
+            }
+            "skip" => {
+                let example = row.examples.as_deref().and_then(|e| e.lines().next()).unwrap_or("");
+                skips.push(SkipCtx {
+                    source: format::code(&row.source),
+                    reason: format::cell(row.reason.as_deref().unwrap_or("(no reason)")),
+                    count: row.skipped,
+                    first_line: row.first_line.map(|l| l.to_string()).unwrap_or_default(),
+                    example: format::code(&truncate(example, EXAMPLE_CHARS)),
+                });
+            }
+            "ignore" => {}
+            kind => notes.push(format!(
+                "{kind} in {}: {}",
+                format::code(&row.source),
+                row.reason.as_deref().unwrap_or("(no message)").replace('\n', " ")
+            )),
+        }
+    }
+    skips.sort_by(|a, b| a.source.cmp(&b.source).then(b.count.cmp(&a.count)));
+    (totals, skips, notes)
+}
+
+fn run_ctx(run: &RunData, role: &str, figure: Option<(String, Vec<String>)>) -> RunCtx {
+    let (per_collector, per_kind, per_cause) = stats_tables(run);
+    let (ingest, skips, ingest_notes) = ingest(run);
+    let labels = run.labels();
+    let (image, image_notes) = match figure {
+        Some((file, notes)) => (Some(file), notes),
+        None => (None, Vec::new()),
+    };
+    RunCtx {
+        name: run.name.clone(),
+        role: role.to_string(),
+        labels: if labels.is_empty() {
+            "(none)".to_string()
+        } else {
+            labels
+                .iter()
+                .map(|(k, v)| if v.is_empty() { format::code(k) } else { format::code(&format!("{k}={v}")) })
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+        ingested_at: run.ingested_at_ns().map(format::utc).unwrap_or_else(|| "unknown".to_string()),
+        sources: run
+            .sources
+            .iter()
+            .map(|s| SourceCtx {
+                path: format::code(&s.source),
+                format: s.format.as_deref().map(format::code).unwrap_or_else(|| "none".to_string()),
+                tool: s.tool_version.as_deref().map(format::cell).unwrap_or_default(),
+                size: format::size(s.size_bytes),
+                sha: s.sha256.chars().take(12).collect(),
+                status: format::cell(&s.status),
+            })
+            .collect(),
+        summary_line: summary_line(run),
+        image,
+        image_notes,
+        per_collector,
+        per_kind,
+        per_cause,
+        safepoints: safepoints(run),
+        clocks: clocks(run),
+        ingest,
+        skips,
+        ingest_notes,
+    }
+}
