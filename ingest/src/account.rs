@@ -42,6 +42,8 @@ pub struct LineAccount {
     parsed: i64,
     reasons: Vec<Reason>,
     notes: Vec<String>,
+    /// Index of the last reason used (consecutive lines often share one).
+    last: usize,
 }
 
 impl LineAccount {
@@ -55,7 +57,9 @@ impl LineAccount {
     }
     /// Counts a line as skipped for `reason`.
     pub fn skip(&mut self, kind: SkipKind, reason: &str, line_no: u64, line: &[u8]) {
-        let idx = match self.reasons.iter().position(|r| r.kind == kind && r.reason == reason) {
+        let hit = self.reasons.get(self.last).is_some_and(|r| r.kind == kind && r.reason == reason);
+        let found = if hit { Some(self.last) } else { self.reasons.iter().position(|r| r.kind == kind && r.reason == reason) };
+        let idx = match found {
             Some(i) => i,
             None => {
                 self.reasons.push(Reason {
@@ -68,6 +72,7 @@ impl LineAccount {
                 self.reasons.len() - 1
             }
         };
+        self.last = idx;
         let r = &mut self.reasons[idx];
         r.count += 1;
         if r.examples.len() < EXAMPLES {

@@ -136,13 +136,25 @@ fn parse_file(
     forced: Option<&'static Format>,
     progress: &dyn Progress,
 ) -> Result<Parsed, IngestError> {
+    let (hash, parsed) = rayon::join(|| source::hash_file(&input.path), || parse_content(input, forced, progress));
+    let (sha256, size) = hash?;
+    let (format, hint, out, cycles) = parsed?;
+    Ok(Parsed { input: input.clone(), format, hint, sha256, size, out, cycles })
+}
+
+type Content = (Option<&'static Format>, String, GcOutput, Vec<GcCycleRow>);
+
+fn parse_content(
+    input: &InputFile,
+    forced: Option<&'static Format>,
+    progress: &dyn Progress,
+) -> Result<Content, IngestError> {
     let advance = |n: u64| progress.advance(n);
-    let src = source::open(&input.path, Some(&advance))?;
+    let mut src = source::open(&input.path, Some(&advance))?;
     let format = forced.or_else(|| format::detect(&src.head));
     let hint = format::describe_unrecognised(&src.head);
     let mut out = GcOutput::default();
     let mut cycles = Vec::new();
-    let mut src = src;
     if let Some(f) = format {
         let ctx = SourceCtx { source: input.path.display().to_string(), clock_scope: clock_scope(&input.path) };
         (f.parse)(&ctx, &mut src.reader, &mut out)
@@ -151,8 +163,7 @@ fn parse_file(
     } else if input.explicit {
         return Err(IngestError::NotRecognised { path: input.path.clone(), hint });
     }
-    let (sha256, size) = src.finish(&input.path)?;
-    Ok(Parsed { input: input.clone(), format, hint, sha256, size, out, cycles })
+    Ok((format, hint, out, cycles))
 }
 
 fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<IngestSummary, IngestError> {

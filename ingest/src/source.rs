@@ -1,5 +1,5 @@
 //! Opening a source file: expanding directories, reading the head for sniffing, transparent
-//! gzip, and hashing (SHA-256) and counting bytes as the parser reads, so each file is read once.
+//! gzip, progress counting, and hashing (SHA-256) of the raw bytes.
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -49,26 +49,16 @@ fn walk(dir: &Path, out: &mut Vec<InputFile>) -> Result<(), IngestError> {
     Ok(())
 }
 
-/// Counts bytes into a hasher and a shared progress counter as they are read.
-pub struct HashingReader<'a, R> {
+/// Counts bytes read, reporting progress every MiB.
+pub struct CountingReader<'a, R> {
     inner: R,
-    hasher: Sha256,
-    bytes: u64,
     on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
     unreported: u64,
 }
 
-impl<'a, R: Read> HashingReader<'a, R> {
-    fn new(inner: R, on_progress: Option<&'a (dyn Fn(u64) + Sync)>) -> Self {
-        Self { inner, hasher: Sha256::new(), bytes: 0, on_progress, unreported: 0 }
-    }
-}
-
-impl<R: Read> Read for HashingReader<'_, R> {
+impl<R: Read> Read for CountingReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
         self.unreported += n as u64;
         if self.unreported >= 1 << 20 || n == 0 {
             if let Some(f) = self.on_progress {
@@ -88,36 +78,13 @@ pub struct OpenSource<'a> {
     pub gzip: bool,
     /// Reader over the whole (decompressed) content, starting with `head`.
     pub reader: Box<dyn BufRead + Send + 'a>,
-    hashing: std::sync::Arc<std::sync::Mutex<Option<(Sha256, u64)>>>,
-}
-
-struct Shared<'a, R> {
-    inner: HashingReader<'a, R>,
-    slot: std::sync::Arc<std::sync::Mutex<Option<(Sha256, u64)>>>,
-}
-
-impl<R: Read> Read for Shared<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 {
-            let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-            if slot.is_none() {
-                *slot = Some((self.inner.hasher.clone(), self.inner.bytes));
-            }
-        }
-        Ok(n)
-    }
 }
 
 /// Opens `path` for sniffing and parsing. `on_progress` receives raw bytes read.
 pub fn open<'a>(path: &Path, on_progress: Option<&'a (dyn Fn(u64) + Sync)>) -> Result<OpenSource<'a>, IngestError> {
     let io = |source| IngestError::Io { path: path.to_path_buf(), source };
     let file = std::fs::File::open(path).map_err(io)?;
-    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let mut raw = BufReader::with_capacity(
-        256 * 1024,
-        Shared { inner: HashingReader::new(file, on_progress), slot: slot.clone() },
-    );
+    let mut raw = BufReader::with_capacity(256 * 1024, CountingReader { inner: file, on_progress, unreported: 0 });
     let gzip = raw.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
     let mut content: Box<dyn BufRead + Send + 'a> = if gzip {
         Box::new(BufReader::with_capacity(256 * 1024, flate2::bufread::MultiGzDecoder::new(raw)))
@@ -128,17 +95,24 @@ pub fn open<'a>(path: &Path, on_progress: Option<&'a (dyn Fn(u64) + Sync)>) -> R
     (&mut content).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(io)?;
     let reader: Box<dyn BufRead + Send + 'a> =
         Box::new(BufReader::with_capacity(256 * 1024, Cursor::new(head.clone()).chain(content)));
-    Ok(OpenSource { head, gzip, reader, hashing: slot })
+    Ok(OpenSource { head, gzip, reader })
 }
 
-impl OpenSource<'_> {
-    /// Reads what the parser left unread (to complete the hash) and returns (sha256 hex, raw size).
-    pub fn finish(mut self, path: &Path) -> Result<(String, u64), IngestError> {
-        let io = |source| IngestError::Io { path: path.to_path_buf(), source };
-        std::io::copy(&mut self.reader, &mut std::io::sink()).map_err(io)?;
-        let slot = self.hashing.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let (hasher, bytes) = slot.unwrap_or_default();
-        let digest = hasher.finalize();
-        Ok((digest.iter().map(|b| format!("{b:02x}")).collect(), bytes))
+/// SHA-256 (lowercase hex) and size of a file's raw bytes. Run beside the parser (the file is
+/// read twice, the second time from the page cache), so hashing costs no wall time on 2+ cores.
+pub fn hash_file(path: &Path) -> Result<(String, u64), IngestError> {
+    let io = |source| IngestError::Io { path: path.to_path_buf(), source };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
     }
+    Ok((hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(), size))
 }

@@ -105,7 +105,11 @@ pub fn iso8601_ns(text: &str) -> Option<i64> {
     let mut frac_ns = 0;
     if let Some(r) = rest.strip_prefix(['.', ',']) {
         let digits = r.bytes().take_while(u8::is_ascii_digit).count();
-        frac_ns = decimal_scaled(&format!("0.{}", &r[..digits]), 9)?;
+        let mut scale = 100_000_000;
+        for b in r[..digits].bytes().take(9) {
+            frac_ns += i64::from(b - b'0') * scale;
+            scale /= 10;
+        }
         rest = &r[digits..];
     }
     let offset_s = match rest {

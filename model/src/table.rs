@@ -59,7 +59,7 @@ macro_rules! table {
                         <$ty as Column>::nullable(),
                     ).with_metadata(std::collections::HashMap::from([(
                         "doc".to_string(),
-                        [$($doc),*].join(" ").trim().to_string(),
+                        [$($doc.trim()),*].join(" ").trim().to_string(),
                     )])),
                 )+];
                 std::sync::Arc::new(arrow::datatypes::Schema::new(fields))

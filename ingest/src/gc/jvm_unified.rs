@@ -68,6 +68,43 @@ const JVM_MESSAGES: &[&str] = &[
     "Mode: ",
 ];
 
+/// Skip reason of `GC(n)` lines that are neither pauses nor cycle summaries.
+const GC_DETAIL: &str = "gc detail line (phases, heap, metaspace, ...)";
+
+/// Starts of `GC(n)` message bodies that may be tabled (pauses, cycle summaries, concurrent
+/// phases, aborts); any other `GC(n)` line is a detail line.
+const TABLED_BODIES: &[&[u8]] = &[
+    b"Pause ",
+    b"y: ",
+    b"Y: ",
+    b"O: ",
+    b"Garbage Collection",
+    b"Major Collection",
+    b"Minor Collection",
+    b"Concurrent",
+    b"Cancelling",
+    b"Upgrade",
+];
+
+/// Fast path on raw bytes, before UTF-8 checks and decorator parsing: a decorated line whose
+/// message is `GC(n) <body>` with a body that cannot be tabled. Most lines of a debug-level
+/// log are these (phase timings, heap regions), so this decides the parser's speed.
+fn is_gc_detail_line(line: &[u8]) -> bool {
+    if line.first() != Some(&b'[') {
+        return false;
+    }
+    let Some(end) = memchr::memchr_iter(b']', line).find(|&i| line.get(i + 1) == Some(&b' ')) else { return false };
+    let msg = &line[end + 2..];
+    let Some(rest) = msg.strip_prefix(b"GC(") else { return false };
+    let Some(close) = memchr::memchr(b')', rest) else { return false };
+    if !rest[..close].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let body = &rest[close + 1..];
+    let body = &body[body.iter().position(|&b| b != b' ').unwrap_or(body.len())..];
+    !TABLED_BODIES.iter().any(|p| body.starts_with(p))
+}
+
 /// Safepoint messages, recognised also when the log has no tags decorator.
 fn is_safepoint_message(msg: &str) -> bool {
     msg.starts_with("Safepoint \"")
@@ -94,6 +131,10 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> R
             Err(source) => return Err(ReadError { offset: reader.offset(), line: reader.line_no(), source }),
         };
         out.account.read();
+        if is_gc_detail_line(bytes) {
+            out.account.skip(SkipKind::Ignore, GC_DETAIL, line_no, bytes);
+            continue;
+        }
         let Ok(text) = std::str::from_utf8(bytes) else {
             out.account.skip(SkipKind::Skip, "invalid UTF-8", line_no, bytes);
             continue;
@@ -127,11 +168,10 @@ fn line(
     // Without a tags decorator every message is a candidate (tags unknown).
     let untagged = d.tags.is_none();
     let tags = d.tags.unwrap_or("");
-    let event_ns = d.uptime_ns;
-    let clock = if event_ns.is_some() { uptime_clock } else { clock::WALL };
-    let event_ns = event_ns.or(d.wall_ns);
+    let clock = if d.has_uptime() { uptime_clock } else { clock::WALL };
+    let event_ns = || if d.has_uptime() { d.uptime_ns() } else { d.wall_ns() };
     if tags == "safepoint" || (untagged && is_safepoint_message(d.msg)) {
-        return safepoint(ctx, st, d, clock, event_ns, line_no, out);
+        return safepoint(ctx, st, d, clock, event_ns(), line_no, out);
     }
     if !tags.starts_with("gc") && !untagged {
         return Some((SkipKind::Ignore, "not a gc or safepoint tag"));
@@ -156,9 +196,7 @@ fn line(
     };
     if tags == "gc" || tags == "gc,phases" || untagged {
         if let Some(p) = pause::parse(body) {
-            if d.uptime_ns.is_some() && d.wall_ns.is_some() {
-                observe(ctx, out, uptime_clock, d, line_no);
-            }
+            observe(ctx, out, uptime_clock, d, line_no);
             let collector = if st.collector == "unknown" {
                 pause::infer_collector(&p.name).to_string()
             } else {
@@ -170,7 +208,7 @@ fn line(
             if name.contains("Concurrent Start") || name.contains("Initial Mark") {
                 st.pending_concurrent_cause = cause.clone();
             }
-            let end_ns = event_ns;
+            let end_ns = event_ns();
             out.pause(model::tables::gc_pauses::GcPauseRow {
                 source: ctx.source.clone(),
                 line: line_no,
@@ -183,7 +221,7 @@ fn line(
                 clock: clock.to_string(),
                 start_ns: end_ns.map(|e| e - p.duration_ns),
                 end_ns,
-                line_wall_ns: d.wall_ns,
+                line_wall_ns: d.wall_ns(),
                 duration_ns: p.duration_ns,
                 heap_before_bytes: p.heap.map(|h| h.0),
                 heap_after_bytes: p.heap.map(|h| h.1),
@@ -192,7 +230,10 @@ fn line(
             return None;
         }
     }
-    cycle_line(st, ctx, d, clock, event_ns, gc_id, body, line_no, out)
+    if !(tags == "gc" || untagged) {
+        return Some((SkipKind::Ignore, GC_DETAIL));
+    }
+    cycle_line(st, ctx, d, clock, event_ns(), gc_id, body, line_no, out)
 }
 
 /// Non-pause lines with a gc id: cycle summaries and concurrent phases.
@@ -227,7 +268,7 @@ fn cycle_line(
             c.aborted = true;
             return None;
         }
-        return Some((SkipKind::Ignore, "gc detail line (phases, heap, metaspace, ...)"));
+        return Some((SkipKind::Ignore, GC_DETAIL));
     }
     let duration = body.rsplit(' ').next().and_then(units::duration_ns);
     let mut text = body;
@@ -307,7 +348,7 @@ fn safepoint(
         line: line_no,
         clock: clock.to_string(),
         end_ns: event_ns,
-        line_wall_ns: d.wall_ns,
+        line_wall_ns: d.wall_ns(),
         ..Default::default()
     };
     if let Some(rest) = msg.strip_prefix("Safepoint \"") {
@@ -339,7 +380,7 @@ fn safepoint(
     } else {
         return Some((SkipKind::Ignore, "safepoint detail (application time, leaving region, ...)"));
     }
-    if d.uptime_ns.is_some() && d.wall_ns.is_some() {
+    if d.has_uptime() {
         observe(ctx, out, clock, d, line_no);
     }
     out.safepoint(row);
@@ -347,8 +388,18 @@ fn safepoint(
 }
 
 fn observe(ctx: &SourceCtx, out: &mut GcOutput, clock: &str, d: &Decorated<'_>, line_no: i64) {
-    if let (Some(up), Some(wall)) = (d.uptime_ns, d.wall_ns) {
+    if !d.has_wall() {
+        return;
+    }
+    let Some(wall) = d.wall_ns() else { return };
+    if let Some(up) = d.uptime_ns().filter(|_| d.has_uptime()) {
         out.clocks.observe(clock, up, wall, "jvm-time+uptime-decorators", || format!("{}:{line_no}", ctx.source));
+    }
+    // `timenanos` is the JVM's System.nanoTime(): CLOCK_MONOTONIC on Linux, shared with perf.
+    if let Some(mono) = d.timenanos() {
+        out.clocks.observe(clock::MONOTONIC, mono, wall, "jvm-time+timenanos-decorators", || {
+            format!("{}:{line_no}", ctx.source)
+        });
     }
 }
 

@@ -5,15 +5,14 @@
 
 use crate::units;
 
-/// A line split into decorators and message.
+/// A line split into decorators and message. Times are decoded only when asked for (most
+/// lines of a debug-level log are never tabled, and decoding dominated the profile).
 #[derive(Debug, Default)]
 pub(crate) struct Decorated<'a> {
-    /// JVM uptime (`uptimenanos`, else `uptimemillis`, else `uptime`), ns.
-    pub uptime_ns: Option<i64>,
-    /// Wall time (`time`, `utctime` or `timemillis`), ns since the Unix epoch.
-    pub wall_ns: Option<i64>,
-    /// `timenanos` (the JVM's monotonic clock), ns.
-    pub timenanos: Option<i64>,
+    wall: Option<&'a str>,
+    uptime_s: Option<&'a str>,
+    uptime_ms: Option<&'a str>,
+    nanos: [Option<&'a str>; 2],
     /// `level`.
     pub level: Option<&'a str>,
     /// `tags`, padding trimmed.
@@ -33,69 +32,101 @@ pub(crate) fn parse_decorated(line: &str) -> Option<Decorated<'_>> {
     let mut d = Decorated::default();
     let mut rest = line;
     let mut groups = 0;
-    let mut uptime_s = None;
-    let mut uptime_ms = None;
-    let mut nanos: [Option<i64>; 2] = [None, None];
     while let Some(r) = rest.strip_prefix('[') {
-        let end = r.find(']')?;
-        let g = r[..end].trim();
+        let end = memchr::memchr(b']', r.as_bytes())?;
+        let g = r[..end].trim_end();
         rest = &r[end + 1..];
         groups += 1;
-        classify(g, &mut d, &mut uptime_s, &mut uptime_ms, &mut nanos);
+        classify(g, &mut d);
     }
-    let timed = uptime_s.is_some() || uptime_ms.is_some() || nanos[0].is_some() || d.wall_ns.is_some();
+    let timed = d.has_uptime() || d.has_wall();
     if groups == 0 || (d.level.is_none() && d.tags.is_none() && !timed) {
         return None;
     }
-    // Two `ns` groups are timenanos then uptimenanos (the decorator order); a single one is
-    // taken as uptimenanos, the common choice.
-    let (timenanos, uptimenanos) = match nanos {
-        [Some(a), Some(b)] => (Some(a), Some(b)),
-        [Some(a), None] => (None, Some(a)),
-        _ => (None, None),
-    };
-    d.timenanos = timenanos;
-    d.uptime_ns = uptimenanos.or(uptime_ms).or(uptime_s);
     d.msg = rest.strip_prefix(' ').unwrap_or(rest).trim_end();
     Some(d)
 }
 
-fn classify<'a>(
-    g: &'a str,
-    d: &mut Decorated<'a>,
-    uptime_s: &mut Option<i64>,
-    uptime_ms: &mut Option<i64>,
-    nanos: &mut [Option<i64>; 2],
-) {
-    if LEVELS.contains(&g) {
-        d.level = Some(g);
-    } else if g.len() >= 19 && g.as_bytes()[4] == b'-' && g.as_bytes()[10] == b'T' {
-        if let Some(ns) = units::iso8601_ns(g) {
-            d.wall_ns.get_or_insert(ns);
+impl Decorated<'_> {
+    /// Whether the line has an uptime decorator.
+    pub fn has_uptime(&self) -> bool {
+        self.nanos[0].is_some() || self.uptime_ms.is_some() || self.uptime_s.is_some()
+    }
+
+    /// Whether the line has a wall-time decorator.
+    pub fn has_wall(&self) -> bool {
+        self.wall.is_some()
+    }
+
+    /// JVM uptime (`uptimenanos`, else `uptimemillis`, else `uptime`), ns. Two `ns` groups
+    /// are timenanos then uptimenanos (the decorator order); a single one is taken as
+    /// uptimenanos, the common choice.
+    pub fn uptime_ns(&self) -> Option<i64> {
+        let nanos = match self.nanos {
+            [Some(_), Some(b)] => Some(b),
+            [Some(a), None] => Some(a),
+            _ => None,
+        };
+        if let Some(n) = nanos.and_then(|n| n.parse().ok()) {
+            return Some(n);
         }
-    } else if let Some(n) = g.strip_suffix("ns").filter(|n| is_digits(n)) {
-        let v = n.parse().ok();
-        if nanos[0].is_none() {
-            nanos[0] = v;
-        } else {
-            nanos[1] = v;
+        if let Some(ms) = self.uptime_ms.and_then(|n| n.parse::<i64>().ok()) {
+            return Some(ms * 1_000_000);
         }
-    } else if let Some(n) = g.strip_suffix("ms").filter(|n| is_digits(n)) {
-        if let Ok(ms) = n.parse::<i64>() {
-            if ms >= EPOCH_MS_THRESHOLD {
-                d.wall_ns.get_or_insert(ms * 1_000_000);
+        self.uptime_s.and_then(|s| units::decimal_scaled(s, 9))
+    }
+
+    /// Wall time (`time`, `utctime` or `timemillis`), ns since the Unix epoch.
+    pub fn wall_ns(&self) -> Option<i64> {
+        let w = self.wall?;
+        match w.strip_suffix("ms") {
+            Some(ms) => ms.parse::<i64>().ok().map(|v| v * 1_000_000),
+            None => units::iso8601_ns(w),
+        }
+    }
+
+    /// `timenanos` (the JVM's monotonic clock), ns, when the log has both `ns` decorators.
+    pub fn timenanos(&self) -> Option<i64> {
+        match self.nanos {
+            [Some(a), Some(_)] => a.parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+fn classify<'a>(g: &'a str, d: &mut Decorated<'a>) {
+    let b = g.as_bytes();
+    if b.is_empty() {
+        return;
+    }
+    if b[0].is_ascii_digit() {
+        if b.len() >= 19 && b[4] == b'-' && b[10] == b'T' {
+            d.wall.get_or_insert(g);
+        } else if let Some(n) = g.strip_suffix("ns").filter(|n| is_digits(n)) {
+            if d.nanos[0].is_none() {
+                d.nanos[0] = Some(n);
             } else {
-                *uptime_ms = Some(ms * 1_000_000);
+                d.nanos[1] = Some(n);
             }
+        } else if let Some(n) = g.strip_suffix("ms").filter(|n| is_digits(n)) {
+            // Milliseconds above the threshold are epoch time (`timemillis`), below it uptime.
+            if n.len() >= 12 && n.parse::<i64>().is_ok_and(|ms| ms >= EPOCH_MS_THRESHOLD) {
+                d.wall.get_or_insert(g);
+            } else {
+                d.uptime_ms = Some(n);
+            }
+        } else if let Some(n) =
+            g.strip_suffix('s').filter(|n| n.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b','))
+        {
+            d.uptime_s = Some(n);
         }
-    } else if let Some(n) =
-        g.strip_suffix('s').filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b','))
-    {
-        *uptime_s = units::decimal_scaled(n, 9);
+        // pid (`123p`) and tid (`456t`) are not needed.
+    } else if LEVELS.contains(&g) {
+        d.level = Some(g);
     } else if is_tags(g) {
         d.tags = Some(g);
     }
-    // pid (`123p`), tid (`456t`) and hostname are recognised by elimination and not needed.
+    // A hostname is recognised by elimination (or taken for tags; tags come last and win).
 }
 
 fn is_digits(s: &str) -> bool {
@@ -118,17 +149,17 @@ mod tests {
     fn decorators_in_any_selection() {
         let d =
             parse_decorated("[2026-11-26T09:49:38.610+0000][3.471s][info][gc          ] GC(0) Pause Young").unwrap();
-        assert_eq!(d.uptime_ns, Some(3_471_000_000));
-        assert_eq!(d.wall_ns, Some(1_795_686_578_610_000_000));
+        assert_eq!(d.uptime_ns(), Some(3_471_000_000));
+        assert_eq!(d.wall_ns(), Some(1_795_686_578_610_000_000));
         assert_eq!(d.tags, Some("gc"));
         assert_eq!(d.msg, "GC(0) Pause Young");
         let d = parse_decorated(
             "[1795686578610ms][3471ms][12345ns][3471000123ns][host1][1234p][5678t][debug][gc,phases,start] x",
         )
         .unwrap();
-        assert_eq!(d.wall_ns, Some(1_795_686_578_610_000_000));
-        assert_eq!(d.uptime_ns, Some(3_471_000_123));
-        assert_eq!(d.timenanos, Some(12345));
+        assert_eq!(d.wall_ns(), Some(1_795_686_578_610_000_000));
+        assert_eq!(d.uptime_ns(), Some(3_471_000_123));
+        assert_eq!(d.timenanos(), Some(12345));
         assert_eq!(d.level, Some("debug"));
         assert_eq!(d.tags, Some("gc,phases,start"));
         assert!(parse_decorated("[GC (Allocation Failure) [PSYoungGen: 1K->2K(3K)] 4K->5K(6K), 0.001 secs]").is_none());
