@@ -24,10 +24,11 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "creating venv $VENV" >&2
     python3 -m venv "$VENV"
 fi
+# Versions the cross-check and notebook were verified with (pinned so CI does not drift).
+PKGS="polars==2.1.0 duckdb==2.0.1 matplotlib==3.11.2 nbclient==0.11.0 ipykernel==7.4.0 jupytext==1.19.6"
 if ! "$VENV/bin/python" -c "import polars, duckdb, matplotlib, nbclient, ipykernel, jupytext" 2>/dev/null; then
-    echo "installing polars duckdb matplotlib nbclient ipykernel jupytext into $VENV" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        polars duckdb matplotlib nbclient ipykernel jupytext
+    echo "installing $PKGS into $VENV" >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check $PKGS
 fi
 
 export TRACEFOLD_DATASET="$DATASET"

@@ -74,7 +74,7 @@ pub fn parse(t: &str) -> Option<Trace> {
     let mut forced = false;
     for f in fields {
         if let Some(p) = f.split_whitespace().next().filter(|_| f.contains(" P")) {
-            if f.trim_start().split_whitespace().nth(1) == Some("P") {
+            if f.split_whitespace().nth(1) == Some("P") {
                 procs = p.parse().ok();
                 forced = f.contains("(forced)");
             }

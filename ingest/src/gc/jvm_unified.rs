@@ -250,7 +250,7 @@ fn cycle_line(
     out: &mut GcOutput,
 ) -> Option<(SkipKind, &'static str)> {
     let tags = d.tags.unwrap_or("");
-    let body = body.trim_start_matches(|c: char| matches!(c, 'y' | 'Y' | 'O')).trim_start_matches(": ");
+    let body = ["y: ", "Y: ", "O: "].iter().find_map(|g| body.strip_prefix(g)).unwrap_or(body);
     let summary = [
         "Garbage Collection",
         "Major Collection",

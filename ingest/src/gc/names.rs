@@ -75,7 +75,7 @@ fn next_group(s: &str) -> Option<&str> {
 
 /// Normalised pause kind of a pause name (see `gc_pauses.pause_kind`).
 pub fn pause_kind(name: &str) -> &'static str {
-    let n = name.trim_start_matches(|c: char| matches!(c, 'y' | 'Y' | 'O' | ':' | ' '));
+    let n = ["y: ", "Y: ", "O: "].iter().find_map(|g| name.strip_prefix(g)).unwrap_or(name);
     let n = n.strip_prefix("Pause ").unwrap_or(n);
     let rules: &[(&str, &str)] = &[
         ("Young (Mixed)", "mixed"),

@@ -100,3 +100,27 @@ fn same_rows_for_one_and_many_threads() {
     assert!(one.0.len() > 1000);
     assert_eq!(one, read(4));
 }
+
+#[test]
+fn rotated_set_is_one_run_on_one_clock() {
+    // Split a real log at a line boundary into the names a JVM gives rotated files.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("logs");
+    std::fs::create_dir(&dir).unwrap();
+    let text = std::fs::read_to_string(fixture("gc/jdk17/g1.log")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let half = lines.len() / 2;
+    std::fs::write(dir.join("gc.log.0"), lines[..half].join("\n") + "\n").unwrap();
+    std::fs::write(dir.join("gc.log"), lines[half..].join("\n") + "\n").unwrap();
+    let ds = tmp.path().join("ds");
+    let opts = IngestOptions { inputs: vec![dir.clone()], dataset: ds.clone(), run: Some("g1".into()), ..Default::default() };
+    ingest_run(&opts, &NoProgress).unwrap();
+    let pauses: Vec<GcPauseRow> = read_table(&ds, "g1").unwrap();
+    let (_, whole, _) = crate::common::parse_file(&fixture("gc/jdk17/g1.log")).unwrap();
+    assert_eq!(pauses.len(), whole.pauses.len());
+    let clocks: std::collections::BTreeSet<&str> = pauses.iter().map(|p| p.clock.as_str()).collect();
+    assert_eq!(clocks.len(), 1, "{clocks:?}");
+    let offsets: Vec<model::tables::clock_offsets::ClockOffsetRow> = read_table(&ds, "g1").unwrap();
+    assert_eq!(offsets.len(), 1);
+    assert_eq!(offsets[0].clock, *clocks.iter().next().unwrap());
+}
