@@ -2,6 +2,7 @@
 
 mod common;
 mod dataset;
+mod jvm_legacy;
 mod oracle_go;
 mod oracle_jvm;
 mod robustness;
