@@ -29,11 +29,7 @@ pub fn pause_stats(pauses: &[Pause]) -> Vec<GcPauseStatsRow> {
     for p in pauses {
         let c = p.collector.as_str();
         let cause = p.cause.as_deref().unwrap_or(NO_CAUSE);
-        for key in [
-            (c, Set::Collector, ""),
-            (c, Set::Kind, p.pause_kind.as_str()),
-            (c, Set::Cause, cause),
-        ] {
+        for key in [(c, Set::Collector, ""), (c, Set::Kind, p.pause_kind.as_str()), (c, Set::Cause, cause)] {
             groups.entry(key).or_default().push(p.duration_ns);
         }
     }
@@ -67,11 +63,7 @@ pub fn stats_row(
         cause,
         count,
         total_ns: i64::try_from(total).unwrap_or(i64::MAX),
-        mean_ns: if count == 0 {
-            0
-        } else {
-            round_div(total, i128::from(count))
-        },
+        mean_ns: if count == 0 { 0 } else { round_div(total, i128::from(count)) },
         p50_ns: q[0],
         p90_ns: q[1],
         p95_ns: q[2],
@@ -113,17 +105,8 @@ mod tests {
             pause("Go", "sweep_termination", None, 1),
         ];
         let rows = pause_stats(&pauses);
-        let keys: Vec<(&str, Option<&str>, Option<&str>, i64)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.collector.as_str(),
-                    r.pause_kind.as_deref(),
-                    r.cause.as_deref(),
-                    r.count,
-                )
-            })
-            .collect();
+        let keys: Vec<(&str, Option<&str>, Option<&str>, i64)> =
+            rows.iter().map(|r| (r.collector.as_str(), r.pause_kind.as_deref(), r.cause.as_deref(), r.count)).collect();
         assert_eq!(
             keys,
             [
@@ -142,38 +125,16 @@ mod tests {
         // G1 overall: [5, 10, 20, 300]: total 335, mean 83.75 → 84, p50 = rank 2 = 10,
         // p90 = rank ceil(3.6) = 4 = 300, max 300.
         let g1 = &rows[0];
-        assert_eq!(
-            (
-                g1.total_ns,
-                g1.mean_ns,
-                g1.p50_ns,
-                g1.p90_ns,
-                g1.p99_ns,
-                g1.max_ns
-            ),
-            (335, 84, 10, 300, 300, 300)
-        );
+        assert_eq!((g1.total_ns, g1.mean_ns, g1.p50_ns, g1.p90_ns, g1.p99_ns, g1.max_ns), (335, 84, 10, 300, 300, 300));
         let young = &rows[3];
-        assert_eq!(
-            (
-                young.total_ns,
-                young.mean_ns,
-                young.p50_ns,
-                young.p95_ns,
-                young.max_ns
-            ),
-            (30, 15, 10, 20, 20)
-        );
+        assert_eq!((young.total_ns, young.mean_ns, young.p50_ns, young.p95_ns, young.max_ns), (30, 15, 10, 20, 20));
     }
 
     #[test]
     fn percentiles_of_ten() {
         let sorted: Vec<i64> = (1..=10).map(|i| i * 100).collect();
         let r = stats_row("G1".into(), None, None, &sorted);
-        assert_eq!(
-            (r.p50_ns, r.p90_ns, r.p95_ns, r.p99_ns, r.p999_ns),
-            (500, 900, 1000, 1000, 1000)
-        );
+        assert_eq!((r.p50_ns, r.p90_ns, r.p95_ns, r.p99_ns, r.p999_ns), (500, 900, 1000, 1000, 1000));
         assert_eq!((r.count, r.total_ns, r.mean_ns), (10, 5500, 550));
     }
 }

@@ -26,9 +26,7 @@ fn pause_intervals(pauses: &[Pause]) -> BTreeMap<(&str, &str), Vec<(i64, i64)>> 
     let mut by: BTreeMap<(&str, &str), Vec<(i64, i64)>> = BTreeMap::new();
     for p in pauses {
         if let Some(iv) = p.interval() {
-            by.entry((p.source.as_str(), p.clock.as_str()))
-                .or_default()
-                .push(iv);
+            by.entry((p.source.as_str(), p.clock.as_str())).or_default().push(iv);
         }
     }
     by
@@ -36,10 +34,7 @@ fn pause_intervals(pauses: &[Pause]) -> BTreeMap<(&str, &str), Vec<(i64, i64)>> 
 
 /// One [`Timeline`] per source and clock that has timed pauses.
 pub fn timelines(pauses: &[Pause]) -> Vec<Timeline> {
-    pause_intervals(pauses)
-        .into_values()
-        .filter_map(Timeline::from_pauses)
-        .collect()
+    pause_intervals(pauses).into_values().filter_map(Timeline::from_pauses).collect()
 }
 
 /// A point of heap accounting: interval and heap before/after.
@@ -68,32 +63,18 @@ fn growth(points: &mut [HeapPoint]) -> (i128, i128) {
 pub fn alloc_rate(pauses: &[Pause], cycles: &[Cycle]) -> Option<f64> {
     let mut by: BTreeMap<(&str, &str), HeapPoints> = BTreeMap::new();
     for p in pauses {
-        if let (Some(iv), Some(b), Some(a)) =
-            (p.interval(), p.heap_before_bytes, p.heap_after_bytes)
-        {
-            by.entry((p.source.as_str(), p.clock.as_str()))
-                .or_default()
-                .0
-                .push((iv, b, a));
+        if let (Some(iv), Some(b), Some(a)) = (p.interval(), p.heap_before_bytes, p.heap_after_bytes) {
+            by.entry((p.source.as_str(), p.clock.as_str())).or_default().0.push((iv, b, a));
         }
     }
     for c in cycles {
-        if let (Some(iv), Some(b), Some(a)) =
-            (c.interval(), c.heap_before_bytes, c.heap_after_bytes)
-        {
-            by.entry((c.source.as_str(), c.clock.as_str()))
-                .or_default()
-                .1
-                .push((iv, b, a));
+        if let (Some(iv), Some(b), Some(a)) = (c.interval(), c.heap_before_bytes, c.heap_after_bytes) {
+            by.entry((c.source.as_str(), c.clock.as_str())).or_default().1.push((iv, b, a));
         }
     }
     let (mut bytes, mut ns) = (0i128, 0i128);
     for (_, (mut from_pauses, mut from_cycles)) in by {
-        let points = if from_pauses.len() >= 2 {
-            &mut from_pauses
-        } else {
-            &mut from_cycles
-        };
+        let points = if from_pauses.len() >= 2 { &mut from_pauses } else { &mut from_cycles };
         let (b, n) = growth(points);
         bytes += b;
         ns += n;
@@ -103,11 +84,7 @@ pub fn alloc_rate(pauses: &[Pause], cycles: &[Cycle]) -> Option<f64> {
 
 /// Comma-separated sorted distinct values.
 fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> String {
-    values
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect::<Vec<_>>()
-        .join(",")
+    values.collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(",")
 }
 
 /// The run's summary row.
@@ -115,43 +92,20 @@ pub fn run_summary(pauses: &[Pause], cycles: &[Cycle]) -> GcRunSummaryRow {
     let tl = timelines(pauses);
     let span: i128 = tl.iter().map(|t| i128::from(t.span())).sum();
     let total: i128 = pauses.iter().map(|p| i128::from(p.duration_ns)).sum();
-    let timed_total: i128 = pauses
-        .iter()
-        .filter(|p| p.interval().is_some())
-        .map(|p| i128::from(p.duration_ns))
-        .sum();
+    let timed_total: i128 = pauses.iter().filter(|p| p.interval().is_some()).map(|p| i128::from(p.duration_ns)).sum();
     let count = pauses.len() as i64;
-    let stw_share = if span > 0 {
-        timed_total as f64 / span as f64
-    } else {
-        0.0
-    };
-    let committed = pauses
-        .iter()
-        .map(|p| p.heap_committed_bytes)
-        .chain(cycles.iter().map(|c| c.heap_committed_bytes));
+    let stw_share = if span > 0 { timed_total as f64 / span as f64 } else { 0.0 };
+    let committed = pauses.iter().map(|p| p.heap_committed_bytes).chain(cycles.iter().map(|c| c.heap_committed_bytes));
     GcRunSummaryRow {
         collectors: distinct(
-            pauses
-                .iter()
-                .map(|p| p.collector.as_str())
-                .chain(cycles.iter().map(|c| c.collector.as_str())),
+            pauses.iter().map(|p| p.collector.as_str()).chain(cycles.iter().map(|c| c.collector.as_str())),
         ),
-        runtimes: distinct(
-            pauses
-                .iter()
-                .map(|p| p.runtime.as_str())
-                .chain(cycles.iter().map(|c| c.runtime.as_str())),
-        ),
+        runtimes: distinct(pauses.iter().map(|p| p.runtime.as_str()).chain(cycles.iter().map(|c| c.runtime.as_str()))),
         pause_count: count,
         cycle_count: cycles.len() as i64,
         full_gc_count: pauses.iter().filter(|p| p.pause_kind == "full").count() as i64,
         pause_total_ns: i64::try_from(total).unwrap_or(i64::MAX),
-        pause_mean_ns: if count == 0 {
-            0
-        } else {
-            round_div(total, i128::from(count))
-        },
+        pause_mean_ns: if count == 0 { 0 } else { round_div(total, i128::from(count)) },
         pause_max_ns: pauses.iter().map(|p| p.duration_ns).max().unwrap_or(0),
         span_ns: i64::try_from(span).unwrap_or(i64::MAX),
         stw_share,
@@ -166,10 +120,7 @@ pub fn run_summary(pauses: &[Pause], cycles: &[Cycle]) -> GcRunSummaryRow {
 
 /// The run's `gc_mmu` rows (windows no longer than its longest timeline).
 pub fn mmu_rows(pauses: &[Pause]) -> Vec<GcMmuRow> {
-    mmu_curve(&timelines(pauses))
-        .into_iter()
-        .map(|(window_ns, mmu)| GcMmuRow { window_ns, mmu })
-        .collect()
+    mmu_curve(&timelines(pauses)).into_iter().map(|(window_ns, mmu)| GcMmuRow { window_ns, mmu }).collect()
 }
 
 #[cfg(test)]
@@ -205,30 +156,17 @@ mod tests {
         ];
         assert_eq!(alloc_rate(&p, &[]), Some(500.0 * 1e9 / (300 * MS) as f64));
         // A shrink counts as 0 bytes but its gap still counts.
-        let p = [
-            pause("a", 0, 10, Some((0, 100))),
-            pause("a", 20, 10, Some((50, 0))),
-        ];
+        let p = [pause("a", 0, 10, Some((0, 100))), pause("a", 20, 10, Some((50, 0)))];
         assert_eq!(alloc_rate(&p, &[]), Some(0.0));
-        assert_eq!(
-            alloc_rate(&[pause("a", 0, 10, None), pause("a", 20, 10, None)], &[]),
-            None
-        );
+        assert_eq!(alloc_rate(&[pause("a", 0, 10, None), pause("a", 20, 10, None)], &[]), None);
     }
 
     #[test]
     fn summary_of_two_sources() {
         // Source a: pauses [0,10) and [50,60) ms (span 60 ms); source b: [1000,1005) ms (span 5 ms).
-        let p = [
-            pause("a", 0, 10 * MS, None),
-            pause("a", 50 * MS, 10 * MS, None),
-            pause("b", 1000 * MS, 5 * MS, None),
-        ];
+        let p = [pause("a", 0, 10 * MS, None), pause("a", 50 * MS, 10 * MS, None), pause("b", 1000 * MS, 5 * MS, None)];
         let s = run_summary(&p, &[]);
-        assert_eq!(
-            (s.pause_count, s.pause_total_ns, s.pause_max_ns, s.span_ns),
-            (3, 25 * MS, 10 * MS, 65 * MS)
-        );
+        assert_eq!((s.pause_count, s.pause_total_ns, s.pause_max_ns, s.span_ns), (3, 25 * MS, 10 * MS, 65 * MS));
         assert_eq!(s.pause_mean_ns, 8_333_333);
         assert_eq!(s.stw_share, 25.0 / 65.0);
         assert_eq!(s.mmu_10ms, Some(0.0));

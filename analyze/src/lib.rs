@@ -71,41 +71,22 @@ pub enum AnalyzeError {
     #[error("{}: no run `{run}` in this dataset", dataset.display())]
     UnknownRun { dataset: PathBuf, run: String },
     #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{}: {source}", path.display())]
-    Polars {
-        path: PathBuf,
-        source: polars::error::PolarsError,
-    },
+    Polars { path: PathBuf, source: polars::error::PolarsError },
     #[error("{}: column `{column}` is null at row {row}", path.display())]
-    NullValue {
-        path: PathBuf,
-        column: String,
-        row: usize,
-    },
+    NullValue { path: PathBuf, column: String, row: usize },
     #[error("{}: {source}", path.display())]
-    Model {
-        path: PathBuf,
-        source: Box<ModelError>,
-    },
+    Model { path: PathBuf, source: Box<ModelError> },
     #[error("{}: writing the analysis of run `{run}`: {source}", dataset.display())]
-    Write {
-        dataset: PathBuf,
-        run: String,
-        source: Box<ModelError>,
-    },
+    Write { dataset: PathBuf, run: String, source: Box<ModelError> },
 }
 
 /// Analyses the selected runs of `opts.dataset` and writes their analysis tables.
 pub fn analyze(opts: &AnalyzeOptions) -> Result<AnalyzeSummary, AnalyzeError> {
     let dataset = opts.dataset.as_path();
     if !dataset.is_dir() {
-        return Err(AnalyzeError::DatasetNotFound {
-            path: dataset.to_path_buf(),
-        });
+        return Err(AnalyzeError::DatasetNotFound { path: dataset.to_path_buf() });
     }
     let known = dataset_runs(dataset)?;
     let runs = match &opts.runs {
@@ -113,10 +94,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<AnalyzeSummary, AnalyzeError> {
         Some(requested) => {
             let mut runs: Vec<String> = Vec::new();
             for run in requested {
-                let unknown = || AnalyzeError::UnknownRun {
-                    dataset: dataset.to_path_buf(),
-                    run: run.clone(),
-                };
+                let unknown = || AnalyzeError::UnknownRun { dataset: dataset.to_path_buf(), run: run.clone() };
                 if model::validate_run_name(run).is_err() || !known.contains(run) {
                     return Err(unknown());
                 }
@@ -129,24 +107,16 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<AnalyzeSummary, AnalyzeError> {
     };
     // Reading and computing run in parallel; writes go one run at a time (staging directories
     // share `<dataset>/.staging`, whose clean-up is not safe against concurrent creation).
-    let computed = runs
-        .par_iter()
-        .map(|run| compute_run(dataset, run))
-        .collect::<Result<Vec<_>, _>>()?;
-    let runs = computed
-        .into_iter()
-        .map(|c| write_run(dataset, c))
-        .collect::<Result<Vec<_>, _>>()?;
+    let computed = runs.par_iter().map(|run| compute_run(dataset, run)).collect::<Result<Vec<_>, _>>()?;
+    let runs = computed.into_iter().map(|c| write_run(dataset, c)).collect::<Result<Vec<_>, _>>()?;
     Ok(AnalyzeSummary { runs })
 }
 
 /// Runs of the dataset: `model::read::list_runs` (ingestion order), then runs that only have
 /// `gc_pauses`/`gc_cycles` partitions, by name.
 fn dataset_runs(dataset: &Path) -> Result<Vec<String>, AnalyzeError> {
-    let mut runs = model::read::list_runs(dataset).map_err(|source| AnalyzeError::Model {
-        path: dataset.to_path_buf(),
-        source: Box::new(source),
-    })?;
+    let mut runs = model::read::list_runs(dataset)
+        .map_err(|source| AnalyzeError::Model { path: dataset.to_path_buf(), source: Box::new(source) })?;
     let prefix = format!("{}=", model::RUN_KEY);
     let mut extra = Vec::new();
     for table in [gc_pauses::NAME, gc_cycles::NAME] {
@@ -157,10 +127,7 @@ fn dataset_runs(dataset: &Path) -> Result<Vec<String>, AnalyzeError> {
             Err(source) => return Err(AnalyzeError::Io { path: dir, source }),
         };
         for entry in rd {
-            let entry = entry.map_err(|source| AnalyzeError::Io {
-                path: dir.clone(),
-                source,
-            })?;
+            let entry = entry.map_err(|source| AnalyzeError::Io { path: dir.clone(), source })?;
             let name = entry.file_name().to_string_lossy().into_owned();
             if let Some(run) = name.strip_prefix(&prefix) {
                 if model::validate_run_name(run).is_ok() && !runs.iter().any(|r| r == run) {
@@ -187,58 +154,28 @@ fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
     let pauses = load::load_pauses(dataset, run)?;
     let cycles = load::load_cycles(dataset, run)?;
     let tables = (!pauses.is_empty() || !cycles.is_empty()).then(|| {
-        (
-            gc_stats::pause_stats(&pauses),
-            gc_summary::run_summary(&pauses, &cycles),
-            gc_summary::mmu_rows(&pauses),
-        )
+        (gc_stats::pause_stats(&pauses), gc_summary::run_summary(&pauses, &cycles), gc_summary::mmu_rows(&pauses))
     });
-    Ok(Computed {
-        run: run.to_string(),
-        pauses: pauses.len(),
-        cycles: cycles.len(),
-        tables,
-    })
+    Ok(Computed { run: run.to_string(), pauses: pauses.len(), cycles: cycles.len(), tables })
 }
 
 fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
-    let err = |source| AnalyzeError::Write {
-        dataset: dataset.to_path_buf(),
-        run: c.run.clone(),
-        source: Box::new(source),
-    };
+    let err =
+        |source| AnalyzeError::Write { dataset: dataset.to_path_buf(), run: c.run.clone(), source: Box::new(source) };
     let mut staging = RunStaging::new(dataset, &c.run).map_err(err)?;
     let mut written = Vec::new();
     let also_remove: &[&str] = match c.tables {
         Some((stats, summary, mmu)) => {
-            let rows = staging
-                .write::<GcPauseStatsRow>(SOURCE_FORMAT, stats)
-                .map_err(err)?;
-            written.push(WrittenTable {
-                table: GcPauseStatsRow::NAME,
-                rows,
-            });
-            let rows = staging
-                .write::<GcRunSummaryRow>(SOURCE_FORMAT, [summary])
-                .map_err(err)?;
-            written.push(WrittenTable {
-                table: GcRunSummaryRow::NAME,
-                rows,
-            });
+            let rows = staging.write::<GcPauseStatsRow>(SOURCE_FORMAT, stats).map_err(err)?;
+            written.push(WrittenTable { table: GcPauseStatsRow::NAME, rows });
+            let rows = staging.write::<GcRunSummaryRow>(SOURCE_FORMAT, [summary]).map_err(err)?;
+            written.push(WrittenTable { table: GcRunSummaryRow::NAME, rows });
             let rows = staging.write::<GcMmuRow>(SOURCE_FORMAT, mmu).map_err(err)?;
-            written.push(WrittenTable {
-                table: GcMmuRow::NAME,
-                rows,
-            });
+            written.push(WrittenTable { table: GcMmuRow::NAME, rows });
             &[]
         }
         None => ANALYSIS_TABLES,
     };
     staging.commit(also_remove).map_err(err)?;
-    Ok(RunAnalysis {
-        run: c.run,
-        pauses: c.pauses,
-        cycles: c.cycles,
-        tables_written: written,
-    })
+    Ok(RunAnalysis { run: c.run, pauses: c.pauses, cycles: c.cycles, tables_written: written })
 }

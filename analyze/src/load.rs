@@ -61,8 +61,7 @@ pub struct Cycle {
 impl Cycle {
     /// `[start, start + duration)`, a point when the duration is unknown; `None` without start.
     pub fn interval(&self) -> Option<(i64, i64)> {
-        self.start_ns
-            .map(|s| (s, s + self.duration_ns.unwrap_or(0)))
+        self.start_ns.map(|s| (s, s + self.duration_ns.unwrap_or(0)))
     }
 }
 
@@ -71,21 +70,11 @@ fn partition_files(dir: &Path) -> Result<Vec<PathBuf>, AnalyzeError> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(AnalyzeError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })
-        }
+        Err(source) => return Err(AnalyzeError::Io { path: dir.to_path_buf(), source }),
     };
     let mut files = Vec::new();
     for entry in rd {
-        let path = entry
-            .map_err(|source| AnalyzeError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?
-            .path();
+        let path = entry.map_err(|source| AnalyzeError::Io { path: dir.to_path_buf(), source })?.path();
         if path.extension().is_some_and(|x| x == "parquet") {
             files.push(path);
         }
@@ -98,11 +87,7 @@ fn partition_files(dir: &Path) -> Result<Vec<PathBuf>, AnalyzeError> {
 fn scan(files: &[PathBuf], ints: &[&str], strings: &[&str]) -> PolarsResult<DataFrame> {
     // Hive partitioning off: the run is known, and polars' hive value inference (with date
     // parsing) panics without its temporal features.
-    let args = ScanArgsParquet {
-        glob: false,
-        hive_options: HiveOptions::new_disabled(),
-        ..Default::default()
-    };
+    let args = ScanArgsParquet { glob: false, hive_options: HiveOptions::new_disabled(), ..Default::default() };
     let scans = files
         .iter()
         .map(|f| LazyFrame::scan_parquet(PlRefPath::try_from_path(f)?, args.clone()))
@@ -110,15 +95,9 @@ fn scan(files: &[PathBuf], ints: &[&str], strings: &[&str]) -> PolarsResult<Data
     let columns: Vec<Expr> = ints
         .iter()
         .map(|c| col(*c).strict_cast(DataType::Int64))
-        .chain(
-            strings
-                .iter()
-                .map(|c| col(*c).strict_cast(DataType::String)),
-        )
+        .chain(strings.iter().map(|c| col(*c).strict_cast(DataType::String)))
         .collect();
-    concat(scans, UnionArgs::default())?
-        .select(columns)
-        .collect()
+    concat(scans, UnionArgs::default())?.select(columns).collect()
 }
 
 /// Column accessors that name the partition in their errors.
@@ -129,27 +108,16 @@ struct Columns<'a> {
 
 impl Columns<'_> {
     fn polars(&self, source: PolarsError) -> AnalyzeError {
-        AnalyzeError::Polars {
-            path: self.dir.to_path_buf(),
-            source,
-        }
+        AnalyzeError::Polars { path: self.dir.to_path_buf(), source }
     }
 
     fn int(&self, name: &str) -> Result<Vec<Option<i64>>, AnalyzeError> {
-        let c = self
-            .df
-            .column(name)
-            .and_then(|c| c.i64())
-            .map_err(|e| self.polars(e))?;
+        let c = self.df.column(name).and_then(|c| c.i64()).map_err(|e| self.polars(e))?;
         Ok(c.iter().collect())
     }
 
     fn string(&self, name: &str) -> Result<Vec<Option<String>>, AnalyzeError> {
-        let c = self
-            .df
-            .column(name)
-            .and_then(|c| c.str())
-            .map_err(|e| self.polars(e))?;
+        let c = self.df.column(name).and_then(|c| c.str()).map_err(|e| self.polars(e))?;
         Ok(c.iter().map(|v| v.map(str::to_owned)).collect())
     }
 
@@ -158,11 +126,7 @@ impl Columns<'_> {
             .into_iter()
             .enumerate()
             .map(|(row, v)| {
-                v.ok_or_else(|| AnalyzeError::NullValue {
-                    path: self.dir.to_path_buf(),
-                    column: name.to_string(),
-                    row,
-                })
+                v.ok_or_else(|| AnalyzeError::NullValue { path: self.dir.to_path_buf(), column: name.to_string(), row })
             })
             .collect()
     }
@@ -193,18 +157,8 @@ pub fn load_pauses(dataset: &Path, run: &str) -> Result<Vec<Pause>, AnalyzeError
         c::heap_after_bytes,
         c::heap_committed_bytes,
     ];
-    let strings = [
-        c::source,
-        c::clock,
-        c::runtime,
-        c::collector,
-        c::pause_kind,
-        c::cause,
-    ];
-    let df = scan(&files, &ints, &strings).map_err(|source| AnalyzeError::Polars {
-        path: dir.clone(),
-        source,
-    })?;
+    let strings = [c::source, c::clock, c::runtime, c::collector, c::pause_kind, c::cause];
+    let df = scan(&files, &ints, &strings).map_err(|source| AnalyzeError::Polars { path: dir.clone(), source })?;
     let cols = Columns { df: &df, dir: &dir };
     let mut source = cols.req_string(c::source)?.into_iter();
     let mut clock = cols.req_string(c::clock)?.into_iter();
@@ -250,19 +204,10 @@ pub fn load_cycles(dataset: &Path, run: &str) -> Result<Vec<Cycle>, AnalyzeError
     if files.is_empty() {
         return Ok(Vec::new());
     }
-    let ints = [
-        c::line,
-        c::start_ns,
-        c::duration_ns,
-        c::heap_before_bytes,
-        c::heap_after_bytes,
-        c::heap_committed_bytes,
-    ];
+    let ints =
+        [c::line, c::start_ns, c::duration_ns, c::heap_before_bytes, c::heap_after_bytes, c::heap_committed_bytes];
     let strings = [c::source, c::clock, c::runtime, c::collector];
-    let df = scan(&files, &ints, &strings).map_err(|source| AnalyzeError::Polars {
-        path: dir.clone(),
-        source,
-    })?;
+    let df = scan(&files, &ints, &strings).map_err(|source| AnalyzeError::Polars { path: dir.clone(), source })?;
     let cols = Columns { df: &df, dir: &dir };
     let mut source = cols.req_string(c::source)?.into_iter();
     let mut clock = cols.req_string(c::clock)?.into_iter();

@@ -46,16 +46,9 @@ impl Timeline {
     }
 
     /// A timeline with an explicit span `[start, end]`; intervals are clipped to it.
-    pub fn with_span(
-        intervals: impl IntoIterator<Item = (i64, i64)>,
-        start: i64,
-        end: i64,
-    ) -> Self {
-        let mut v: Vec<(i64, i64)> = intervals
-            .into_iter()
-            .map(|(s, e)| (s.max(start), e.min(end)))
-            .filter(|(s, e)| e > s)
-            .collect();
+    pub fn with_span(intervals: impl IntoIterator<Item = (i64, i64)>, start: i64, end: i64) -> Self {
+        let mut v: Vec<(i64, i64)> =
+            intervals.into_iter().map(|(s, e)| (s.max(start), e.min(end))).filter(|(s, e)| e > s).collect();
         v.sort_unstable();
         let mut merged: Vec<(i64, i64)> = Vec::with_capacity(v.len());
         for (s, e) in v {
@@ -69,12 +62,7 @@ impl Timeline {
         for (s, e) in &merged {
             cum.push(cum.last().copied().unwrap_or(0) + (e - s));
         }
-        Self {
-            start,
-            end: end.max(start),
-            intervals: merged,
-            cum,
-        }
+        Self { start, end: end.max(start), intervals: merged, cum }
     }
 
     /// Length of the span, ns.
@@ -118,8 +106,7 @@ impl Timeline {
 
     /// MMU at `window` ns (0..1); `None` when the span is shorter than the window.
     pub fn mmu(&self, window: i64) -> Option<f64> {
-        self.max_paused(window)
-            .map(|p| (window - p) as f64 / window as f64)
+        self.max_paused(window).map(|p| (window - p) as f64 / window as f64)
     }
 }
 
@@ -130,19 +117,13 @@ pub fn mmu(pauses: &[(i64, i64)], span_start: i64, span_end: i64, window: i64) -
 
 /// MMU of a run: minimum over its timelines that are at least `window` long; `None` if none is.
 pub fn mmu_min(timelines: &[Timeline], window: i64) -> Option<f64> {
-    timelines
-        .iter()
-        .filter_map(|t| t.mmu(window))
-        .reduce(f64::min)
+    timelines.iter().filter_map(|t| t.mmu(window)).reduce(f64::min)
 }
 
 /// The MMU curve: `(window_ns, mmu)` for each of [`CURVE_WINDOWS_NS`] no longer than the
 /// longest timeline.
 pub fn mmu_curve(timelines: &[Timeline]) -> Vec<(i64, f64)> {
-    CURVE_WINDOWS_NS
-        .iter()
-        .filter_map(|&w| mmu_min(timelines, w).map(|m| (w, m)))
-        .collect()
+    CURVE_WINDOWS_NS.iter().filter_map(|&w| mmu_min(timelines, w).map(|m| (w, m))).collect()
 }
 
 #[cfg(test)]
@@ -156,11 +137,8 @@ mod tests {
         if end - start < w {
             return None;
         }
-        let paused = |t: i64| -> i64 {
-            (t..t + w)
-                .filter(|&x| pauses.iter().any(|&(s, e)| x >= s && x < e))
-                .count() as i64
-        };
+        let paused =
+            |t: i64| -> i64 { (t..t + w).filter(|&x| pauses.iter().any(|&(s, e)| x >= s && x < e)).count() as i64 };
         let worst = (start..=end - w).map(paused).max()?;
         Some((w - worst) as f64 / w as f64)
     }
@@ -210,9 +188,7 @@ mod tests {
         // Deterministic pseudo-random pause sets (LCG), small integer time.
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = |m: u64| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             (seed >> 33) % m
         };
         for _ in 0..200 {
@@ -226,11 +202,7 @@ mod tests {
             }
             let end = t + next(5) as i64;
             for w in 1..=end.max(1) {
-                assert_eq!(
-                    mmu(&p, 0, end, w),
-                    brute(&p, 0, end, w),
-                    "pauses {p:?} end {end} window {w}"
-                );
+                assert_eq!(mmu(&p, 0, end, w), brute(&p, 0, end, w), "pauses {p:?} end {end} window {w}");
             }
         }
     }

@@ -12,10 +12,7 @@ pub const QUANTILES_PERMILLE: [u32; 5] = [500, 900, 950, 990, 999];
 /// (index clamped to 0 for q = 0). `None` for an empty slice.
 pub fn nearest_rank(sorted: &[i64], permille: u32) -> Option<i64> {
     debug_assert!(permille <= 1000, "quantile above 1");
-    debug_assert!(
-        sorted.windows(2).all(|w| w[0] <= w[1]),
-        "input must be sorted"
-    );
+    debug_assert!(sorted.windows(2).all(|w| w[0] <= w[1]), "input must be sorted");
     let n = sorted.len() as u128;
     if n == 0 {
         return None;
@@ -28,11 +25,7 @@ pub fn nearest_rank(sorted: &[i64], permille: u32) -> Option<i64> {
 /// `num / den` rounded to the nearest integer, halves away from zero. `den` must be > 0.
 pub fn round_div(num: i128, den: i128) -> i64 {
     assert!(den > 0, "round_div by {den}");
-    let q = if num >= 0 {
-        (2 * num + den) / (2 * den)
-    } else {
-        -((-2 * num + den) / (2 * den))
-    };
+    let q = if num >= 0 { (2 * num + den) / (2 * den) } else { -((-2 * num + den) / (2 * den)) };
     q as i64
 }
 
@@ -89,10 +82,7 @@ mod tests {
             let ca = Int64Chunked::from_vec("d".into(), values);
             for pm in QUANTILES_PERMILLE {
                 let q = f64::from(pm) / 1000.0;
-                let polars = ca
-                    .quantile(q, QuantileMethod::Equiprobable)
-                    .unwrap()
-                    .map(|x| x as i64);
+                let polars = ca.quantile(q, QuantileMethod::Equiprobable).unwrap().map(|x| x as i64);
                 assert_eq!(polars, nearest_rank(&sorted, pm), "n={n} q={q}");
             }
         }

@@ -58,7 +58,8 @@ impl LineAccount {
     /// Counts a line as skipped for `reason`.
     pub fn skip(&mut self, kind: SkipKind, reason: &str, line_no: u64, line: &[u8]) {
         let hit = self.reasons.get(self.last).is_some_and(|r| r.kind == kind && r.reason == reason);
-        let found = if hit { Some(self.last) } else { self.reasons.iter().position(|r| r.kind == kind && r.reason == reason) };
+        let found =
+            if hit { Some(self.last) } else { self.reasons.iter().position(|r| r.kind == kind && r.reason == reason) };
         let idx = match found {
             Some(i) => i,
             None => {

@@ -93,10 +93,7 @@ mod tests {
         while let Some((n, l)) = r.next_line().unwrap() {
             got.push((n, String::from_utf8(l.to_vec()).unwrap()));
         }
-        assert_eq!(
-            got,
-            vec![(1, "a".into()), (2, "b".repeat(46)), (3, String::new()), (4, "last".into())]
-        );
+        assert_eq!(got, vec![(1, "a".into()), (2, "b".repeat(46)), (3, String::new()), (4, "last".into())]);
         assert_eq!(r.offset(), text.len() as u64);
     }
 }

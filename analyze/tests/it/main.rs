@@ -75,78 +75,29 @@ fn write_run(dataset: &Path, run: &str, pauses: Vec<GcPauseRow>, cycles: Vec<GcC
 }
 
 fn run_all(dataset: &Path) -> AnalyzeSummary {
-    analyze(&AnalyzeOptions {
-        dataset: dataset.to_path_buf(),
-        runs: None,
-    })
-    .unwrap()
+    analyze(&AnalyzeOptions { dataset: dataset.to_path_buf(), runs: None }).unwrap()
 }
 
 /// Source a.log (G1): [0,10) young, [50,60) young (end stamped), [100,140) full, heap figures.
 /// Source b.log (Go): [0,2) and [1000,1001) ms, no heap on pauses; two cycles with heap figures.
 fn hand_dataset(dataset: &Path) {
     let evac = Some("G1 Evacuation Pause");
-    let g1 = |kind, cause, start, end, dur, heap| P {
-        source: "a.log",
-        collector: "G1",
-        kind,
-        cause,
-        start,
-        end,
-        dur,
-        heap,
-    };
-    let go = |kind, start, dur| P {
-        source: "b.log",
-        collector: "Go",
-        kind,
-        cause: None,
-        start,
-        end: None,
-        dur,
-        heap: None,
-    };
+    let g1 =
+        |kind, cause, start, end, dur, heap| P { source: "a.log", collector: "G1", kind, cause, start, end, dur, heap };
+    let go =
+        |kind, start, dur| P { source: "b.log", collector: "Go", kind, cause: None, start, end: None, dur, heap: None };
     let pauses = vec![
-        pause(g1(
-            "young",
-            evac,
-            0,
-            None,
-            10 * MS,
-            Some((100 * MB, 20 * MB, 256 * MB)),
-        )),
-        pause(g1(
-            "young",
-            evac,
-            50 * MS,
-            Some(60 * MS),
-            10 * MS,
-            Some((70 * MB, 30 * MB, 256 * MB)),
-        )),
-        pause(g1(
-            "full",
-            Some("System.gc()"),
-            100 * MS,
-            None,
-            40 * MS,
-            Some((80 * MB, 10 * MB, 300 * MB)),
-        )),
+        pause(g1("young", evac, 0, None, 10 * MS, Some((100 * MB, 20 * MB, 256 * MB)))),
+        pause(g1("young", evac, 50 * MS, Some(60 * MS), 10 * MS, Some((70 * MB, 30 * MB, 256 * MB)))),
+        pause(g1("full", Some("System.gc()"), 100 * MS, None, 40 * MS, Some((80 * MB, 10 * MB, 300 * MB)))),
         pause(go("sweep_termination", 0, 2 * MS)),
         pause(go("mark_termination", 1000 * MS, MS)),
     ];
-    let cycles = vec![
-        cycle("b.log", 0, 5 * MS, 4 * MB, 3 * MB),
-        cycle("b.log", 1000 * MS, 3 * MS, 8 * MB, 2 * MB),
-    ];
+    let cycles = vec![cycle("b.log", 0, 5 * MS, 4 * MB, 3 * MB), cycle("b.log", 1000 * MS, 3 * MS, 8 * MB, 2 * MB)];
     write_run(dataset, "hand", pauses, cycles);
 }
 
-fn stats(
-    collector: &str,
-    kind: Option<&str>,
-    cause: Option<&str>,
-    sorted_ns: &[i64],
-) -> GcPauseStatsRow {
+fn stats(collector: &str, kind: Option<&str>, cause: Option<&str>, sorted_ns: &[i64]) -> GcPauseStatsRow {
     // Hand-filled nearest-rank figures for the small groups below (n ≤ 3).
     let n = sorted_ns.len();
     let total: i64 = sorted_ns.iter().sum();
@@ -176,15 +127,8 @@ fn hand_computed_figures() {
     assert_eq!(summary.runs.len(), 1);
     let run = &summary.runs[0];
     assert_eq!((run.run.as_str(), run.pauses, run.cycles), ("hand", 5, 2));
-    let written: Vec<(&str, usize)> = run
-        .tables_written
-        .iter()
-        .map(|t| (t.table, t.rows))
-        .collect();
-    assert_eq!(
-        written,
-        [("gc_pause_stats", 9), ("gc_run_summary", 1), ("gc_mmu", 10)]
-    );
+    let written: Vec<(&str, usize)> = run.tables_written.iter().map(|t| (t.table, t.rows)).collect();
+    assert_eq!(written, [("gc_pause_stats", 9), ("gc_run_summary", 1), ("gc_mmu", 10)]);
 
     let got = read_table::<GcPauseStatsRow>(ds, "hand").unwrap();
     let expected = vec![
@@ -201,27 +145,15 @@ fn hand_computed_figures() {
         stats("Go", None, Some("(none)"), &[MS, 2 * MS]),
     ];
     assert_eq!(got, expected);
-    assert_eq!(
-        (got[0].p50_ns, got[0].p90_ns, got[0].mean_ns),
-        (10 * MS, 40 * MS, 20 * MS)
-    );
-    assert_eq!(
-        (got[5].p50_ns, got[5].p90_ns, got[5].mean_ns),
-        (MS, 2 * MS, 1_500_000)
-    );
+    assert_eq!((got[0].p50_ns, got[0].p90_ns, got[0].mean_ns), (10 * MS, 40 * MS, 20 * MS));
+    assert_eq!((got[5].p50_ns, got[5].p90_ns, got[5].mean_ns), (MS, 2 * MS, 1_500_000));
 
     let s = read_table::<GcRunSummaryRow>(ds, "hand").unwrap();
     assert_eq!(s.len(), 1);
     let s = &s[0];
-    assert_eq!(
-        (s.collectors.as_str(), s.runtimes.as_str()),
-        ("G1,Go", "go,jvm")
-    );
+    assert_eq!((s.collectors.as_str(), s.runtimes.as_str()), ("G1,Go", "go,jvm"));
     assert_eq!((s.pause_count, s.cycle_count, s.full_gc_count), (5, 2, 1));
-    assert_eq!(
-        (s.pause_total_ns, s.pause_mean_ns, s.pause_max_ns),
-        (63 * MS, 12_600_000, 40 * MS)
-    );
+    assert_eq!((s.pause_total_ns, s.pause_mean_ns, s.pause_max_ns), (63 * MS, 12_600_000, 40 * MS));
     // Spans: a.log 0..140 ms, b.log 0..1001 ms.
     assert_eq!(s.span_ns, 1141 * MS);
     assert_eq!(s.stw_share, 63.0 / 1141.0);
@@ -233,16 +165,10 @@ fn hand_computed_figures() {
     assert_eq!(s.heap_committed_max_bytes, Some(300 * MB));
     // 10 ms: a.log has a 10 ms pause → 0. 100 ms: a.log [40,140] holds 10 + 40 ms → 0.5
     // (b.log: 0.98). 1 s: only b.log is long enough: [1,1001] ms holds 1 + 1 ms → 0.998.
-    assert_eq!(
-        (s.mmu_10ms, s.mmu_100ms, s.mmu_1s),
-        (Some(0.0), Some(0.5), Some(0.998))
-    );
+    assert_eq!((s.mmu_10ms, s.mmu_100ms, s.mmu_1s), (Some(0.0), Some(0.5), Some(0.998)));
 
-    let mmu: Vec<(i64, f64)> = read_table::<GcMmuRow>(ds, "hand")
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.window_ns / MS, r.mmu))
-        .collect();
+    let mmu: Vec<(i64, f64)> =
+        read_table::<GcMmuRow>(ds, "hand").unwrap().into_iter().map(|r| (r.window_ns / MS, r.mmu)).collect();
     // 50 ms: a.log [90,140] holds 40 ms → 0.2. 200/500 ms: only b.log, 2 ms paused.
     let expected = [
         (1, 0.0),
@@ -263,9 +189,7 @@ fn hand_computed_figures() {
 fn ns_of_day(stamp: &str) -> i64 {
     let time = stamp.split('T').nth(1).unwrap().trim_end_matches('Z');
     let (hms, frac) = time.split_once('.').unwrap();
-    let secs = hms
-        .split(':')
-        .fold(0i64, |acc, part| acc * 60 + part.parse::<i64>().unwrap());
+    let secs = hms.split(':').fold(0i64, |acc, part| acc * 60 + part.parse::<i64>().unwrap());
     secs * 1_000_000_000 + format!("{frac:0<9}").parse::<i64>().unwrap()
 }
 
@@ -277,10 +201,7 @@ fn ms_to_ns(ms: &str) -> i64 {
 
 #[test]
 fn g1_oracle_reproduces_manifest() {
-    let csv = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/g1.pauses.csv"),
-    )
-    .unwrap();
+    let csv = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/g1.pauses.csv")).unwrap();
     let pauses: Vec<GcPauseRow> = csv
         .lines()
         .skip(1)
@@ -311,10 +232,7 @@ fn g1_oracle_reproduces_manifest() {
     write_run(dir.path(), "g1", pauses, Vec::new());
     run_all(dir.path());
     let rows = read_table::<GcPauseStatsRow>(dir.path(), "g1").unwrap();
-    let all = rows
-        .iter()
-        .find(|r| r.pause_kind.is_none() && r.cause.is_none())
-        .unwrap();
+    let all = rows.iter().find(|r| r.pause_kind.is_none() && r.cause.is_none()).unwrap();
     // MANIFEST.md, JVM table, row g1 (ms, rounded to the µs): 27 pauses, p50 16.429,
     // p90 80.227, p99 442.687, max 442.687, total STW 1134.470.
     let near = |got: i64, ms: f64| (got - (ms * 1e6).round() as i64).abs() <= 1000;
@@ -325,36 +243,20 @@ fn g1_oracle_reproduces_manifest() {
     assert!(near(all.max_ns, 442.687), "max {}", all.max_ns);
     assert!(near(all.total_ns, 1134.470), "total {}", all.total_ns);
     // And exactly, from the CSV's ns-precise durations.
-    assert_eq!(
-        (all.p50_ns, all.p99_ns, all.total_ns),
-        (16_429_031, 442_686_821, 1_134_469_654)
-    );
+    assert_eq!((all.p50_ns, all.p99_ns, all.total_ns), (16_429_031, 442_686_821, 1_134_469_654));
     let summary = &read_table::<GcRunSummaryRow>(dir.path(), "g1").unwrap()[0];
-    assert_eq!(
-        (
-            summary.pause_count,
-            summary.pause_total_ns,
-            summary.pause_max_ns
-        ),
-        (27, 1_134_469_654, 442_686_821)
-    );
+    assert_eq!((summary.pause_count, summary.pause_total_ns, summary.pause_max_ns), (27, 1_134_469_654, 442_686_821));
 }
 
 /// A few thousand pseudo-random pauses over several runs and sources.
 fn synthetic_dataset(dataset: &Path) {
     let mut seed: u64 = 42;
     let mut next = move |m: u64| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (seed >> 33) % m
     };
     let kinds = ["young", "mixed", "full", "remark"];
-    let causes = [
-        Some("G1 Evacuation Pause"),
-        Some("Allocation Failure"),
-        None,
-    ];
+    let causes = [Some("G1 Evacuation Pause"), Some("Allocation Failure"), None];
     for r in 0..6 {
         let mut pauses = Vec::new();
         let mut cycles = Vec::new();
@@ -367,16 +269,7 @@ fn synthetic_dataset(dataset: &Path) {
                 let heap = (s != 2).then(|| (before, before / 3, 256 * MB + next(4) as i64 * MB));
                 let kind = kinds[next(4) as usize];
                 let cause = causes[next(3) as usize];
-                pauses.push(pause(P {
-                    source,
-                    collector,
-                    kind,
-                    cause,
-                    start: t,
-                    end: None,
-                    dur,
-                    heap,
-                }));
+                pauses.push(pause(P { source, collector, kind, cause, start: t, end: None, dur, heap }));
                 if s == 2 && i % 2 == 0 {
                     cycles.push(cycle(source, t, dur * 2, before, before / 2));
                 }
@@ -390,10 +283,7 @@ fn synthetic_dataset(dataset: &Path) {
 type Tables = Vec<(Vec<GcPauseStatsRow>, Vec<GcRunSummaryRow>, Vec<GcMmuRow>)>;
 
 fn analyze_in_pool(dataset: &Path, threads: usize) -> (AnalyzeSummary, Tables) {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     let summary = pool.install(|| run_all(dataset));
     let tables = summary
         .runs
@@ -416,19 +306,13 @@ fn one_and_four_threads_give_identical_rows() {
     let (s1, t1) = analyze_in_pool(dir.path(), 1);
     let (s4, t4) = analyze_in_pool(dir.path(), 4);
     assert_eq!(s1.runs.len(), 6);
-    assert!(t1
-        .iter()
-        .all(|(stats, summary, mmu)| !stats.is_empty() && summary.len() == 1 && !mmu.is_empty()));
+    assert!(t1.iter().all(|(stats, summary, mmu)| !stats.is_empty() && summary.len() == 1 && !mmu.is_empty()));
     assert_eq!(s1, s4);
     assert_eq!(t1, t4);
     // Bit-identical floats too (PartialEq on f64 would accept -0.0 == 0.0).
     let bits = |t: &Tables| -> Vec<u64> {
         t.iter()
-            .flat_map(|(_, s, m)| {
-                s.iter()
-                    .map(|r| r.stw_share.to_bits())
-                    .chain(m.iter().map(|r| r.mmu.to_bits()))
-            })
+            .flat_map(|(_, s, m)| s.iter().map(|r| r.stw_share.to_bits()).chain(m.iter().map(|r| r.mmu.to_bits())))
             .collect()
     };
     assert_eq!(bits(&t1), bits(&t4));
@@ -440,46 +324,25 @@ fn selected_runs_only_and_unknown_runs_fail() {
     let ds = dir.path();
     hand_dataset(ds);
     let p = |source| {
-        pause(P {
-            source,
-            collector: "G1",
-            kind: "young",
-            cause: None,
-            start: 0,
-            end: None,
-            dur: MS,
-            heap: None,
-        })
+        pause(P { source, collector: "G1", kind: "young", cause: None, start: 0, end: None, dur: MS, heap: None })
     };
     write_run(ds, "other", vec![p("c.log")], Vec::new());
     let only = |runs: &[&str]| {
-        analyze(&AnalyzeOptions {
-            dataset: ds.to_path_buf(),
-            runs: Some(runs.iter().map(|r| r.to_string()).collect()),
-        })
+        analyze(&AnalyzeOptions { dataset: ds.to_path_buf(), runs: Some(runs.iter().map(|r| r.to_string()).collect()) })
     };
     let s = only(&["other", "other"]).unwrap();
     assert_eq!(s.runs.len(), 1);
     assert_eq!((s.runs[0].run.as_str(), s.runs[0].pauses), ("other", 1));
     assert_eq!(read_table::<GcRunSummaryRow>(ds, "other").unwrap().len(), 1);
-    assert!(read_table::<GcRunSummaryRow>(ds, "hand")
-        .unwrap()
-        .is_empty());
+    assert!(read_table::<GcRunSummaryRow>(ds, "hand").unwrap().is_empty());
 
     let err = only(&["nope"]).unwrap_err();
     assert!(matches!(err, AnalyzeError::UnknownRun { .. }), "{err}");
     assert!(err.to_string().contains(&ds.display().to_string()), "{err}");
-    assert!(matches!(
-        only(&["../hand"]).unwrap_err(),
-        AnalyzeError::UnknownRun { .. }
-    ));
+    assert!(matches!(only(&["../hand"]).unwrap_err(), AnalyzeError::UnknownRun { .. }));
 
     let missing = ds.join("absent");
-    let err = analyze(&AnalyzeOptions {
-        dataset: missing.clone(),
-        runs: None,
-    })
-    .unwrap_err();
+    let err = analyze(&AnalyzeOptions { dataset: missing.clone(), runs: None }).unwrap_err();
     assert!(matches!(err, AnalyzeError::DatasetNotFound { .. }));
     assert!(err.to_string().contains(&missing.display().to_string()));
 }
@@ -493,27 +356,14 @@ fn run_without_gc_data_loses_stale_analysis() {
     staging
         .write::<SourceRow>(
             "test",
-            [SourceRow {
-                source: "perf.data".into(),
-                status: "ok".into(),
-                ..Default::default()
-            }],
+            [SourceRow { source: "perf.data".into(), status: "ok".into(), ..Default::default() }],
         )
         .unwrap();
-    staging
-        .write::<GcRunSummaryRow>("analysis", [GcRunSummaryRow::default()])
-        .unwrap();
+    staging.write::<GcRunSummaryRow>("analysis", [GcRunSummaryRow::default()]).unwrap();
     staging.commit(&[]).unwrap();
     let s = run_all(ds);
     assert_eq!(s.runs.len(), 1);
-    assert_eq!(
-        (
-            s.runs[0].run.as_str(),
-            s.runs[0].pauses,
-            s.runs[0].tables_written.len()
-        ),
-        ("perf", 0, 0)
-    );
+    assert_eq!((s.runs[0].run.as_str(), s.runs[0].pauses, s.runs[0].tables_written.len()), ("perf", 0, 0));
     assert!(!partition_dir(ds, "gc_run_summary", "perf").exists());
     assert!(!ds.join(".staging").exists());
 }
@@ -526,16 +376,9 @@ fn corrupt_partition_error_names_its_path() {
     std::fs::create_dir_all(&part).unwrap();
     std::fs::write(part.join("part-0.parquet"), b"not parquet").unwrap();
     let err = run_all_err(ds);
-    assert!(
-        err.to_string().contains(&part.display().to_string()),
-        "{err}"
-    );
+    assert!(err.to_string().contains(&part.display().to_string()), "{err}");
 }
 
 fn run_all_err(dataset: &Path) -> AnalyzeError {
-    analyze(&AnalyzeOptions {
-        dataset: dataset.to_path_buf(),
-        runs: None,
-    })
-    .unwrap_err()
+    analyze(&AnalyzeOptions { dataset: dataset.to_path_buf(), runs: None }).unwrap_err()
 }

@@ -113,7 +113,8 @@ fn rotated_set_is_one_run_on_one_clock() {
     std::fs::write(dir.join("gc.log.0"), lines[..half].join("\n") + "\n").unwrap();
     std::fs::write(dir.join("gc.log"), lines[half..].join("\n") + "\n").unwrap();
     let ds = tmp.path().join("ds");
-    let opts = IngestOptions { inputs: vec![dir.clone()], dataset: ds.clone(), run: Some("g1".into()), ..Default::default() };
+    let opts =
+        IngestOptions { inputs: vec![dir.clone()], dataset: ds.clone(), run: Some("g1".into()), ..Default::default() };
     ingest_run(&opts, &NoProgress).unwrap();
     let pauses: Vec<GcPauseRow> = read_table(&ds, "g1").unwrap();
     let (_, whole, _) = crate::common::parse_file(&fixture("gc/jdk17/g1.log")).unwrap();

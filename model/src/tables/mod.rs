@@ -3,6 +3,8 @@
 //! Clocks: an event row keeps its source's own timestamp in `*_ns` columns plus a `clock` column
 //! naming that clock (see [`clock`]); `clock_offsets` maps each clock of a run to wall time.
 
+pub mod cgroup_intervals;
+pub mod cgroup_samples;
 pub mod clock;
 pub mod clock_offsets;
 pub mod gc_cycles;
@@ -40,5 +42,7 @@ pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static st
         t::<gc_pause_stats::GcPauseStatsRow>("pause statistics per collector, collector × kind, collector × cause; nearest-rank percentiles", "analyze"),
         t::<gc_run_summary::GcRunSummaryRow>("one row per run: throughput, full GCs, allocation rate, MMU", "analyze"),
         t::<gc_mmu::GcMmuRow>("minimum mutator utilisation curve per run", "analyze"),
+        t::<cgroup_samples::CgroupSampleRow>("one row per value read from a cgroup file (v2 or v1), raw, as observed: time, cgroup, hierarchy, file, key, value, unit", "ingest"),
+        t::<cgroup_intervals::CgroupIntervalRow>("one row per cgroup per sampling interval: CPU used vs limit, throttling, pressure, memory headroom", "analyze"),
     ]
 }
