@@ -16,6 +16,7 @@ use model::write::RunStaging;
 use model::{ModelError, Table};
 use rayon::prelude::*;
 
+pub mod cgroup_intervals;
 pub mod gc_stats;
 pub mod gc_summary;
 pub mod load;

@@ -1,6 +1,8 @@
 //! Integration tests of `tracefold_analyze::analyze`: small datasets written with
 //! `model::write::RunStaging`, analysed, and read back with `model::read::read_table`.
 
+mod cgroup;
+
 use std::path::Path;
 
 use model::read::read_table;

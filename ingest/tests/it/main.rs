@@ -1,5 +1,6 @@
 //! Integration tests of tracefold-ingest (one test binary; modules by topic).
 
+mod cgroup;
 mod common;
 mod dataset;
 mod jvm_legacy;
