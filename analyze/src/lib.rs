@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use model::tables::cgroup_intervals::CgroupIntervalRow;
+use model::tables::gc_cgroup_overlap::GcCgroupOverlapRow;
 use model::tables::gc_mmu::GcMmuRow;
 use model::tables::gc_pause_stats::GcPauseStatsRow;
 use model::tables::gc_run_summary::GcRunSummaryRow;
@@ -17,9 +19,11 @@ use model::{ModelError, Table};
 use rayon::prelude::*;
 
 pub mod cgroup_intervals;
+pub mod cgroup_overlap;
 pub mod gc_stats;
 pub mod gc_summary;
 pub mod load;
+pub mod load_cgroup;
 pub mod mmu;
 pub mod percentile;
 
@@ -149,6 +153,8 @@ struct Computed {
     pauses: usize,
     cycles: usize,
     tables: Option<(Vec<GcPauseStatsRow>, GcRunSummaryRow, Vec<GcMmuRow>)>,
+    cgroup: Vec<CgroupIntervalRow>,
+    overlap: Vec<GcCgroupOverlapRow>,
 }
 
 fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
@@ -157,7 +163,16 @@ fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
     let tables = (!pauses.is_empty() || !cycles.is_empty()).then(|| {
         (gc_stats::pause_stats(&pauses), gc_summary::run_summary(&pauses, &cycles), gc_summary::mmu_rows(&pauses))
     });
-    Ok(Computed { run: run.to_string(), pauses: pauses.len(), cycles: cycles.len(), tables })
+    let samples = load_cgroup::load_samples(dataset, run)?;
+    let cgroup = cgroup_intervals::derive_intervals(&samples);
+    let overlap = if cgroup.is_empty() {
+        Vec::new()
+    } else {
+        let offsets = load_cgroup::load_offsets(dataset, run)?;
+        let procs = load_cgroup::load_max_procs(dataset, run)?;
+        cgroup_overlap::overlap(&cgroup, &pauses, &offsets, procs)
+    };
+    Ok(Computed { run: run.to_string(), pauses: pauses.len(), cycles: cycles.len(), tables, cgroup, overlap })
 }
 
 fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
@@ -165,7 +180,13 @@ fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
         |source| AnalyzeError::Write { dataset: dataset.to_path_buf(), run: c.run.clone(), source: Box::new(source) };
     let mut staging = RunStaging::new(dataset, &c.run).map_err(err)?;
     let mut written = Vec::new();
-    let also_remove: &[&str] = match c.tables {
+    if !c.cgroup.is_empty() {
+        let rows = staging.write::<CgroupIntervalRow>(SOURCE_FORMAT, c.cgroup).map_err(err)?;
+        written.push(WrittenTable { table: CgroupIntervalRow::NAME, rows });
+        let rows = staging.write::<GcCgroupOverlapRow>(SOURCE_FORMAT, c.overlap).map_err(err)?;
+        written.push(WrittenTable { table: GcCgroupOverlapRow::NAME, rows });
+    }
+    match c.tables {
         Some((stats, summary, mmu)) => {
             let rows = staging.write::<GcPauseStatsRow>(SOURCE_FORMAT, stats).map_err(err)?;
             written.push(WrittenTable { table: GcPauseStatsRow::NAME, rows });
@@ -173,10 +194,10 @@ fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
             written.push(WrittenTable { table: GcRunSummaryRow::NAME, rows });
             let rows = staging.write::<GcMmuRow>(SOURCE_FORMAT, mmu).map_err(err)?;
             written.push(WrittenTable { table: GcMmuRow::NAME, rows });
-            &[]
         }
-        None => ANALYSIS_TABLES,
-    };
-    staging.commit(also_remove).map_err(err)?;
+        None => {}
+    }
+    // Analysis tables of this run not written now are stale: removed (staged ones are kept).
+    staging.commit(ANALYSIS_TABLES).map_err(err)?;
     Ok(RunAnalysis { run: c.run, pauses: c.pauses, cycles: c.cycles, tables_written: written })
 }

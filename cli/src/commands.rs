@@ -58,10 +58,11 @@ fn ingest_one(
 
 fn print_ingest(cli: &Cli, s: &ingest::IngestSummary) {
     let pauses: usize = s.sources.iter().map(|x| x.pauses).sum();
+    let cgroup: usize = s.sources.iter().map(|x| x.cgroup_samples).sum();
     let read: i64 = s.sources.iter().map(|x| x.lines_read).sum();
     let skipped: i64 = s.sources.iter().map(|x| x.lines_skipped).sum();
     println!(
-        "run {}: {} source(s), {pauses} pauses, {read} lines read, {skipped} skipped ({} not understood) -> {}",
+        "run {}: {} source(s), {pauses} pauses, {cgroup} cgroup values, {read} lines read, {skipped} skipped ({} not understood) -> {}",
         s.run,
         s.sources.len(),
         s.lines_not_understood(),
@@ -70,12 +71,13 @@ fn print_ingest(cli: &Cli, s: &ingest::IngestSummary) {
     if cli.verbose > 0 {
         for x in &s.sources {
             println!(
-                "  {} [{}]: {} pauses, {} cycles, {} safepoints; lines read {} = parsed {} + skipped {} ({} not understood)",
+                "  {} [{}]: {} pauses, {} cycles, {} safepoints, {} cgroup values; lines read {} = parsed {} + skipped {} ({} not understood)",
                 x.source,
                 x.format.as_deref().unwrap_or("-"),
                 x.pauses,
                 x.cycles,
                 x.safepoints,
+                x.cgroup_samples,
                 x.lines_read,
                 x.lines_parsed,
                 x.lines_skipped,

@@ -3,6 +3,7 @@
 
 use std::io::BufRead;
 
+use crate::cgroup::{self, CgroupOutput};
 use crate::gc::{self, GcOutput, SourceCtx};
 use crate::ReadError;
 
@@ -11,6 +12,17 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// A GC-log parser.
 pub type GcParser = fn(&SourceCtx, &mut dyn BufRead, &mut GcOutput) -> Result<(), ReadError>;
+/// A cgroup-snapshot parser.
+pub type CgroupParser = fn(&SourceCtx, &mut dyn BufRead, &mut CgroupOutput) -> Result<(), ReadError>;
+
+/// The parser of a format, by the tables it fills.
+#[derive(Clone, Copy)]
+pub enum Parser {
+    /// GC logs → `gc_pauses`, `gc_cycles`, `safepoints`.
+    Gc(GcParser),
+    /// cgroup snapshots → `cgroup_samples`.
+    Cgroup(CgroupParser),
+}
 
 /// An input format.
 pub struct Format {
@@ -25,7 +37,7 @@ pub struct Format {
     /// Content sniffer.
     pub sniff: fn(&[u8]) -> bool,
     /// Parser.
-    pub parse: GcParser,
+    pub parse: Parser,
 }
 
 const GC_TABLES: &[&str] = &["gc_pauses", "gc_cycles", "safepoints"];
@@ -37,7 +49,7 @@ static FORMATS: &[Format] = &[
         detection: "lines of `[decorator]...` groups with a level or a gc/safepoint tag set, e.g. `[0.035s][info][gc] Using G1`",
         tables: GC_TABLES,
         sniff: gc::jvm_unified::sniff,
-        parse: gc::jvm_unified::ingest,
+        parse: Parser::Gc(gc::jvm_unified::ingest),
     },
     Format {
         id: "go-gctrace",
@@ -45,7 +57,7 @@ static FORMATS: &[Format] = &[
         detection: "a line `gc N @Ts P%: a+b+c ms clock, ...`",
         tables: GC_TABLES,
         sniff: gc::go_gctrace::sniff,
-        parse: gc::go_gctrace::ingest,
+        parse: Parser::Gc(gc::go_gctrace::ingest),
     },
     Format {
         id: "jvm-legacy",
@@ -53,9 +65,21 @@ static FORMATS: &[Format] = &[
         detection: "`[GC (...)`, `[Full GC`, `..., 0.0123 secs]` records or `Total time for which application threads were stopped`",
         tables: GC_TABLES,
         sniff: gc::jvm_legacy::sniff,
-        parse: gc::jvm_legacy::ingest,
+        parse: Parser::Gc(gc::jvm_legacy::ingest),
+    },
+    Format {
+        id: "cgroup-cgsnap",
+        name: "cgroup snapshots (v2 and v1): the capture kit's cgsnap stream (`# ts_ns=` headers + `grep -H` lines)",
+        detection: "a `# cgsnap` or `# ts_ns=` header with `<path>/<cgroup file>:<value>` lines, or lines under /sys/fs/cgroup/",
+        tables: &["cgroup_samples"],
+        sniff: cgroup::sniff,
+        parse: Parser::Cgroup(cgroup::ingest),
     },
 ];
+
+/// Directory captures of cgroups (a directory per timestamp, or a one-off copy) are detected by
+/// their layout rather than by content; see [`crate::source::is_cgroup_dir`].
+pub const CGROUP_DIR_FORMAT: &str = "cgroup-dir";
 
 /// All known formats, in detection order.
 pub fn formats() -> &'static [Format] {

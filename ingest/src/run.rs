@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use model::tables::cgroup_samples::CgroupSampleRow;
 use model::tables::clock_offsets::ClockOffsetRow;
 use model::tables::gc_cycles::GcCycleRow;
 use model::tables::gc_pauses::GcPauseRow;
@@ -16,8 +17,9 @@ use model::write::RunStaging;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::cgroup::CgroupOutput;
 use crate::clock::ClockObservations;
-use crate::format::{self, Format};
+use crate::format::{self, Format, Parser};
 use crate::gc::{GcOutput, SourceCtx};
 use crate::source::{self, InputFile};
 use crate::IngestError;
@@ -66,6 +68,8 @@ pub struct SourceSummary {
     pub cycles: usize,
     /// Safepoints found.
     pub safepoints: usize,
+    /// cgroup values found.
+    pub cgroup_samples: usize,
     /// Lines read.
     pub lines_read: i64,
     /// Lines parsed.
@@ -99,12 +103,14 @@ impl IngestSummary {
 /// Parsed result of one file.
 struct Parsed {
     input: InputFile,
-    format: Option<&'static Format>,
+    /// Format id; `None` when no format matched.
+    format: Option<&'static str>,
     hint: String,
     sha256: String,
     size: u64,
     out: GcOutput,
     cycles: Vec<GcCycleRow>,
+    cgroup_samples: Vec<CgroupSampleRow>,
 }
 
 /// Ingests `opts.inputs` as one run into `opts.dataset`.
@@ -136,34 +142,61 @@ fn parse_file(
     forced: Option<&'static Format>,
     progress: &dyn Progress,
 ) -> Result<Parsed, IngestError> {
-    let (hash, parsed) = rayon::join(|| source::hash_file(&input.path), || parse_content(input, forced, progress));
+    let hash = || if input.cgroup_dir { source::hash_dir(&input.path) } else { source::hash_file(&input.path) };
+    let (hash, parsed) = rayon::join(hash, || parse_content(input, forced, progress));
     let (sha256, size) = hash?;
-    let (format, hint, out, cycles) = parsed?;
-    Ok(Parsed { input: input.clone(), format, hint, sha256, size, out, cycles })
+    let mut p = parsed?;
+    p.sha256 = sha256;
+    p.size = size;
+    Ok(p)
 }
-
-type Content = (Option<&'static Format>, String, GcOutput, Vec<GcCycleRow>);
 
 fn parse_content(
     input: &InputFile,
     forced: Option<&'static Format>,
     progress: &dyn Progress,
-) -> Result<Content, IngestError> {
+) -> Result<Parsed, IngestError> {
+    let ctx = SourceCtx { source: input.path.display().to_string(), clock_scope: clock_scope(&input.path) };
+    let mut parsed = Parsed {
+        input: input.clone(),
+        format: None,
+        hint: String::new(),
+        sha256: String::new(),
+        size: 0,
+        out: GcOutput::default(),
+        cycles: Vec::new(),
+        cgroup_samples: Vec::new(),
+    };
+    if input.cgroup_dir {
+        let c = crate::cgroup::ingest_dir(&input.path, &ctx)?;
+        parsed.format = Some(format::CGROUP_DIR_FORMAT);
+        parsed.out.account = c.account;
+        parsed.cgroup_samples = c.samples;
+        return Ok(parsed);
+    }
     let advance = |n: u64| progress.advance(n);
     let mut src = source::open(&input.path, Some(&advance))?;
     let format = forced.or_else(|| format::detect(&src.head));
-    let hint = format::describe_unrecognised(&src.head);
-    let mut out = GcOutput::default();
-    let mut cycles = Vec::new();
-    if let Some(f) = format {
-        let ctx = SourceCtx { source: input.path.display().to_string(), clock_scope: clock_scope(&input.path) };
-        (f.parse)(&ctx, &mut src.reader, &mut out)
-            .map_err(|source| IngestError::Read { path: input.path.clone(), source })?;
-        cycles = out.finish_cycles();
-    } else if input.explicit {
-        return Err(IngestError::NotRecognised { path: input.path.clone(), hint });
+    parsed.hint = format::describe_unrecognised(&src.head);
+    let read_err = |source| IngestError::Read { path: input.path.clone(), source };
+    match format.map(|f| f.parse) {
+        Some(Parser::Gc(parse)) => {
+            parse(&ctx, &mut src.reader, &mut parsed.out).map_err(read_err)?;
+            parsed.cycles = parsed.out.finish_cycles();
+        }
+        Some(Parser::Cgroup(parse)) => {
+            let mut c = CgroupOutput::default();
+            parse(&ctx, &mut src.reader, &mut c).map_err(read_err)?;
+            parsed.out.account = c.account;
+            parsed.cgroup_samples = c.samples;
+        }
+        None if input.explicit => {
+            return Err(IngestError::NotRecognised { path: input.path.clone(), hint: parsed.hint });
+        }
+        None => {}
     }
-    Ok((format, hint, out, cycles))
+    parsed.format = format.map(|f| f.id);
+    Ok(parsed)
 }
 
 fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<IngestSummary, IngestError> {
@@ -171,7 +204,7 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
     let labels: Vec<String> = opts.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let formats: Vec<&str> = {
-        let mut f: Vec<&str> = parsed.iter().filter_map(|p| p.format.map(|f| f.id)).collect();
+        let mut f: Vec<&str> = parsed.iter().filter_map(|p| p.format).collect();
         f.sort_unstable();
         f.dedup();
         f
@@ -184,6 +217,7 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
     let mut pauses = staging.writer::<GcPauseRow>(&fmt)?;
     let mut cycles_w = staging.writer::<GcCycleRow>(&fmt)?;
     let mut safepoints = staging.writer::<SafepointRow>(&fmt)?;
+    let mut cgroup_w = staging.writer::<CgroupSampleRow>(&fmt)?;
     let mut summary = IngestSummary {
         run: run.to_string(),
         dataset: opts.dataset.clone(),
@@ -192,7 +226,7 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
     };
     for p in parsed {
         let source = p.input.path.display().to_string();
-        let fid = p.format.map(|f| f.id);
+        let fid = p.format;
         runs_rows.push(SourceRow {
             ingested_at_ns: now,
             labels: labels.join(";"),
@@ -220,6 +254,7 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
             pauses: p.out.pauses.len(),
             cycles: p.cycles.len(),
             safepoints: p.out.safepoints.len(),
+            cgroup_samples: p.cgroup_samples.len(),
             lines_read: p.out.account.lines_read(),
             lines_parsed: p.out.account.lines_parsed(),
             lines_skipped: p.out.account.lines_skipped(),
@@ -229,10 +264,12 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
         pauses.extend(p.out.pauses)?;
         cycles_w.extend(p.cycles)?;
         safepoints.extend(p.out.safepoints)?;
+        cgroup_w.extend(p.cgroup_samples)?;
     }
     pauses.finish()?;
     cycles_w.finish()?;
     safepoints.finish()?;
+    cgroup_w.finish()?;
     let mut offsets = clocks.rows();
     for (clock, offset) in &opts.clock_offsets {
         offsets.retain(|o| &o.clock != clock);

@@ -16,6 +16,28 @@ pub struct InputFile {
     pub path: PathBuf,
     /// Named explicitly on the command line.
     pub explicit: bool,
+    /// A directory capture of cgroups (read as one source), not a file.
+    pub cgroup_dir: bool,
+}
+
+/// Whether a directory is a cgroup capture: it holds cgroupfs files (a one-off copy), a
+/// `TIMESTAMP_NS` file, or only sub-directories named by timestamps that hold such copies.
+pub fn is_cgroup_dir(dir: &Path) -> bool {
+    fn holds_cgroup_files(dir: &Path) -> bool {
+        std::fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok).any(|e| {
+            let n = e.file_name().to_string_lossy().to_string();
+            n == crate::cgroup::dir::TIMESTAMP_FILE
+                || (crate::cgroup::files::is_cgroup_file(&n) && e.file_type().is_ok_and(|t| t.is_file()))
+        })
+    }
+    if holds_cgroup_files(dir) {
+        return true;
+    }
+    let entries: Vec<_> = std::fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok).collect();
+    let timed = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    !entries.is_empty()
+        && entries.iter().all(|e| timed(&e.file_name().to_string_lossy()) && e.path().is_dir())
+        && entries.iter().any(|e| holds_cgroup_files(&e.path()) || std::fs::read_dir(e.path()).is_ok())
 }
 
 /// Expands files and directories (recursively, sorted, hidden entries skipped) into files.
@@ -23,10 +45,12 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<InputFile>, IngestError> {
     let mut out = Vec::new();
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|source| IngestError::Io { path: input.clone(), source })?;
-        if meta.is_dir() {
+        if meta.is_dir() && is_cgroup_dir(input) {
+            out.push(InputFile { path: input.clone(), explicit: true, cgroup_dir: true });
+        } else if meta.is_dir() {
             walk(input, &mut out)?;
         } else {
-            out.push(InputFile { path: input.clone(), explicit: true });
+            out.push(InputFile { path: input.clone(), explicit: true, cgroup_dir: false });
         }
     }
     Ok(out)
@@ -40,10 +64,12 @@ fn walk(dir: &Path, out: &mut Vec<InputFile>) -> Result<(), IngestError> {
         if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
             continue;
         }
-        if p.is_dir() {
+        if p.is_dir() && is_cgroup_dir(&p) {
+            out.push(InputFile { path: p, explicit: false, cgroup_dir: true });
+        } else if p.is_dir() {
             walk(&p, out)?;
         } else {
-            out.push(InputFile { path: p, explicit: false });
+            out.push(InputFile { path: p, explicit: false, cgroup_dir: false });
         }
     }
     Ok(())
@@ -96,6 +122,37 @@ pub fn open<'a>(path: &Path, on_progress: Option<&'a (dyn Fn(u64) + Sync)>) -> R
     let reader: Box<dyn BufRead + Send + 'a> =
         Box::new(BufReader::with_capacity(256 * 1024, Cursor::new(head.clone()).chain(content)));
     Ok(OpenSource { head, gzip, reader })
+}
+
+/// SHA-256 and total size of a directory capture: over each file's relative path, a NUL, and
+/// its bytes, in sorted path order (special files are left out).
+pub fn hash_dir(dir: &Path) -> Result<(String, u64), IngestError> {
+    fn files(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_dir() {
+                files(&p, base, out);
+            } else if t.is_file() {
+                out.push((p.strip_prefix(base).unwrap_or(&p).display().to_string(), p));
+            }
+        }
+    }
+    let mut list = Vec::new();
+    files(dir, dir, &mut list);
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    for (rel, p) in list {
+        hasher.update(rel.as_bytes());
+        hasher.update([0u8]);
+        if let Ok(bytes) = std::fs::read(&p) {
+            size += bytes.len() as u64;
+            hasher.update(&bytes);
+        }
+    }
+    Ok((hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(), size))
 }
 
 /// SHA-256 (lowercase hex) and size of a file's raw bytes. Run beside the parser (the file is

@@ -66,7 +66,7 @@ fn json_output_and_formats() {
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["jvm-unified", "go-gctrace", "jvm-legacy"]);
+    assert_eq!(ids, ["jvm-unified", "go-gctrace", "jvm-legacy", "cgroup-cgsnap"]);
 
     let tmp = tempfile::tempdir().unwrap();
     let o = tracefold(&[
@@ -89,4 +89,62 @@ fn help_has_examples() {
     let t = text(&o);
     assert!(o.status.success());
     assert!(t.contains("Examples:") && t.contains("tracefold run"), "{t}");
+}
+
+/// GC pauses and a cgroup capture in one run, placed on one timeline with `--clock-offset`:
+/// the join counts each pause once, throttled or not, by the capture's own intervals, and the
+/// Go GOMAXPROCS (2, from gctrace) against the 0.5-core limit gives the parallelism advice.
+#[test]
+fn gc_pauses_joined_with_cgroup_throttling() {
+    use model::read::read_table;
+    use model::tables::cgroup_intervals::CgroupIntervalRow;
+    use model::tables::gc_cgroup_overlap::GcCgroupOverlapRow;
+    use model::tables::gc_pauses::GcPauseRow;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let gctrace = fixture("gc/go/go_churn.gctrace.txt");
+    let cgsnap = fixture("cgroup/throttle_run_a/samples.cgsnap");
+    let snap = std::fs::read_to_string(&cgsnap).unwrap();
+    let first_ts: i64 = snap.lines().find_map(|l| l.strip_prefix("# ts_ns=")).unwrap().trim().parse().unwrap();
+    // Go uptime 0 = one second before the capture starts.
+    let offset = first_ts - 1_000_000_000;
+    let clock = format!("go_uptime@{}", gctrace.display());
+    let out = tmp.path().join("out");
+    let o = tracefold(&[
+        "run",
+        "--run",
+        &format!("mix={},{}", gctrace.display(), cgsnap.display()),
+        "--clock-offset",
+        &format!("{clock}={offset}"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let ds = out.join("dataset");
+    let rows: Vec<GcCgroupOverlapRow> = read_table(&ds, "mix").unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    let intervals: Vec<CgroupIntervalRow> = read_table(&ds, "mix").unwrap();
+    let pauses: Vec<GcPauseRow> = read_table(&ds, "mix").unwrap();
+    // Independent count: pause [start, end) + offset overlapping an interval with throttling.
+    let (span_start, span_end) = (intervals[0].start_ns, intervals.last().unwrap().end_ns);
+    let (mut inside, mut throttled) = (0, 0);
+    for p in &pauses {
+        let (s, e) = (p.start_ns.unwrap() + offset, p.end_ns.unwrap() + offset);
+        if e <= span_start || s >= span_end {
+            continue;
+        }
+        inside += 1;
+        let e = e.max(s + 1);
+        if intervals.iter().any(|i| i.start_ns < e && i.end_ns > s && i.throttled_periods.unwrap_or(0) > 0) {
+            throttled += 1;
+        }
+    }
+    assert!(inside > 100, "pauses in the capture span: {inside}");
+    assert_eq!((r.pauses_in_span, r.pauses_throttled), (inside, throttled));
+    assert_eq!(r.pauses_throttled + r.pauses_unthrottled, r.pauses_in_span);
+    assert_eq!(r.pauses_unaligned, 0);
+    assert_eq!(r.cpu_limit_cores, Some(0.5));
+    assert_eq!(r.gc_parallelism, Some(2));
+    assert!(r.advice.as_deref().is_some_and(|a| a.contains("GOMAXPROCS=1")), "{:?}", r.advice);
 }

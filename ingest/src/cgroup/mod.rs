@@ -15,7 +15,7 @@
 //! are read by shape and kept; a line of unexpected shape is kept as one raw text row and counted
 //! as skipped. Every line read is accounted for in [`CgroupOutput::account`].
 
-mod dir;
+pub mod dir;
 pub mod files;
 pub mod parse;
 pub mod path;

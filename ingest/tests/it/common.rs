@@ -29,7 +29,8 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Option<(&'static str, GcOutput, 
     let ctx = SourceCtx { source: name.to_string(), clock_scope: name.to_string() };
     let mut out = GcOutput::default();
     let mut reader: &[u8] = bytes;
-    (f.parse)(&ctx, &mut reader, &mut out).expect("reading from memory cannot fail");
+    let tracefold_ingest::format::Parser::Gc(parse) = f.parse else { return None };
+    parse(&ctx, &mut reader, &mut out).expect("reading from memory cannot fail");
     let cycles = out.finish_cycles();
     assert_eq!(
         out.account.lines_read(),

@@ -7,6 +7,7 @@ pub mod cgroup_intervals;
 pub mod cgroup_samples;
 pub mod clock;
 pub mod clock_offsets;
+pub mod gc_cgroup_overlap;
 pub mod gc_cycles;
 pub mod gc_mmu;
 pub mod gc_pause_stats;
@@ -17,11 +18,19 @@ pub mod runs;
 pub mod safepoints;
 
 /// Names of all tables ingest writes.
-pub const INGEST_TABLES: &[&str] =
-    &[runs::NAME, ingest_log::NAME, clock_offsets::NAME, gc_pauses::NAME, gc_cycles::NAME, safepoints::NAME];
+pub const INGEST_TABLES: &[&str] = &[
+    runs::NAME,
+    ingest_log::NAME,
+    clock_offsets::NAME,
+    gc_pauses::NAME,
+    gc_cycles::NAME,
+    safepoints::NAME,
+    cgroup_samples::NAME,
+];
 
 /// Names of all tables `analyze` writes.
-pub const ANALYSIS_TABLES: &[&str] = &[gc_pause_stats::NAME, gc_run_summary::NAME, gc_mmu::NAME];
+pub const ANALYSIS_TABLES: &[&str] =
+    &[gc_pause_stats::NAME, gc_run_summary::NAME, gc_mmu::NAME, cgroup_intervals::NAME, gc_cgroup_overlap::NAME];
 
 /// Every table: (name, schema version, schema, one-line description, written by).
 pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static str, &'static str)> {
@@ -43,6 +52,7 @@ pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static st
         t::<gc_run_summary::GcRunSummaryRow>("one row per run: throughput, full GCs, allocation rate, MMU", "analyze"),
         t::<gc_mmu::GcMmuRow>("minimum mutator utilisation curve per run", "analyze"),
         t::<cgroup_samples::CgroupSampleRow>("one row per value read from a cgroup file (v2 or v1), raw, as observed: time, cgroup, hierarchy, file, key, value, unit", "ingest"),
+        t::<gc_cgroup_overlap::GcCgroupOverlapRow>("per run and cgroup: GC pauses in CPU-throttled intervals vs the others, and GC parallelism vs the CPU limit", "analyze"),
         t::<cgroup_intervals::CgroupIntervalRow>("one row per cgroup per sampling interval: CPU used vs limit, throttling, pressure, memory headroom", "analyze"),
     ]
 }

@@ -1,0 +1,151 @@
+//! Reading one run's `cgroup_samples` (the files the interval derivation uses), its
+//! `clock_offsets`, and the GOMAXPROCS its Go cycles report, with polars lazy scans.
+//!
+//! Output: `CgroupSampleRow`s (only the columns `cgroup_intervals` needs are filled), a clock →
+//! offset map, and the largest `procs` of `gc_cycles`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use model::tables::cgroup_samples::{self, CgroupSampleRow};
+use model::tables::{clock_offsets, gc_cycles};
+use polars::prelude::*;
+
+use crate::AnalyzeError;
+
+/// cgroup files the interval derivation reads; other rows are not loaded.
+const FILES: &[&str] = &[
+    "cpuacct.usage",
+    "cpu.stat",
+    "cpu.max",
+    "cpu.cfs_quota_us",
+    "cpu.cfs_period_us",
+    "cpu.max.burst",
+    "cpu.cfs_burst_us",
+    "memory.current",
+    "memory.usage_in_bytes",
+    "memory.max",
+    "memory.limit_in_bytes",
+    "memory.stat",
+    "memory.events",
+    "memory.oom_control",
+    "cpu.pressure",
+    "memory.pressure",
+    "io.pressure",
+];
+
+fn files_of(dataset: &Path, table: &str, run: &str) -> Result<Vec<std::path::PathBuf>, AnalyzeError> {
+    let dir = model::write::partition_dir(dataset, table, run);
+    let rd = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(AnalyzeError::Io { path: dir, source }),
+    };
+    let mut files: Vec<_> =
+        rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
+    files.sort();
+    Ok(files)
+}
+
+fn scan(files: &[std::path::PathBuf]) -> PolarsResult<LazyFrame> {
+    let args = ScanArgsParquet { glob: false, hive_options: HiveOptions::new_disabled(), ..Default::default() };
+    let scans = files
+        .iter()
+        .map(|f| LazyFrame::scan_parquet(PlRefPath::try_from_path(f)?, args.clone()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    concat(scans, UnionArgs::default())
+}
+
+/// The run's cgroup samples of the files in [`FILES`].
+pub fn load_samples(dataset: &Path, run: &str) -> Result<Vec<CgroupSampleRow>, AnalyzeError> {
+    use cgroup_samples::col as c;
+    let files = files_of(dataset, cgroup_samples::NAME, run)?;
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dir = model::write::partition_dir(dataset, cgroup_samples::NAME, run);
+    let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
+    // `is_in` needs a polars feature; an OR of equalities keeps the build lean.
+    let wanted = FILES.iter().map(|f| col(c::file).eq(lit(*f))).reduce(Expr::or).expect("FILES is not empty");
+    let df = scan(&files)
+        .and_then(|lf| {
+            lf.filter(wanted)
+                .select([
+                    col(c::time_ns).strict_cast(DataType::Int64),
+                    col(c::value_i64).strict_cast(DataType::Int64),
+                    col(c::clock).strict_cast(DataType::String),
+                    col(c::hierarchy).strict_cast(DataType::String),
+                    col(c::cgroup).strict_cast(DataType::String),
+                    col(c::file).strict_cast(DataType::String),
+                    col(c::key).strict_cast(DataType::String),
+                    col(c::unlimited).strict_cast(DataType::Boolean),
+                ])
+                .collect()
+        })
+        .map_err(err)?;
+    let s = |name: &str| -> Result<Vec<String>, AnalyzeError> {
+        Ok(df.column(name).and_then(|c| c.str()).map_err(err)?.iter().map(|v| v.unwrap_or("").to_string()).collect())
+    };
+    let i = |name: &str| -> Result<Vec<Option<i64>>, AnalyzeError> {
+        Ok(df.column(name).and_then(|c| c.i64()).map_err(err)?.iter().collect())
+    };
+    let (time, value) = (i(c::time_ns)?, i(c::value_i64)?);
+    let (clock, hierarchy, cgroup, file, key) =
+        (s(c::clock)?, s(c::hierarchy)?, s(c::cgroup)?, s(c::file)?, s(c::key)?);
+    let unlimited: Vec<bool> =
+        df.column(c::unlimited).and_then(|c| c.bool()).map_err(err)?.iter().map(|v| v.unwrap_or(false)).collect();
+    Ok((0..df.height())
+        .map(|k| CgroupSampleRow {
+            time_ns: time[k],
+            value_i64: value[k],
+            clock: clock[k].clone(),
+            hierarchy: hierarchy[k].clone(),
+            cgroup: cgroup[k].clone(),
+            file: file[k].clone(),
+            key: key[k].clone(),
+            unlimited: unlimited[k],
+            ..Default::default()
+        })
+        .collect())
+}
+
+/// The run's clock → offset-to-wall map (`wall` maps to 0).
+pub fn load_offsets(dataset: &Path, run: &str) -> Result<BTreeMap<String, i64>, AnalyzeError> {
+    use clock_offsets::col as c;
+    let mut map = BTreeMap::from([(model::tables::clock::WALL.to_string(), 0)]);
+    let files = files_of(dataset, clock_offsets::NAME, run)?;
+    if files.is_empty() {
+        return Ok(map);
+    }
+    let dir = model::write::partition_dir(dataset, clock_offsets::NAME, run);
+    let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
+    let df = scan(&files)
+        .and_then(|lf| {
+            lf.select([col(c::clock).strict_cast(DataType::String), col(c::offset_ns).strict_cast(DataType::Int64)])
+                .collect()
+        })
+        .map_err(err)?;
+    let clocks = df.column(c::clock).and_then(|c| c.str()).map_err(err)?;
+    let offsets = df.column(c::offset_ns).and_then(|c| c.i64()).map_err(err)?;
+    for (k, v) in clocks.iter().zip(offsets.iter()) {
+        if let (Some(k), Some(v)) = (k, v) {
+            map.insert(k.to_string(), v);
+        }
+    }
+    Ok(map)
+}
+
+/// Largest GOMAXPROCS (`procs`) among the run's cycles, if any cycle reports it.
+pub fn load_max_procs(dataset: &Path, run: &str) -> Result<Option<i64>, AnalyzeError> {
+    use gc_cycles::col as c;
+    let files = files_of(dataset, gc_cycles::NAME, run)?;
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let dir = model::write::partition_dir(dataset, gc_cycles::NAME, run);
+    let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
+    let df = scan(&files)
+        .and_then(|lf| lf.select([col(c::procs).strict_cast(DataType::Int64).max()]).collect())
+        .map_err(err)?;
+    Ok(df.column(c::procs).and_then(|c| c.i64()).map_err(err)?.get(0))
+}
