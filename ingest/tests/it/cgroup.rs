@@ -571,13 +571,12 @@ fn speed() {
     );
 }
 
-/// No registered GC format claims a cgsnap stream (so registering `cgroup::sniff` anywhere in
-/// the detection order is safe).
+/// No GC format claims a cgsnap stream: detection names the cgroup format.
 #[test]
-fn gc_formats_do_not_claim_cgsnap() {
+fn cgsnap_is_detected_as_cgroup_not_gc() {
     for f in ["throttle_run_a/samples.cgsnap", "oneoff_toplevel/toplevel.cgsnap", "v2_synthetic/samples.cgsnap"] {
         let b = std::fs::read(fixture(f)).unwrap();
         let head = &b[..b.len().min(tracefold_ingest::format::SNIFF_BYTES)];
-        assert!(tracefold_ingest::format::detect(head).is_none(), "{f}");
+        assert_eq!(tracefold_ingest::format::detect(head).map(|f| f.id), Some("cgroup-cgsnap"), "{f}");
     }
 }
