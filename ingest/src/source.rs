@@ -30,6 +30,16 @@ pub fn is_cgroup_dir(dir: &Path) -> bool {
                 || (crate::cgroup::files::is_cgroup_file(&n) && e.file_type().is_ok_and(|t| t.is_file()))
         })
     }
+    /// Cgroup files somewhere below (a copied tree keeps the cgroup path), a few levels deep.
+    fn cgroup_files_below(dir: &Path, depth: usize) -> bool {
+        holds_cgroup_files(dir)
+            || (depth > 0
+                && std::fs::read_dir(dir)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Result::ok)
+                    .any(|e| e.file_type().is_ok_and(|t| t.is_dir()) && cgroup_files_below(&e.path(), depth - 1)))
+    }
     if holds_cgroup_files(dir) {
         return true;
     }
@@ -37,7 +47,7 @@ pub fn is_cgroup_dir(dir: &Path) -> bool {
     let timed = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     !entries.is_empty()
         && entries.iter().all(|e| timed(&e.file_name().to_string_lossy()) && e.path().is_dir())
-        && entries.iter().any(|e| holds_cgroup_files(&e.path()) || std::fs::read_dir(e.path()).is_ok())
+        && entries.iter().all(|e| cgroup_files_below(&e.path(), 6))
 }
 
 /// Expands files and directories (recursively, sorted, hidden entries skipped) into files.

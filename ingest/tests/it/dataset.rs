@@ -125,3 +125,22 @@ fn rotated_set_is_one_run_on_one_clock() {
     assert_eq!(offsets.len(), 1);
     assert_eq!(offsets[0].clock, *clocks.iter().next().unwrap());
 }
+
+#[test]
+fn cgroup_directory_captures_are_told_from_log_directories() {
+    use tracefold_ingest::source::is_cgroup_dir;
+    let tmp = tempfile::tempdir().unwrap();
+    // GC logs in numerically named sub-directories (as gctoolkit's test data has) are not a capture.
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(logs.join("180")).unwrap();
+    std::fs::copy(fixture("gc/jdk17/g1.log"), logs.join("180/gc.log")).unwrap();
+    assert!(!is_cgroup_dir(&logs));
+    // A directory per timestamp holding a copied cgroup tree is.
+    let cap = tmp.path().join("cap");
+    let ts = cap.join("1795686620327094457/unified");
+    std::fs::create_dir_all(&ts).unwrap();
+    std::fs::write(ts.join("cpu.stat"), "usage_usec 10\nnr_periods 0\n").unwrap();
+    assert!(is_cgroup_dir(&cap));
+    // A one-off copy of a cgroup directory is.
+    assert!(is_cgroup_dir(&ts));
+}
