@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use model::tables::gc_pause_stats::GcPauseStatsRow;
 
+use crate::cgroup::{self, CgroupSectionCtx};
 use crate::data::{nearest_rank, RunData};
 use crate::format::{self, Better, ChangeKind};
 use crate::Selection;
@@ -21,6 +22,8 @@ const EXAMPLE_CHARS: usize = 160;
 pub struct Figures {
     /// Run → (file name, notes).
     pub pauses: BTreeMap<String, (String, Vec<String>)>,
+    /// Run → (file name, notes) of the cgroup timeline.
+    pub cgroups: BTreeMap<String, (String, Vec<String>)>,
     pub mmu: Option<String>,
 }
 
@@ -73,6 +76,8 @@ struct RunCtx {
     ingest: Vec<IngestCtx>,
     skips: Vec<SkipCtx>,
     ingest_notes: Vec<String>,
+    /// Set when the run has `cgroup_intervals` rows.
+    cgroup: Option<CgroupSectionCtx>,
 }
 
 #[derive(Debug, Serialize)]
@@ -192,7 +197,9 @@ pub fn build(
         }
     }
     let figures_of = |r: &RunData| figures.pauses.get(&r.name).cloned();
-    let run_ctxs: Vec<RunCtx> = runs.iter().zip(&roles).map(|(r, role)| run_ctx(r, role, figures_of(r))).collect();
+    let cgroup_figure_of = |r: &RunData| figures.cgroups.get(&r.name).cloned();
+    let run_ctxs: Vec<RunCtx> =
+        runs.iter().zip(&roles).map(|(r, role)| run_ctx(r, role, figures_of(r), cgroup_figure_of(r))).collect();
     let (title, comparison, single) = match selection {
         Selection::Compare { baseline, candidate } => {
             (format!("{baseline} vs {candidate}"), Some(compare(&runs[0], &runs[1])), None)
@@ -351,7 +358,7 @@ fn multi_collector_note(role: &str, run: &RunData) -> Option<String> {
 
 fn compare(base: &RunData, cand: &RunData) -> Comparison {
     let (fb, fc) = (figs(base), figs(cand));
-    let rows = metrics()
+    let mut rows: Vec<MetricRow> = metrics()
         .into_iter()
         .map(|m| {
             let (b, c) = ((m.get)(&fb), (m.get)(&fc));
@@ -368,6 +375,9 @@ fn compare(base: &RunData, cand: &RunData) -> Comparison {
         .into_iter()
         .flatten()
         .collect();
+    if let Some(note) = cgroup_rows(base, cand, &mut rows) {
+        notes.push(note);
+    }
     notes.push(
         "Change: candidate relative to baseline; for shares (throughput, MMU) the difference in percentage points (pp). \
          Lower is better for pause counts and times, higher for throughput and MMU; the allocation rate describes the \
@@ -375,6 +385,42 @@ fn compare(base: &RunData, cand: &RunData) -> Comparison {
             .to_string(),
     );
     Comparison { base_header: header("baseline", base), cand_header: header("candidate", cand), rows, notes }
+}
+
+/// Adds the cgroup rows to the comparison when both runs have cgroup data (each row only when
+/// both runs have its value); returns the note that says which cgroups they describe.
+fn cgroup_rows(base: &RunData, cand: &RunData, rows: &mut Vec<MetricRow>) -> Option<String> {
+    let (b, c) = (cgroup::compare_figs(base)?, cgroup::compare_figs(cand)?);
+    let limit = |v: Option<f64>| v.map_or_else(|| "unlimited".to_string(), cgroup::cores);
+    rows.push(MetricRow {
+        metric: "CPU limit (cores)".to_string(),
+        base: limit(b.limit),
+        cand: limit(c.limit),
+        change: format::change(b.limit, c.limit, Better::Neither, ChangeKind::Relative),
+    });
+    if let (Some(bs), Some(cs)) = (b.throttled_share, c.throttled_share) {
+        rows.push(MetricRow {
+            metric: "throttled periods (%)".to_string(),
+            base: format::percent(bs, 2),
+            cand: format::percent(cs, 2),
+            change: format::change(Some(bs), Some(cs), Better::Lower, ChangeKind::Points),
+        });
+    }
+    if let (Some(bt), Some(ct)) = (b.throttled_ns, c.throttled_ns) {
+        rows.push(MetricRow {
+            metric: "throttled time".to_string(),
+            base: format::duration(bt),
+            cand: format::duration(ct),
+            change: format::change(Some(bt as f64), Some(ct as f64), Better::Lower, ChangeKind::Relative),
+        });
+    }
+    Some(format!(
+        "cgroup rows describe the cgroup that used the most CPU in each run ({} in the baseline, {} in the \
+         candidate): its CPU limit at the end of the capture (neither better nor worse), the share of CFS periods \
+         throttled (Σ throttled periods ÷ Σ periods) and the total throttled time; lower is better for both.",
+        format::code(&b.cgroup),
+        format::code(&c.cgroup)
+    ))
 }
 
 fn compare_one(run: &RunData) -> Comparison {
@@ -604,7 +650,12 @@ fn ingest(run: &RunData) -> (Vec<IngestCtx>, Vec<SkipCtx>, Vec<String>) {
     (totals, skips, notes)
 }
 
-fn run_ctx(run: &RunData, role: &str, figure: Option<(String, Vec<String>)>) -> RunCtx {
+fn run_ctx(
+    run: &RunData,
+    role: &str,
+    figure: Option<(String, Vec<String>)>,
+    cgroup_figure: Option<(String, Vec<String>)>,
+) -> RunCtx {
     let (per_collector, per_kind, per_cause) = stats_tables(run);
     let (ingest, skips, ingest_notes) = ingest(run);
     let labels = run.labels();
@@ -648,5 +699,6 @@ fn run_ctx(run: &RunData, role: &str, figure: Option<(String, Vec<String>)>) -> 
         ingest,
         skips,
         ingest_notes,
+        cgroup: cgroup::section(run, cgroup_figure),
     }
 }

@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use model::read::read_table;
+use model::tables::cgroup_intervals::CgroupIntervalRow;
 use model::tables::clock_offsets::ClockOffsetRow;
+use model::tables::gc_cgroup_overlap::GcCgroupOverlapRow;
 use model::tables::gc_cycles::GcCycleRow;
 use model::tables::gc_mmu::GcMmuRow;
 use model::tables::gc_pause_stats::GcPauseStatsRow;
@@ -29,6 +31,10 @@ pub struct RunData {
     pub stats: Vec<GcPauseStatsRow>,
     pub summary: Option<GcRunSummaryRow>,
     pub mmu: Vec<GcMmuRow>,
+    /// `cgroup_intervals`, sorted by cgroup, then start.
+    pub cgroup_intervals: Vec<CgroupIntervalRow>,
+    /// `gc_cgroup_overlap`, sorted by cgroup.
+    pub cgroup_overlap: Vec<GcCgroupOverlapRow>,
 }
 
 fn read<T: Table>(dataset: &Path, run: &str) -> Result<Vec<T>, ReportError> {
@@ -40,6 +46,10 @@ impl RunData {
     pub fn load(dataset: &Path, run: &str) -> Result<Self, ReportError> {
         let mut mmu: Vec<GcMmuRow> = read(dataset, run)?;
         mmu.sort_by_key(|m| m.window_ns);
+        let mut cgroup_intervals: Vec<CgroupIntervalRow> = read(dataset, run)?;
+        cgroup_intervals.sort_by(|a, b| a.cgroup.cmp(&b.cgroup).then(a.start_ns.cmp(&b.start_ns)));
+        let mut cgroup_overlap: Vec<GcCgroupOverlapRow> = read(dataset, run)?;
+        cgroup_overlap.sort_by(|a, b| a.cgroup.cmp(&b.cgroup));
         Ok(Self {
             name: run.to_string(),
             sources: read(dataset, run)?,
@@ -51,6 +61,8 @@ impl RunData {
             stats: read(dataset, run)?,
             summary: read::<GcRunSummaryRow>(dataset, run)?.into_iter().next(),
             mmu,
+            cgroup_intervals,
+            cgroup_overlap,
         })
     }
 
@@ -103,6 +115,15 @@ impl RunData {
 /// Start of a pause on its clock: `start_ns`, else `end_ns − duration_ns`.
 pub fn pause_start(p: &GcPauseRow) -> Option<i64> {
     p.start_ns.or_else(|| p.end_ns.map(|e| e - p.duration_ns))
+}
+
+/// Offset from `clock` to wall time (`wall_ns = t_ns + offset`): 0 for `wall`, else the run's
+/// `clock_offsets` row, else `None`.
+pub fn wall_offset(run: &RunData, clock: &str) -> Option<i64> {
+    if clock == model::tables::clock::WALL {
+        return Some(0);
+    }
+    run.offsets.iter().find(|o| o.clock == clock).map(|o| o.offset_ns)
 }
 
 /// Nearest-rank percentile of sorted values: `sorted[ceil(q·n) − 1]` (q in 0..=1).

@@ -3,12 +3,13 @@
 //! [`report`] reads a dataset's tables with arrow-rs (`model::read`), compares a baseline run with
 //! a candidate run (or describes a single run), and writes `report.md` from the minijinja
 //! templates in `report/templates/` plus SVG figures drawn with plotters' SVG backend:
-//! `pauses-<run>.svg` per run and `mmu.svg`. Every file is written under a temporary name and
+//! `pauses-<run>.svg` per run, `cgroup-<run>.svg` per run with cgroup snapshots, and `mmu.svg`. Every file is written under a temporary name and
 //! renamed into place, images first, so `report.md` never links to a missing figure.
 //!
 //! Without the CLI: `cargo run --release -p tracefold-report --example render -- <dataset> <out_dir>
 //! [baseline] [candidate]`.
 
+mod cgroup;
 mod context;
 pub mod data;
 pub mod format;
@@ -141,6 +142,14 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
             images.push(path.clone());
             figures.pauses.insert(run.name.clone(), (file, fig.notes));
         }
+        let file = format!("cgroup-{}.svg", run.name);
+        let path = opts.out_dir.join(&file);
+        let plot_err = |e: plot::PlotError| ReportError::Plot { path: path.clone(), message: e.to_string() };
+        if let Some(fig) = plot::cgroup_figure(run).map_err(plot_err)? {
+            write_atomic(&path, fig.svg.as_bytes())?;
+            images.push(path.clone());
+            figures.cgroups.insert(run.name.clone(), (file, fig.notes));
+        }
     }
     let curves: Vec<plot::MmuCurve> = runs
         .iter()
@@ -167,9 +176,10 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     Ok(ReportSummary { report_path, images, runs: names })
 }
 
-const TEMPLATES: [(&str, &str); 2] = [
+const TEMPLATES: [(&str, &str); 3] = [
     ("report.md.j2", include_str!("../templates/report.md.j2")),
     ("run.md.j2", include_str!("../templates/run.md.j2")),
+    ("cgroup.md.j2", include_str!("../templates/cgroup.md.j2")),
 ];
 
 fn render(ctx: &context::Report) -> Result<String, ReportError> {

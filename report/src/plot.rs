@@ -9,6 +9,9 @@ use plotters::prelude::*;
 use crate::data::{nearest_rank, pause_start, RunData};
 use crate::format;
 
+mod cgroup_timeline;
+pub use cgroup_timeline::cgroup_figure;
+
 /// Errors of drawing, as plotters reports them.
 pub type PlotError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -89,7 +92,9 @@ pub fn pauses_figure(run: &RunData) -> Result<Option<Figure>, PlotError> {
         .filter_map(|p| pause_start(p).map(|t| (p.clock.as_str(), t, p.duration_ns, kind_index[p.pause_kind.as_str()])))
         .collect();
     let clocks: BTreeSet<&str> = timed.iter().map(|t| t.0).collect();
-    let offsets: BTreeMap<&str, i64> = run.offsets.iter().map(|o| (o.clock.as_str(), o.offset_ns)).collect();
+    let mut offsets: BTreeMap<&str, i64> = run.offsets.iter().map(|o| (o.clock.as_str(), o.offset_ns)).collect();
+    // The wall clock is its own wall time.
+    offsets.entry(model::tables::clock::WALL).or_insert(0);
     let aligned = clocks.len() > 1 && clocks.iter().all(|c| offsets.contains_key(c));
     let mut firsts: BTreeMap<&str, i64> = BTreeMap::new();
     for &(clock, t, _, _) in &timed {

@@ -15,6 +15,8 @@ use model::tables::safepoints::SafepointRow;
 use model::write::RunStaging;
 use tracefold_report::{report, ReportError, ReportOptions};
 
+mod cgroup;
+
 const MS: i64 = 1_000_000;
 const US: i64 = 1_000;
 const MIB: i64 = 1024 * 1024;
