@@ -66,6 +66,13 @@ impl<R: BufRead> LineReader<R> {
         Ok(Some((self.line_no, strip_cr(&self.spill))))
     }
 
+    /// [`LineReader::next_line`], with an I/O failure turned into a [`crate::ReadError`] that
+    /// says where it happened.
+    pub fn next_checked(&mut self) -> Result<Option<(u64, &[u8])>, crate::ReadError> {
+        let (offset, line) = (self.offset, self.line_no);
+        self.next_line().map_err(|source| crate::ReadError { offset, line, source })
+    }
+
     /// Lines read so far.
     pub fn line_no(&self) -> u64 {
         self.line_no

@@ -179,11 +179,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) 
     let mut last_path = String::new();
     let mut last_loc: Option<Rc<Location>> = None;
     loop {
-        let (line_no, bytes) = match reader.next_line() {
-            Ok(Some(l)) => l,
-            Ok(None) => break,
-            Err(source) => return Err(ReadError { offset: reader.offset(), line: reader.line_no(), source }),
-        };
+        let Some((line_no, bytes)) = reader.next_checked()? else { break };
         out.account.read();
         let text = String::from_utf8_lossy(bytes);
         if let Some(c) = text.strip_prefix('#') {

@@ -105,11 +105,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> R
     let clock = clock::scoped(GO_UPTIME, &ctx.clock_scope);
     let mut reader = LineReader::new(input);
     loop {
-        let (line_no, bytes) = match reader.next_line() {
-            Ok(Some(l)) => l,
-            Ok(None) => break,
-            Err(source) => return Err(ReadError { offset: reader.offset(), line: reader.line_no(), source }),
-        };
+        let Some((line_no, bytes)) = reader.next_checked()? else { break };
         out.account.read();
         let text = String::from_utf8_lossy(bytes);
         let Some(t) = find_trace(&text) else {

@@ -81,11 +81,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> R
     let mut reader = LineReader::new(input);
     let mut p = Parser::new(ctx);
     loop {
-        let (line_no, bytes) = match reader.next_line() {
-            Ok(Some(l)) => l,
-            Ok(None) => break,
-            Err(source) => return Err(ReadError { offset: reader.offset(), line: p.last_line, source }),
-        };
+        let Some((line_no, bytes)) = reader.next_checked()? else { break };
         out.account.read();
         p.last_line = line_no;
         let text = String::from_utf8_lossy(bytes);

@@ -125,11 +125,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> R
         pending_concurrent_cause: None,
     };
     loop {
-        let (line_no, bytes) = match reader.next_line() {
-            Ok(Some(l)) => l,
-            Ok(None) => break,
-            Err(source) => return Err(ReadError { offset: reader.offset(), line: reader.line_no(), source }),
-        };
+        let Some((line_no, bytes)) = reader.next_checked()? else { break };
         out.account.read();
         if is_gc_detail_line(bytes) {
             out.account.skip(SkipKind::Ignore, GC_DETAIL, line_no, bytes);
