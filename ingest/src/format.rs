@@ -3,6 +3,7 @@
 
 use std::io::BufRead;
 
+use crate::bpftrace::{self, BpftraceOutput};
 use crate::cgroup::{self, CgroupOutput};
 use crate::gc::{self, GcOutput, SourceCtx};
 use crate::ReadError;
@@ -15,6 +16,9 @@ pub type GcParser = fn(&SourceCtx, &mut dyn BufRead, &mut GcOutput) -> Result<()
 /// A cgroup-snapshot parser.
 pub type CgroupParser = fn(&SourceCtx, &mut dyn BufRead, &mut CgroupOutput) -> Result<(), ReadError>;
 
+/// A bpftrace-output parser.
+pub type BpftraceParser = fn(&SourceCtx, &mut dyn BufRead, &mut BpftraceOutput) -> Result<(), ReadError>;
+
 /// The parser of a format, by the tables it fills.
 #[derive(Clone, Copy)]
 pub enum Parser {
@@ -22,6 +26,8 @@ pub enum Parser {
     Gc(GcParser),
     /// cgroup snapshots → `cgroup_samples`.
     Cgroup(CgroupParser),
+    /// bpftrace output → `bpftrace_lines`, `bpftrace_maps`, `bpftrace_hist`, `lost_events`.
+    Bpftrace(BpftraceParser),
 }
 
 /// An input format.
@@ -74,6 +80,14 @@ static FORMATS: &[Format] = &[
         tables: &["cgroup_samples"],
         sniff: cgroup::sniff,
         parse: Parser::Cgroup(cgroup::ingest),
+    },
+    Format {
+        id: "bpftrace",
+        name: "bpftrace output, text or JSON (-f json), bpftrace 0.17 to current",
+        detection: "an `Attaching N probes...` line, a JSON record `{\"type\": ...}` of a bpftrace type, or map dump lines `@name[...]: value`",
+        tables: &["bpftrace_lines", "bpftrace_maps", "bpftrace_hist", "lost_events"],
+        sniff: bpftrace::sniff,
+        parse: Parser::Bpftrace(bpftrace::ingest),
     },
 ];
 

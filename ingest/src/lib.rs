@@ -5,6 +5,7 @@
 //! parallel (rayon; output identical for any thread count), and swaps the run into the dataset.
 
 pub mod account;
+pub mod bpftrace;
 pub mod cgroup;
 pub mod clock;
 pub mod format;

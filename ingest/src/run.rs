@@ -5,11 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
+use model::tables::bpftrace_hist::BpftraceHistRow;
+use model::tables::bpftrace_lines::BpftraceLineRow;
+use model::tables::bpftrace_maps::BpftraceMapRow;
 use model::tables::cgroup_samples::CgroupSampleRow;
 use model::tables::clock_offsets::ClockOffsetRow;
 use model::tables::gc_cycles::GcCycleRow;
 use model::tables::gc_pauses::GcPauseRow;
 use model::tables::ingest_log::IngestLogRow;
+use model::tables::lost_events::LostEventsRow;
 use model::tables::runs::SourceRow;
 use model::tables::safepoints::SafepointRow;
 use model::tables::ANALYSIS_TABLES;
@@ -17,6 +21,7 @@ use model::write::RunStaging;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::bpftrace::BpftraceOutput;
 use crate::cgroup::CgroupOutput;
 use crate::clock::ClockObservations;
 use crate::format::{self, Format, Parser};
@@ -70,6 +75,8 @@ pub struct SourceSummary {
     pub safepoints: usize,
     /// cgroup values found.
     pub cgroup_samples: usize,
+    /// bpftrace lines, map entries and histogram buckets found.
+    pub bpftrace_rows: usize,
     /// Lines read.
     pub lines_read: i64,
     /// Lines parsed.
@@ -111,6 +118,7 @@ struct Parsed {
     out: GcOutput,
     cycles: Vec<GcCycleRow>,
     cgroup_samples: Vec<CgroupSampleRow>,
+    bpftrace: BpftraceOutput,
 }
 
 /// Ingests `opts.inputs` as one run into `opts.dataset`.
@@ -166,6 +174,7 @@ fn parse_content(
         out: GcOutput::default(),
         cycles: Vec::new(),
         cgroup_samples: Vec::new(),
+        bpftrace: BpftraceOutput::default(),
     };
     if input.cgroup_dir {
         let c = crate::cgroup::ingest_dir(&input.path, &ctx)?;
@@ -189,6 +198,10 @@ fn parse_content(
             parse(&ctx, &mut src.reader, &mut c).map_err(read_err)?;
             parsed.out.account = c.account;
             parsed.cgroup_samples = c.samples;
+        }
+        Some(Parser::Bpftrace(parse)) => {
+            parse(&ctx, &mut src.reader, &mut parsed.bpftrace).map_err(read_err)?;
+            parsed.out.account = std::mem::take(&mut parsed.bpftrace.account);
         }
         None if input.explicit => {
             return Err(IngestError::NotRecognised { path: input.path.clone(), hint: parsed.hint });
@@ -218,6 +231,10 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
     let mut cycles_w = staging.writer::<GcCycleRow>(&fmt)?;
     let mut safepoints = staging.writer::<SafepointRow>(&fmt)?;
     let mut cgroup_w = staging.writer::<CgroupSampleRow>(&fmt)?;
+    let mut bpf_lines = staging.writer::<BpftraceLineRow>(&fmt)?;
+    let mut bpf_maps = staging.writer::<BpftraceMapRow>(&fmt)?;
+    let mut bpf_hist = staging.writer::<BpftraceHistRow>(&fmt)?;
+    let mut bpf_lost = staging.writer::<LostEventsRow>(&fmt)?;
     let mut summary = IngestSummary {
         run: run.to_string(),
         dataset: opts.dataset.clone(),
@@ -255,6 +272,7 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
             cycles: p.cycles.len(),
             safepoints: p.out.safepoints.len(),
             cgroup_samples: p.cgroup_samples.len(),
+            bpftrace_rows: p.bpftrace.lines.len() + p.bpftrace.maps.len() + p.bpftrace.hist.len(),
             lines_read: p.out.account.lines_read(),
             lines_parsed: p.out.account.lines_parsed(),
             lines_skipped: p.out.account.lines_skipped(),
@@ -265,11 +283,19 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
         cycles_w.extend(p.cycles)?;
         safepoints.extend(p.out.safepoints)?;
         cgroup_w.extend(p.cgroup_samples)?;
+        bpf_lines.extend(p.bpftrace.lines)?;
+        bpf_maps.extend(p.bpftrace.maps)?;
+        bpf_hist.extend(p.bpftrace.hist)?;
+        bpf_lost.extend(p.bpftrace.lost)?;
     }
     pauses.finish()?;
     cycles_w.finish()?;
     safepoints.finish()?;
     cgroup_w.finish()?;
+    bpf_lines.finish()?;
+    bpf_maps.finish()?;
+    bpf_hist.finish()?;
+    bpf_lost.finish()?;
     let mut offsets = clocks.rows();
     for (clock, offset) in &opts.clock_offsets {
         offsets.retain(|o| &o.clock != clock);

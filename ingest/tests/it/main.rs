@@ -1,5 +1,6 @@
 //! Integration tests of tracefold-ingest (one test binary; modules by topic).
 
+mod bpftrace;
 mod cgroup;
 mod common;
 mod dataset;

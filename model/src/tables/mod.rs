@@ -3,6 +3,9 @@
 //! Clocks: an event row keeps its source's own timestamp in `*_ns` columns plus a `clock` column
 //! naming that clock (see [`clock`]); `clock_offsets` maps each clock of a run to wall time.
 
+pub mod bpftrace_hist;
+pub mod bpftrace_lines;
+pub mod bpftrace_maps;
 pub mod cgroup_intervals;
 pub mod cgroup_samples;
 pub mod clock;
@@ -14,6 +17,7 @@ pub mod gc_pause_stats;
 pub mod gc_pauses;
 pub mod gc_run_summary;
 pub mod ingest_log;
+pub mod lost_events;
 pub mod runs;
 pub mod safepoints;
 
@@ -26,6 +30,10 @@ pub const INGEST_TABLES: &[&str] = &[
     gc_cycles::NAME,
     safepoints::NAME,
     cgroup_samples::NAME,
+    bpftrace_lines::NAME,
+    bpftrace_maps::NAME,
+    bpftrace_hist::NAME,
+    lost_events::NAME,
 ];
 
 /// Names of all tables `analyze` writes.
@@ -54,5 +62,9 @@ pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static st
         t::<cgroup_samples::CgroupSampleRow>("one row per value read from a cgroup file (v2 or v1), raw, as observed: time, cgroup, hierarchy, file, key, value, unit", "ingest"),
         t::<gc_cgroup_overlap::GcCgroupOverlapRow>("per run and cgroup: GC pauses in CPU-throttled intervals vs the others, and GC parallelism vs the CPU limit", "analyze"),
         t::<cgroup_intervals::CgroupIntervalRow>("one row per cgroup per sampling interval: CPU used vs limit, throttling, pressure, memory headroom", "analyze"),
+        t::<bpftrace_lines::BpftraceLineRow>("bpftrace output lines that are not map dumps (printf, time, attach, stderr, JSON records), verbatim with parsed fields", "ingest"),
+        t::<bpftrace_maps::BpftraceMapRow>("one row per bpftrace map entry printed (scalar, keyed, stats): map, key, value", "ingest"),
+        t::<bpftrace_hist::BpftraceHistRow>("one row per bucket of a bpftrace hist()/lhist(): map, key, low (inclusive), high (exclusive), count", "ingest"),
+        t::<lost_events::LostEventsRow>("events bpftrace reports as lost", "ingest"),
     ]
 }
