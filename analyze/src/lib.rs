@@ -186,16 +186,13 @@ fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
         let rows = staging.write::<GcCgroupOverlapRow>(SOURCE_FORMAT, c.overlap).map_err(err)?;
         written.push(WrittenTable { table: GcCgroupOverlapRow::NAME, rows });
     }
-    match c.tables {
-        Some((stats, summary, mmu)) => {
-            let rows = staging.write::<GcPauseStatsRow>(SOURCE_FORMAT, stats).map_err(err)?;
-            written.push(WrittenTable { table: GcPauseStatsRow::NAME, rows });
-            let rows = staging.write::<GcRunSummaryRow>(SOURCE_FORMAT, [summary]).map_err(err)?;
-            written.push(WrittenTable { table: GcRunSummaryRow::NAME, rows });
-            let rows = staging.write::<GcMmuRow>(SOURCE_FORMAT, mmu).map_err(err)?;
-            written.push(WrittenTable { table: GcMmuRow::NAME, rows });
-        }
-        None => {}
+    if let Some((stats, summary, mmu)) = c.tables {
+        let rows = staging.write::<GcPauseStatsRow>(SOURCE_FORMAT, stats).map_err(err)?;
+        written.push(WrittenTable { table: GcPauseStatsRow::NAME, rows });
+        let rows = staging.write::<GcRunSummaryRow>(SOURCE_FORMAT, [summary]).map_err(err)?;
+        written.push(WrittenTable { table: GcRunSummaryRow::NAME, rows });
+        let rows = staging.write::<GcMmuRow>(SOURCE_FORMAT, mmu).map_err(err)?;
+        written.push(WrittenTable { table: GcMmuRow::NAME, rows });
     }
     // Analysis tables of this run not written now are stale: removed (staged ones are kept).
     staging.commit(ANALYSIS_TABLES).map_err(err)?;

@@ -178,8 +178,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) 
     let mut sample_start = out.samples.len();
     let mut last_path = String::new();
     let mut last_loc: Option<Rc<Location>> = None;
-    loop {
-        let Some((line_no, bytes)) = reader.next_checked()? else { break };
+    while let Some((line_no, bytes)) = reader.next_checked()? {
         out.account.read();
         let text = String::from_utf8_lossy(bytes);
         if let Some(c) = text.strip_prefix('#') {

@@ -104,8 +104,7 @@ fn mb(x: &str) -> Option<i64> {
 pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> Result<(), ReadError> {
     let clock = clock::scoped(GO_UPTIME, &ctx.clock_scope);
     let mut reader = LineReader::new(input);
-    loop {
-        let Some((line_no, bytes)) = reader.next_checked()? else { break };
+    while let Some((line_no, bytes)) = reader.next_checked()? {
         out.account.read();
         let text = String::from_utf8_lossy(bytes);
         let Some(t) = find_trace(&text) else {

@@ -80,8 +80,7 @@ fn unified_decorator(line: &str) -> bool {
 pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> Result<(), ReadError> {
     let mut reader = LineReader::new(input);
     let mut p = Parser::new(ctx);
-    loop {
-        let Some((line_no, bytes)) = reader.next_checked()? else { break };
+    while let Some((line_no, bytes)) = reader.next_checked()? {
         out.account.read();
         p.last_line = line_no;
         let text = String::from_utf8_lossy(bytes);

@@ -124,8 +124,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> R
         pending_trigger: None,
         pending_concurrent_cause: None,
     };
-    loop {
-        let Some((line_no, bytes)) = reader.next_checked()? else { break };
+    while let Some((line_no, bytes)) = reader.next_checked()? {
         out.account.read();
         if is_gc_detail_line(bytes) {
             out.account.skip(SkipKind::Ignore, GC_DETAIL, line_no, bytes);
