@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bpftrace::BpftraceOutput;
-use crate::cgroup::CgroupOutput;
+use crate::cgroup::{CgroupOutput, Sink};
 use crate::clock::ClockObservations;
 use crate::format::{self, Format, Parser};
 use crate::gc::{GcOutput, SourceCtx};
@@ -118,6 +118,8 @@ struct Parsed {
     out: GcOutput,
     cycles: Vec<GcCycleRow>,
     cgroup_samples: Vec<CgroupSampleRow>,
+    /// cgroup values of this source, including those streamed to its part file.
+    cgroup_rows: usize,
     bpftrace: BpftraceOutput,
 }
 
@@ -139,19 +141,24 @@ pub fn ingest_run(opts: &IngestOptions, progress: &dyn Progress) -> Result<Inges
     model::validate_run_name(&run)?;
     let total: u64 = files.iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum();
     progress.begin(files.len(), total);
-    let parsed: Vec<Result<Parsed, IngestError>> = files.par_iter().map(|f| parse_file(f, forced, progress)).collect();
+    // Staged first: sources that stream rows (cgroup captures) write their own part files.
+    let staging = RunStaging::new(&opts.dataset, &run)?;
+    let parsed: Vec<Result<Parsed, IngestError>> =
+        files.par_iter().enumerate().map(|(i, f)| parse_file(f, i + 1, &staging, forced, progress)).collect();
     progress.end();
     let parsed: Vec<Parsed> = parsed.into_iter().collect::<Result<_, _>>()?;
-    write_run(opts, &run, parsed)
+    write_run(opts, &run, staging, parsed)
 }
 
 fn parse_file(
     input: &InputFile,
+    part: usize,
+    staging: &RunStaging,
     forced: Option<&'static Format>,
     progress: &dyn Progress,
 ) -> Result<Parsed, IngestError> {
     let hash = || if input.cgroup_dir { source::hash_dir(&input.path) } else { source::hash_file(&input.path) };
-    let (hash, parsed) = rayon::join(hash, || parse_content(input, forced, progress));
+    let (hash, parsed) = rayon::join(hash, || parse_content(input, part, staging, forced, progress));
     let (sha256, size) = hash?;
     let mut p = parsed?;
     p.sha256 = sha256;
@@ -161,6 +168,8 @@ fn parse_file(
 
 fn parse_content(
     input: &InputFile,
+    part: usize,
+    staging: &RunStaging,
     forced: Option<&'static Format>,
     progress: &dyn Progress,
 ) -> Result<Parsed, IngestError> {
@@ -174,12 +183,14 @@ fn parse_content(
         out: GcOutput::default(),
         cycles: Vec::new(),
         cgroup_samples: Vec::new(),
+        cgroup_rows: 0,
         bpftrace: BpftraceOutput::default(),
     };
     if input.cgroup_dir {
         let c = crate::cgroup::ingest_dir(&input.path, &ctx)?;
         parsed.format = Some(format::CGROUP_DIR_FORMAT);
         parsed.out.account = c.account;
+        parsed.cgroup_rows = c.samples.len();
         parsed.cgroup_samples = c.samples;
         return Ok(parsed);
     }
@@ -194,8 +205,16 @@ fn parse_content(
             parsed.cycles = parsed.out.finish_cycles();
         }
         Some(Parser::Cgroup(parse)) => {
-            let mut c = CgroupOutput::default();
+            // Streamed into this source's own part file: memory bounded by a batch.
+            let writer = staging.part_writer::<CgroupSampleRow>(part, "cgroup-cgsnap")?;
+            let mut c = CgroupOutput { sink: Some(Sink { writer, error: None }), ..Default::default() };
             parse(&ctx, &mut src.reader, &mut c).map_err(read_err)?;
+            let sink = c.sink.take().expect("sink set above");
+            if let Some(e) = sink.error {
+                return Err(e.into());
+            }
+            sink.writer.finish()?;
+            parsed.cgroup_rows = c.len();
             parsed.out.account = c.account;
             parsed.cgroup_samples = c.samples;
         }
@@ -212,7 +231,12 @@ fn parse_content(
     Ok(parsed)
 }
 
-fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<IngestSummary, IngestError> {
+fn write_run(
+    opts: &IngestOptions,
+    run: &str,
+    mut staging: RunStaging,
+    parsed: Vec<Parsed>,
+) -> Result<IngestSummary, IngestError> {
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
     let labels: Vec<String> = opts.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -223,7 +247,6 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
         f
     };
     let fmt = formats.join(",");
-    let mut staging = RunStaging::new(&opts.dataset, run)?;
     let mut runs_rows = Vec::new();
     let mut log_rows: Vec<IngestLogRow> = Vec::new();
     let mut clocks = ClockObservations::default();
@@ -271,7 +294,7 @@ fn write_run(opts: &IngestOptions, run: &str, parsed: Vec<Parsed>) -> Result<Ing
             pauses: p.out.pauses.len(),
             cycles: p.cycles.len(),
             safepoints: p.out.safepoints.len(),
-            cgroup_samples: p.cgroup_samples.len(),
+            cgroup_samples: p.cgroup_rows,
             bpftrace_rows: p.bpftrace.lines.len() + p.bpftrace.maps.len() + p.bpftrace.hist.len(),
             lines_read: p.out.account.lines_read(),
             lines_parsed: p.out.account.lines_parsed(),

@@ -157,6 +157,13 @@ impl RunStaging {
         TableWriter::create(&partition_dir(&self.dir, T::NAME, &self.run), 0, &self.run, source_format)
     }
 
+    /// A writer for part `part` of table `T` (parts > 0 let sources stream their rows in
+    /// parallel; part 0 is [`RunStaging::writer`]'s). The table must also get a part-0 writer
+    /// (or be registered by one) to be moved into place on commit.
+    pub fn part_writer<T: Table>(&self, part: usize, source_format: &str) -> Result<TableWriter<T>, ModelError> {
+        TableWriter::create(&partition_dir(&self.dir, T::NAME, &self.run), part, &self.run, source_format)
+    }
+
     /// Writes all rows of table `T` of this run.
     pub fn write<T: Table>(
         &mut self,

@@ -39,11 +39,58 @@ use path::Location;
 /// Rows and accounting produced from one capture.
 #[derive(Debug, Default)]
 pub struct CgroupOutput {
-    /// Values in capture order.
+    /// Values in capture order (those not yet handed to `sink`).
     pub samples: Vec<CgroupSampleRow>,
     /// Line accounting (directory captures: lines of all files, plus one entry per empty or
     /// unreadable file).
     pub account: LineAccount,
+    /// Where values go as the stream is read, so memory stays bounded by a batch, not the
+    /// capture (a day of 1 s samples of 50 cgroups is millions of rows). `None`: kept in `samples`.
+    pub sink: Option<Sink>,
+    /// Values handed to `sink` so far.
+    pub flushed: usize,
+}
+
+/// A streaming writer for `cgroup_samples`, with the first write error kept.
+pub struct Sink {
+    /// The part-file writer.
+    pub writer: model::write::TableWriter<CgroupSampleRow>,
+    /// First error, reported when the stream ends.
+    pub error: Option<model::ModelError>,
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sink").field("rows", &self.writer.rows()).finish()
+    }
+}
+
+/// Values are handed to the sink in batches of at least this many (at sample boundaries).
+const FLUSH_ROWS: usize = 64 * 1024;
+
+impl CgroupOutput {
+    /// Values produced so far (flushed or not).
+    pub fn len(&self) -> usize {
+        self.flushed + self.samples.len()
+    }
+
+    /// Whether no value was produced.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Hands buffered values to the sink, if there is one.
+    pub fn flush(&mut self) {
+        let Some(sink) = &mut self.sink else { return };
+        self.flushed += self.samples.len();
+        for row in self.samples.drain(..) {
+            if sink.error.is_none() {
+                if let Err(e) = sink.writer.push(row) {
+                    sink.error = Some(e);
+                }
+            }
+        }
+    }
 }
 
 /// Whether the first bytes are a cgsnap stream: a `# cgsnap` header, or a `# ts_ns=`/`# ts=`
@@ -175,7 +222,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) 
     let mut untimed = false;
     // Values per sample, to spot a capture cut inside its last sample.
     let mut per_sample: Vec<usize> = Vec::new();
-    let mut sample_start = out.samples.len();
+    let mut sample_start = out.len();
     let mut last_path = String::new();
     let mut last_loc: Option<Rc<Location>> = None;
     while let Some((line_no, bytes)) = reader.next_checked()? {
@@ -187,9 +234,12 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) 
                 let ns =
                     if c.starts_with("ts_ns=") { v.trim().parse::<i64>().ok() } else { units::decimal_scaled(v, 9) };
                 if in_sample {
-                    per_sample.push(out.samples.len() - sample_start);
+                    per_sample.push(out.len() - sample_start);
                 }
-                sample_start = out.samples.len();
+                if out.samples.len() >= FLUSH_ROWS {
+                    out.flush();
+                }
+                sample_start = out.len();
                 in_sample = true;
                 time_ns = ns;
                 if ns.is_some() {
@@ -235,8 +285,9 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) 
         em.data_line(&ctx.source, line_no, time_ns, &loc, content, bytes, out);
     }
     if in_sample {
-        per_sample.push(out.samples.len() - sample_start);
+        per_sample.push(out.len() - sample_start);
     }
+    out.flush();
     if let [.., prev, last] = per_sample[..] {
         if last < prev {
             out.account.note(format!(

@@ -144,3 +144,33 @@ fn cgroup_directory_captures_are_told_from_log_directories() {
     // A one-off copy of a cgroup directory is.
     assert!(is_cgroup_dir(&ts));
 }
+
+#[test]
+fn cgroup_streams_are_written_in_batches_without_losing_rows() {
+    // 30 copies of a real capture: ~88k values, more than one flush batch (64 Ki rows).
+    let one = std::fs::read_to_string(fixture("cgroup/throttle_run_a/samples.cgsnap")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("big.cgsnap");
+    std::fs::write(&path, one.repeat(30)).unwrap();
+    let mut in_memory = tracefold_ingest::cgroup::CgroupOutput::default();
+    let ctx = tracefold_ingest::gc::SourceCtx { source: "x".into(), clock_scope: "x".into() };
+    tracefold_ingest::cgroup::ingest(
+        &ctx,
+        &mut std::io::BufReader::new(std::fs::File::open(&path).unwrap()),
+        &mut in_memory,
+    )
+    .unwrap();
+    assert!(in_memory.samples.len() > 64 * 1024);
+    let ds = tmp.path().join("ds");
+    let opts = IngestOptions { inputs: vec![path], dataset: ds.clone(), run: Some("cg".into()), ..Default::default() };
+    let s = ingest_run(&opts, &NoProgress).unwrap();
+    assert_eq!(s.sources[0].cgroup_samples, in_memory.samples.len());
+    let rows: Vec<model::tables::cgroup_samples::CgroupSampleRow> = read_table(&ds, "cg").unwrap();
+    assert_eq!(rows.len(), in_memory.samples.len());
+    let key = |r: &model::tables::cgroup_samples::CgroupSampleRow| (r.line, r.key.clone(), r.value_i64);
+    let mut a: Vec<_> = rows.iter().map(key).collect();
+    let mut b: Vec<_> = in_memory.samples.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+}
