@@ -276,6 +276,7 @@ fn write_run(
             format: fid.map(str::to_string),
             tool_version: p.out.tool_version.clone(),
             status: if fid.is_some() { "ok".into() } else { "skipped".into() },
+            gc_heap_max_bytes: p.out.heap_max_bytes,
         });
         if fid.is_none() {
             log_rows.push(IngestLogRow {

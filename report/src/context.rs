@@ -279,14 +279,16 @@ fn figs(run: &RunData) -> Figs {
     f
 }
 
-/// `role: name (G1, 4G)`: the run's collectors and largest committed heap.
+/// `role: name (G1, 4G)`: the run's collectors and its maximum heap as the log states it, else
+/// the largest committed heap seen.
 fn header(role: &str, run: &RunData) -> String {
     let mut parts = Vec::new();
     let collectors = run.collectors();
     if !collectors.is_empty() {
         parts.push(collectors.join(" + "));
     }
-    if let Some(heap) = run.summary.as_ref().and_then(|s| s.heap_committed_max_bytes) {
+    let stated = run.sources.iter().filter_map(|s| s.gc_heap_max_bytes).max();
+    if let Some(heap) = stated.or_else(|| run.summary.as_ref().and_then(|s| s.heap_committed_max_bytes)) {
         parts.push(format::size(heap));
     }
     if parts.is_empty() {

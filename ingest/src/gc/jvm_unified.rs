@@ -178,6 +178,12 @@ fn line(
             return None;
         }
     }
+    if let Some(v) = msg.strip_prefix("Heap Max Capacity: ").or_else(|| msg.strip_prefix("Max Capacity: ")) {
+        if let Some(b) = units::size_bytes(v.trim()) {
+            out.heap_max_bytes = Some(b);
+            return None;
+        }
+    }
     if let Some(v) = msg.strip_prefix("Version: ") {
         out.tool_version.get_or_insert_with(|| v.trim().to_string());
         return None;

@@ -39,6 +39,8 @@ pub struct GcOutput {
     pub clocks: ClockObservations,
     /// Tool version when the log states it (`Version: 17.0.15+6`, `go1.21`, ...).
     pub tool_version: Option<String>,
+    /// Maximum heap size when the log states it, bytes.
+    pub heap_max_bytes: Option<i64>,
     cycles: BTreeMap<i64, GcCycleRow>,
     next_anonymous: i64,
 }

@@ -107,6 +107,10 @@ fn g1_causes_and_kinds_match_jfr_collections() {
     assert_eq!(full, 1);
     assert!(out.pauses.iter().all(|p| p.collector == "G1"));
     assert_eq!(out.tool_version.as_deref().map(|v| v.starts_with("17.0.15")), Some(true));
+    // g1.cmd: -Xmx256m; the log's `Heap Max Capacity: 256M`.
+    assert_eq!(out.heap_max_bytes, Some(256 << 20));
+    let (_, zgc, _) = parse_file(&fixture("gc/jdk17/zgc.log")).unwrap();
+    assert_eq!(zgc.heap_max_bytes, Some(256 << 20), "ZGC states `Max Capacity: 256M`");
 }
 
 #[test]

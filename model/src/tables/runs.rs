@@ -20,6 +20,9 @@ crate::table! {
         pub tool_version: Option<String>,
         /// `ok`, `skipped` (no known format), or `error: <message>`.
         pub status: String,
+        /// Maximum heap size the GC log states (`Heap Max Capacity:` / `Max Capacity:` of
+        /// `gc,init`), bytes; null when it does not.
+        pub gc_heap_max_bytes: Option<i64>,
     }
 }
 /// Table name.

@@ -74,6 +74,7 @@ fn write_cgroup_run(
             labels: "cgroup=yes".into(),
             source: format!("{name}/samples.cgsnap"),
             status: "ok".into(),
+            gc_heap_max_bytes: None,
             ..Default::default()
         }],
     )

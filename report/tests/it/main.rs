@@ -84,6 +84,7 @@ fn write_run(dataset: &Path, spec: &RunSpec) {
             format: Some("jvm-unified".into()),
             tool_version: Some("17.0.9+9".into()),
             status: "ok".into(),
+            gc_heap_max_bytes: None,
         }],
     )
     .unwrap();
@@ -461,6 +462,7 @@ fn multi_collector_run_uses_run_summary() {
             labels: "hosts=2".into(),
             source: source.into(),
             status: "ok".into(),
+            gc_heap_max_bytes: None,
             ..Default::default()
         }),
     )
