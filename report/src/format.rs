@@ -141,7 +141,32 @@ pub fn change(base: Option<f64>, cand: Option<f64>, better: Better, kind: Change
         (Better::Neither, true) => " (higher)",
         (Better::Neither, false) => " (lower)",
     };
+    // Beyond a factor of 10 a percentage hides the size of the change (−99.9 % vs −100.0 %):
+    // say the factor instead, `÷ 1,800` or `× 25`.
+    if matches!(kind, ChangeKind::Relative) && b > 0.0 && c > 0.0 && (c / b >= 10.0 || b / c >= 10.0) {
+        let (op, factor) = if c > b { ('×', c / b) } else { ('÷', b / c) };
+        return format!("{op} {}{word}", significant(factor));
+    }
     format!("{sign}{shown} {unit}{word}")
+}
+
+/// A factor with three significant digits and thousands separators: `25.0`, `1,800`.
+fn significant(x: f64) -> String {
+    if x < 100.0 {
+        return format!("{x:.1}");
+    }
+    let digits = x.log10().floor() as i32 + 1;
+    let scale = 10f64.powi(digits - 3);
+    let n = ((x / scale).round() * scale) as u64;
+    let raw = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in raw.chars().enumerate() {
+        if i > 0 && (raw.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// A Unix-epoch time in nanoseconds as `YYYY-MM-DD hh:mm:ss.mmm UTC`.
@@ -239,6 +264,9 @@ mod tests {
         assert_eq!(change(Some(100.0), Some(60.0), Lower, Relative), "\u{2212}40.0 % (better)");
         assert_eq!(change(Some(100.0), Some(60.0), Higher, Relative), "\u{2212}40.0 % (worse)");
         assert_eq!(change(Some(100.0), Some(150.0), Higher, Relative), "+50.0 % (better)");
+        assert_eq!(change(Some(442.72), Some(0.024), Lower, Relative), "÷ 18,400 (better)");
+        assert_eq!(change(Some(28.0), Some(159.0), Lower, Relative), "+467.9 % (worse)");
+        assert_eq!(change(Some(2.0), Some(50.0), Lower, Relative), "× 25.0 (worse)");
         assert_eq!(change(Some(100.0), Some(150.0), Neither, Relative), "+50.0 % (higher)");
         assert_eq!(change(Some(100.0), Some(50.0), Neither, Relative), "\u{2212}50.0 % (lower)");
         assert_eq!(change(Some(100.0), Some(100.01), Lower, Relative), "±0.0 % (same)");

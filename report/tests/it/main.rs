@@ -356,13 +356,13 @@ fn two_runs_report() {
     let header = "| metric | baseline: jdk17-g1 (G1, 256M) | candidate: jdk21-zgc (ZGC, 16G) | change |";
     assert!(md.lines().any(|l| l == header), "no header `{header}` in:\n{md}");
     assert_eq!(row(&md, "pauses (count)"), "| pauses (count) | 4 | 6 | +50.0 % (worse) |");
-    assert_eq!(row(&md, "mean pause"), "| mean pause | 10.00 ms | 467 µs | \u{2212}95.3 % (better) |");
-    assert_eq!(row(&md, "p50 pause"), "| p50 pause | 8.00 ms | 300 µs | \u{2212}96.2 % (better) |");
-    assert_eq!(row(&md, "p90 pause"), "| p90 pause | 20.00 ms | 1.30 ms | \u{2212}93.5 % (better) |");
-    assert_eq!(row(&md, "p99 pause"), "| p99 pause | 20.00 ms | 1.30 ms | \u{2212}93.5 % (better) |");
-    assert_eq!(row(&md, "max pause"), "| max pause | 20.00 ms | 1.30 ms | \u{2212}93.5 % (better) |");
+    assert_eq!(row(&md, "mean pause"), "| mean pause | 10.00 ms | 467 µs | ÷ 21.4 (better) |");
+    assert_eq!(row(&md, "p50 pause"), "| p50 pause | 8.00 ms | 300 µs | ÷ 26.7 (better) |");
+    assert_eq!(row(&md, "p90 pause"), "| p90 pause | 20.00 ms | 1.30 ms | ÷ 15.4 (better) |");
+    assert_eq!(row(&md, "p99 pause"), "| p99 pause | 20.00 ms | 1.30 ms | ÷ 15.4 (better) |");
+    assert_eq!(row(&md, "max pause"), "| max pause | 20.00 ms | 1.30 ms | ÷ 15.4 (better) |");
     assert_eq!(row(&md, "full GCs (count)"), "| full GCs (count) | 1 | 0 | \u{2212}100.0 % (better) |");
-    assert_eq!(row(&md, "STW total"), "| STW total | 40.00 ms | 2.80 ms | \u{2212}93.0 % (better) |");
+    assert_eq!(row(&md, "STW total"), "| STW total | 40.00 ms | 2.80 ms | ÷ 14.3 (better) |");
     assert_eq!(row(&md, "throughput (%)"), "| throughput (%) | 99.60 % | 99.97 % | +0.37 pp (better) |");
     assert_eq!(row(&md, "alloc rate"), "| alloc rate | 512M/s | 1G/s | +100.0 % (higher) |");
     assert_eq!(row(&md, "MMU 10 ms"), "| MMU 10 ms | 0.00 % | 87.00 % | +87.00 pp (better) |");
@@ -508,9 +508,9 @@ fn multi_collector_run_uses_run_summary() {
         "{md}"
     );
     assert_eq!(row(&md, "pauses (count)"), "| pauses (count) | 4 | 2 | \u{2212}50.0 % (better) |");
-    assert_eq!(row(&md, "mean pause"), "| mean pause | 10.00 ms | 152.00 ms | +1420.0 % (worse) |");
+    assert_eq!(row(&md, "mean pause"), "| mean pause | 10.00 ms | 152.00 ms | × 15.2 (worse) |");
     assert_eq!(row(&md, "p99 pause"), "| p99 pause | 20.00 ms | n/a | n/a |");
-    assert_eq!(row(&md, "max pause"), "| max pause | 20.00 ms | 300.00 ms | +1400.0 % (worse) |");
+    assert_eq!(row(&md, "max pause"), "| max pause | 20.00 ms | 300.00 ms | × 15.0 (worse) |");
     assert_eq!(row(&md, "MMU 10 ms"), "| MMU 10 ms | 0.00 % | n/a | n/a |");
     assert!(md.contains("The candidate `two-jvms` has several collectors (G1, Parallel)"), "{md}");
     assert!(md.contains("Pauses are on 2 clocks without known offsets"), "{md}");
