@@ -60,10 +60,11 @@ fn print_ingest(cli: &Cli, s: &ingest::IngestSummary) {
     let pauses: usize = s.sources.iter().map(|x| x.pauses).sum();
     let cgroup: usize = s.sources.iter().map(|x| x.cgroup_samples).sum();
     let bpf: usize = s.sources.iter().map(|x| x.bpftrace_rows).sum();
+    let perf: usize = s.sources.iter().map(|x| x.perf_samples).sum();
     let read: i64 = s.sources.iter().map(|x| x.lines_read).sum();
     let skipped: i64 = s.sources.iter().map(|x| x.lines_skipped).sum();
     println!(
-        "run {}: {} source(s), {pauses} pauses, {cgroup} cgroup values, {bpf} bpftrace rows, {read} lines read, {skipped} skipped ({} not understood) -> {}",
+        "run {}: {} source(s), {pauses} pauses, {cgroup} cgroup values, {bpf} bpftrace rows, {perf} perf samples, {read} lines read, {skipped} skipped ({} not understood) -> {}",
         s.run,
         s.sources.len(),
         s.lines_not_understood(),

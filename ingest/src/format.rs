@@ -6,6 +6,7 @@ use std::io::BufRead;
 use crate::bpftrace::{self, BpftraceOutput};
 use crate::cgroup::{self, CgroupOutput};
 use crate::gc::{self, GcOutput, SourceCtx};
+use crate::perf_script::{self, PerfScriptOutput};
 use crate::ReadError;
 
 /// How many leading bytes sniffers see.
@@ -19,6 +20,9 @@ pub type CgroupParser = fn(&SourceCtx, &mut dyn BufRead, &mut CgroupOutput) -> R
 /// A bpftrace-output parser.
 pub type BpftraceParser = fn(&SourceCtx, &mut dyn BufRead, &mut BpftraceOutput) -> Result<(), ReadError>;
 
+/// A `perf script` text parser.
+pub type PerfScriptParser = fn(&SourceCtx, &mut dyn BufRead, &mut PerfScriptOutput) -> Result<(), ReadError>;
+
 /// The parser of a format, by the tables it fills.
 #[derive(Clone, Copy)]
 pub enum Parser {
@@ -28,6 +32,8 @@ pub enum Parser {
     Cgroup(CgroupParser),
     /// bpftrace output → `bpftrace_lines`, `bpftrace_maps`, `bpftrace_hist`, `lost_events`.
     Bpftrace(BpftraceParser),
+    /// `perf script` text → `perf_samples`, `perf_stacks`, `perf_frames`.
+    PerfScript(PerfScriptParser),
 }
 
 /// An input format.
@@ -88,6 +94,14 @@ static FORMATS: &[Format] = &[
         tables: &["bpftrace_lines", "bpftrace_maps", "bpftrace_hist", "lost_events"],
         sniff: bpftrace::sniff,
         parse: Parser::Bpftrace(bpftrace::ingest),
+    },
+    Format {
+        id: "perf-script",
+        name: "`perf script` text output (with or without callchains, several events), as inferno-collapse-perf reads",
+        detection: "sample header lines `comm pid/tid [cpu] time: period event:` followed by indented callchain lines",
+        tables: &["perf_samples", "perf_stacks", "perf_frames"],
+        sniff: perf_script::sniff,
+        parse: Parser::PerfScript(perf_script::ingest),
     },
 ];
 

@@ -11,6 +11,8 @@ pub mod clock;
 pub mod format;
 pub mod gc;
 pub mod lines;
+pub mod netpoll;
+pub mod perf_script;
 pub mod run;
 pub mod source;
 pub mod units;

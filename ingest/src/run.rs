@@ -10,10 +10,15 @@ use model::tables::bpftrace_lines::BpftraceLineRow;
 use model::tables::bpftrace_maps::BpftraceMapRow;
 use model::tables::cgroup_samples::CgroupSampleRow;
 use model::tables::clock_offsets::ClockOffsetRow;
+use model::tables::epoll_calls::EpollCallRow;
+use model::tables::epoll_ready::EpollReadyRow;
 use model::tables::gc_cycles::GcCycleRow;
 use model::tables::gc_pauses::GcPauseRow;
 use model::tables::ingest_log::IngestLogRow;
 use model::tables::lost_events::LostEventsRow;
+use model::tables::perf_frames::PerfFrameRow;
+use model::tables::perf_samples::PerfSampleRow;
+use model::tables::perf_stacks::PerfStackRow;
 use model::tables::runs::SourceRow;
 use model::tables::safepoints::SafepointRow;
 use model::tables::ANALYSIS_TABLES;
@@ -77,6 +82,8 @@ pub struct SourceSummary {
     pub cgroup_samples: usize,
     /// bpftrace lines, map entries and histogram buckets found.
     pub bpftrace_rows: usize,
+    /// perf samples found.
+    pub perf_samples: usize,
     /// Lines read.
     pub lines_read: i64,
     /// Lines parsed.
@@ -121,6 +128,9 @@ struct Parsed {
     /// cgroup values of this source, including those streamed to its part file.
     cgroup_rows: usize,
     bpftrace: BpftraceOutput,
+    /// epoll calls and ready events when the bpftrace output is a netpoll capture.
+    netpoll: Option<crate::netpoll::NetpollOutput>,
+    perf: crate::perf_script::PerfScriptOutput,
 }
 
 /// Ingests `opts.inputs` as one run into `opts.dataset`.
@@ -185,6 +195,8 @@ fn parse_content(
         cgroup_samples: Vec::new(),
         cgroup_rows: 0,
         bpftrace: BpftraceOutput::default(),
+        netpoll: None,
+        perf: crate::perf_script::PerfScriptOutput::default(),
     };
     if input.cgroup_dir {
         let c = crate::cgroup::ingest_dir(&input.path, &ctx)?;
@@ -221,6 +233,26 @@ fn parse_content(
         Some(Parser::Bpftrace(parse)) => {
             parse(&ctx, &mut src.reader, &mut parsed.bpftrace).map_err(read_err)?;
             parsed.out.account = std::mem::take(&mut parsed.bpftrace.account);
+            if crate::netpoll::is_netpoll(&parsed.bpftrace.lines) {
+                let opts = crate::netpoll::NetpollOptions::default();
+                let n = crate::netpoll::from_lines(&ctx.source, &parsed.bpftrace.lines, &opts);
+                for (mono, wall) in &n.anchors {
+                    parsed.out.clocks.observe(model::tables::clock::MONOTONIC, *mono, *wall, "netpoll-anchor", || {
+                        format!("{}: ANCHOR line", ctx.source)
+                    });
+                }
+                for p in n.problems.iter().take(3) {
+                    parsed.out.account.note(format!("netpoll: line {}: {}: {}", p.line, p.reason, p.text));
+                }
+                if n.problems.len() > 3 {
+                    parsed.out.account.note(format!("netpoll: {} lines not paired in all", n.problems.len()));
+                }
+                parsed.netpoll = Some(n);
+            }
+        }
+        Some(Parser::PerfScript(parse)) => {
+            parse(&ctx, &mut src.reader, &mut parsed.perf).map_err(read_err)?;
+            parsed.out.account = std::mem::take(&mut parsed.perf.account);
         }
         None if input.explicit => {
             return Err(IngestError::NotRecognised { path: input.path.clone(), hint: parsed.hint });
@@ -258,6 +290,11 @@ fn write_run(
     let mut bpf_maps = staging.writer::<BpftraceMapRow>(&fmt)?;
     let mut bpf_hist = staging.writer::<BpftraceHistRow>(&fmt)?;
     let mut bpf_lost = staging.writer::<LostEventsRow>(&fmt)?;
+    let mut epoll_calls = staging.writer::<EpollCallRow>(&fmt)?;
+    let mut epoll_ready = staging.writer::<EpollReadyRow>(&fmt)?;
+    let mut perf_samples = staging.writer::<PerfSampleRow>(&fmt)?;
+    let mut perf_stacks = staging.writer::<PerfStackRow>(&fmt)?;
+    let mut perf_frames = staging.writer::<PerfFrameRow>(&fmt)?;
     let mut summary = IngestSummary {
         run: run.to_string(),
         dataset: opts.dataset.clone(),
@@ -297,6 +334,7 @@ fn write_run(
             safepoints: p.out.safepoints.len(),
             cgroup_samples: p.cgroup_rows,
             bpftrace_rows: p.bpftrace.lines.len() + p.bpftrace.maps.len() + p.bpftrace.hist.len(),
+            perf_samples: p.perf.samples.len(),
             lines_read: p.out.account.lines_read(),
             lines_parsed: p.out.account.lines_parsed(),
             lines_skipped: p.out.account.lines_skipped(),
@@ -311,6 +349,13 @@ fn write_run(
         bpf_maps.extend(p.bpftrace.maps)?;
         bpf_hist.extend(p.bpftrace.hist)?;
         bpf_lost.extend(p.bpftrace.lost)?;
+        if let Some(n) = p.netpoll {
+            epoll_calls.extend(n.calls)?;
+            epoll_ready.extend(n.ready)?;
+        }
+        perf_samples.extend(p.perf.samples)?;
+        perf_stacks.extend(p.perf.stacks)?;
+        perf_frames.extend(p.perf.frames)?;
     }
     pauses.finish()?;
     cycles_w.finish()?;
@@ -320,6 +365,11 @@ fn write_run(
     bpf_maps.finish()?;
     bpf_hist.finish()?;
     bpf_lost.finish()?;
+    epoll_calls.finish()?;
+    epoll_ready.finish()?;
+    perf_samples.finish()?;
+    perf_stacks.finish()?;
+    perf_frames.finish()?;
     let mut offsets = clocks.rows();
     for (clock, offset) in &opts.clock_offsets {
         offsets.retain(|o| &o.clock != clock);

@@ -66,7 +66,10 @@ fn json_output_and_formats() {
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["jvm-unified", "go-gctrace", "jvm-legacy", "cgroup-cgsnap", "bpftrace", "cgroup-dir"]);
+    assert_eq!(
+        ids,
+        ["jvm-unified", "go-gctrace", "jvm-legacy", "cgroup-cgsnap", "bpftrace", "perf-script", "cgroup-dir"]
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     let o = tracefold(&[

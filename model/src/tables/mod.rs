@@ -10,6 +10,8 @@ pub mod cgroup_intervals;
 pub mod cgroup_samples;
 pub mod clock;
 pub mod clock_offsets;
+pub mod epoll_calls;
+pub mod epoll_ready;
 pub mod gc_cgroup_overlap;
 pub mod gc_cycles;
 pub mod gc_mmu;
@@ -18,6 +20,9 @@ pub mod gc_pauses;
 pub mod gc_run_summary;
 pub mod ingest_log;
 pub mod lost_events;
+pub mod perf_frames;
+pub mod perf_samples;
+pub mod perf_stacks;
 pub mod runs;
 pub mod safepoints;
 
@@ -34,6 +39,11 @@ pub const INGEST_TABLES: &[&str] = &[
     bpftrace_maps::NAME,
     bpftrace_hist::NAME,
     lost_events::NAME,
+    epoll_calls::NAME,
+    epoll_ready::NAME,
+    perf_samples::NAME,
+    perf_stacks::NAME,
+    perf_frames::NAME,
 ];
 
 /// Names of all tables `analyze` writes.
@@ -66,5 +76,10 @@ pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static st
         t::<bpftrace_maps::BpftraceMapRow>("one row per bpftrace map entry printed (scalar, keyed, stats): map, key, value", "ingest"),
         t::<bpftrace_hist::BpftraceHistRow>("one row per bucket of a bpftrace hist()/lhist(): map, key, low (inclusive), high (exclusive), count", "ingest"),
         t::<lost_events::LostEventsRow>("events bpftrace reports as lost", "ingest"),
+        t::<perf_samples::PerfSampleRow>("one row per perf sample: time, comm, pid, tid, cpu, event, period, stack id (frame-less samples kept, stack 0)", "ingest"),
+        t::<perf_stacks::PerfStackRow>("deduplicated perf call stacks: one row per (stack, position), leaf first", "ingest"),
+        t::<perf_frames::PerfFrameRow>("deduplicated perf frames: function, dso, address, kind (kernel/user/jit/unknown), inlined", "ingest"),
+        t::<epoll_calls::EpollCallRow>("one row per epoll_wait/epoll_pwait call of a netpoll capture: tid, syscall, epfd, timeout and class, enter/exit ns, duration, ret, in-flight at end", "ingest"),
+        t::<epoll_ready::EpollReadyRow>("one row per ready epoll event of a netpoll capture: tid, exit ns, index, events, data word", "ingest"),
     ]
 }

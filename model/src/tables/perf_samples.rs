@@ -1,0 +1,37 @@
+//! `perf_samples`: one row per sample of a `perf script` text (and, later, of a `perf.data`).
+//!
+//! Every sample is kept, including samples without any callchain frame (they point at the empty
+//! stack, `stack_id` 0) and samples of exiting tasks printed as `:-1 -1` (comm `:-1`, tid -1).
+//! The stack is in `perf_stacks` / `perf_frames` (joined on `source`, `stack_id`).
+crate::table! {
+    /// A sample.
+    name = "perf_samples", version = 1;
+    pub struct PerfSampleRow {
+        /// Source path as in `runs.source`.
+        pub source: String,
+        /// Line number (1-based) of the sample's header line in the source.
+        pub line: i64,
+        /// Clock of `time_ns`: `perf` (perf's sample clock, as printed; the run's timeline aligns it).
+        pub clock: String,
+        /// Sample time on `clock`, ns; null when the text has no time field.
+        pub time_ns: Option<i64>,
+        /// Thread name (comm) at the time of the sample, as printed (may contain spaces).
+        pub comm: String,
+        /// Process id; null when only one number is printed (perf's default prints the tid alone).
+        pub pid: Option<i64>,
+        /// Thread id; -1 for exiting tasks (`:-1 -1`); null when not printed.
+        pub tid: Option<i64>,
+        /// CPU the sample was taken on; null when the sample has no CPU (`[NNN]` not printed).
+        pub cpu: Option<i64>,
+        /// Event name as printed without its trailing colon, with modifiers, e.g.
+        /// `cpu-clock:uhH`, `cycles`, `sched:sched_switch`; empty when not printed.
+        pub event: String,
+        /// Sample period (weight), in the event's unit (ns for cpu-clock, events for cycles);
+        /// 1 when the text does not print it.
+        pub period: i64,
+        /// Stack of the sample in `perf_stacks` (same `source`); 0 = the empty stack (no frames).
+        pub stack_id: i64,
+    }
+}
+/// Table name.
+pub const NAME: &str = "perf_samples";
