@@ -161,7 +161,7 @@ fn significant(x: f64) -> String {
     let raw = n.to_string();
     let mut out = String::new();
     for (i, ch) in raw.chars().enumerate() {
-        if i > 0 && (raw.len() - i) % 3 == 0 {
+        if i > 0 && (raw.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
