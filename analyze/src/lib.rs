@@ -13,6 +13,7 @@ use model::tables::gc_cgroup_overlap::GcCgroupOverlapRow;
 use model::tables::gc_mmu::GcMmuRow;
 use model::tables::gc_pause_stats::GcPauseStatsRow;
 use model::tables::gc_run_summary::GcRunSummaryRow;
+use model::tables::perf_top_functions::PerfTopFunctionRow;
 use model::tables::{gc_cycles, gc_pauses, ANALYSIS_TABLES};
 use model::write::RunStaging;
 use model::{ModelError, Table};
@@ -26,6 +27,7 @@ pub mod load;
 pub mod load_cgroup;
 pub mod mmu;
 pub mod percentile;
+pub mod perf_top;
 
 /// Source format recorded in the key-value metadata of the analysis tables.
 pub const SOURCE_FORMAT: &str = "analysis";
@@ -155,6 +157,7 @@ struct Computed {
     tables: Option<(Vec<GcPauseStatsRow>, GcRunSummaryRow, Vec<GcMmuRow>)>,
     cgroup: Vec<CgroupIntervalRow>,
     overlap: Vec<GcCgroupOverlapRow>,
+    perf_top: Vec<PerfTopFunctionRow>,
 }
 
 fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
@@ -172,7 +175,8 @@ fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
         let procs = load_cgroup::load_max_procs(dataset, run)?;
         cgroup_overlap::overlap(&cgroup, &pauses, &offsets, procs)
     };
-    Ok(Computed { run: run.to_string(), pauses: pauses.len(), cycles: cycles.len(), tables, cgroup, overlap })
+    let perf_top = perf_top::load(dataset, run)?.map(|input| perf_top::top_functions(&input)).unwrap_or_default();
+    Ok(Computed { run: run.to_string(), pauses: pauses.len(), cycles: cycles.len(), tables, cgroup, overlap, perf_top })
 }
 
 fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
@@ -193,6 +197,10 @@ fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
         written.push(WrittenTable { table: GcRunSummaryRow::NAME, rows });
         let rows = staging.write::<GcMmuRow>(SOURCE_FORMAT, mmu).map_err(err)?;
         written.push(WrittenTable { table: GcMmuRow::NAME, rows });
+    }
+    if !c.perf_top.is_empty() {
+        let rows = staging.write::<PerfTopFunctionRow>(SOURCE_FORMAT, c.perf_top).map_err(err)?;
+        written.push(WrittenTable { table: PerfTopFunctionRow::NAME, rows });
     }
     // Analysis tables of this run not written now are stale: removed (staged ones are kept).
     staging.commit(ANALYSIS_TABLES).map_err(err)?;

@@ -23,6 +23,7 @@ pub mod lost_events;
 pub mod perf_frames;
 pub mod perf_samples;
 pub mod perf_stacks;
+pub mod perf_top_functions;
 pub mod runs;
 pub mod safepoints;
 
@@ -47,8 +48,14 @@ pub const INGEST_TABLES: &[&str] = &[
 ];
 
 /// Names of all tables `analyze` writes.
-pub const ANALYSIS_TABLES: &[&str] =
-    &[gc_pause_stats::NAME, gc_run_summary::NAME, gc_mmu::NAME, cgroup_intervals::NAME, gc_cgroup_overlap::NAME];
+pub const ANALYSIS_TABLES: &[&str] = &[
+    gc_pause_stats::NAME,
+    gc_run_summary::NAME,
+    gc_mmu::NAME,
+    cgroup_intervals::NAME,
+    gc_cgroup_overlap::NAME,
+    perf_top_functions::NAME,
+];
 
 /// Every table: (name, schema version, schema, one-line description, written by).
 pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static str, &'static str)> {
@@ -79,6 +86,7 @@ pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static st
         t::<perf_samples::PerfSampleRow>("one row per perf sample: time, comm, pid, tid, cpu, event, period, stack id (frame-less samples kept, stack 0)", "ingest"),
         t::<perf_stacks::PerfStackRow>("deduplicated perf call stacks: one row per (stack, position), leaf first", "ingest"),
         t::<perf_frames::PerfFrameRow>("deduplicated perf frames: function, dso, address, kind (kernel/user/jit/unknown), inlined", "ingest"),
+        t::<perf_top_functions::PerfTopFunctionRow>("per event and function (+ dso): self (leaf) and total (anywhere in the stack, once per sample) samples, percent of the event's samples, and periods", "analyze"),
         t::<epoll_calls::EpollCallRow>("one row per epoll_wait/epoll_pwait call of a netpoll capture: tid, syscall, epfd, timeout and class, enter/exit ns, duration, ret, in-flight at end", "ingest"),
         t::<epoll_ready::EpollReadyRow>("one row per ready epoll event of a netpoll capture: tid, exit ns, index, events, data word", "ingest"),
     ]
