@@ -25,6 +25,8 @@ pub struct Figures {
     /// Run → (file name, notes) of the cgroup timeline.
     pub cgroups: BTreeMap<String, (String, Vec<String>)>,
     pub mmu: Option<String>,
+    /// Run → its CPU profile section (runs with perf samples).
+    pub perf: BTreeMap<String, crate::flame::PerfSectionCtx>,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +80,8 @@ struct RunCtx {
     ingest_notes: Vec<String>,
     /// Set when the run has `cgroup_intervals` rows.
     cgroup: Option<CgroupSectionCtx>,
+    /// Set when the run has `perf_samples` rows.
+    perf: Option<crate::flame::PerfSectionCtx>,
 }
 
 #[derive(Debug, Serialize)]
@@ -198,8 +202,14 @@ pub fn build(
     }
     let figures_of = |r: &RunData| figures.pauses.get(&r.name).cloned();
     let cgroup_figure_of = |r: &RunData| figures.cgroups.get(&r.name).cloned();
-    let run_ctxs: Vec<RunCtx> =
-        runs.iter().zip(&roles).map(|(r, role)| run_ctx(r, role, figures_of(r), cgroup_figure_of(r))).collect();
+    let run_ctxs: Vec<RunCtx> = runs
+        .iter()
+        .zip(&roles)
+        .map(|(r, role)| RunCtx {
+            perf: figures.perf.get(&r.name).cloned(),
+            ..run_ctx(r, role, figures_of(r), cgroup_figure_of(r))
+        })
+        .collect();
     let (title, comparison, single) = match selection {
         Selection::Compare { baseline, candidate } => {
             (format!("{baseline} vs {candidate}"), Some(compare(&runs[0], &runs[1])), None)
@@ -702,5 +712,6 @@ fn run_ctx(
         skips,
         ingest_notes,
         cgroup: cgroup::section(run, cgroup_figure),
+        perf: None,
     }
 }

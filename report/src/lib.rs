@@ -3,7 +3,9 @@
 //! [`report`] reads a dataset's tables with arrow-rs (`model::read`), compares a baseline run with
 //! a candidate run (or describes a single run), and writes `report.md` from the minijinja
 //! templates in `report/templates/` plus SVG figures drawn with plotters' SVG backend:
-//! `pauses-<run>.svg` per run, `cgroup-<run>.svg` per run with cgroup snapshots, and `mmu.svg`. Every file is written under a temporary name and
+//! `pauses-<run>.svg` per run, `cgroup-<run>.svg` per run with cgroup snapshots, and `mmu.svg`;
+//! for runs with perf samples, an inferno flamegraph and a folded-stack file per event, and a
+//! differential flamegraph per event shared by baseline and candidate (see [`flame`]). Every file is written under a temporary name and
 //! renamed into place, images first, so `report.md` never links to a missing figure.
 //!
 //! Without the CLI: `cargo run --release -p tracefold-report --example render -- <dataset> <out_dir>
@@ -12,6 +14,7 @@
 mod cgroup;
 mod context;
 pub mod data;
+pub mod flame;
 pub mod format;
 mod plot;
 
@@ -167,6 +170,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         images.push(mmu_path);
         figures.mmu = Some("mmu.svg".to_string());
     }
+    let compare = matches!(selection, Selection::Compare { .. });
+    figures.perf = flame::write_profiles(&opts.dataset, &opts.out_dir, &runs, compare, &mut images)?;
 
     let other_runs: Vec<String> = known.iter().filter(|k| !names.contains(k)).cloned().collect();
     let ctx = context::build(&opts.dataset, &selection, &runs, &other_runs, &figures);
@@ -176,10 +181,11 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     Ok(ReportSummary { report_path, images, runs: names })
 }
 
-const TEMPLATES: [(&str, &str); 3] = [
+const TEMPLATES: [(&str, &str); 4] = [
     ("report.md.j2", include_str!("../templates/report.md.j2")),
     ("run.md.j2", include_str!("../templates/run.md.j2")),
     ("cgroup.md.j2", include_str!("../templates/cgroup.md.j2")),
+    ("perf.md.j2", include_str!("../templates/perf.md.j2")),
 ];
 
 fn render(ctx: &context::Report) -> Result<String, ReportError> {

@@ -16,6 +16,7 @@ use model::write::RunStaging;
 use tracefold_report::{report, ReportError, ReportOptions};
 
 mod cgroup;
+mod flame;
 
 const MS: i64 = 1_000_000;
 const US: i64 = 1_000;

@@ -1,0 +1,363 @@
+//! The CPU profile of a run: folded stacks, flamegraphs (inferno) and the top functions.
+//!
+//! For each reported run with `perf_samples` rows, per event:
+//! - `perf-<run>-<event>.folded`: folded stacks as `inferno-collapse-perf` writes them
+//!   (`comm;root;...;leaf count`, one line per distinct stack, sorted), the count being the number
+//!   of samples. Unlike inferno, samples without any frame are kept, as the bare `comm`.
+//!   Frames are the `perf_frames.function` names as stored (`;` turned into `:`; an empty or
+//!   `[unknown]` function with a known dso is named `[<dso file name>]`, as inferno does), with
+//!   no further inferno clean-up (the ingest-side folding applies those).
+//! - `flame-<run>-<event>.svg`: its flamegraph.
+//!
+//! When a baseline and a candidate both have samples of an event, `flame-diff-<event>.svg` is the
+//! differential flamegraph of the two folded files, the baseline normalised to the candidate's
+//! sample count (`inferno-diff-folded -n`).
+//!
+//! `<event>` in file names is the event name with every character other than ASCII letters,
+//! digits, `.`, `_` and `-` replaced by `_` (`sched:sched_switch` → `sched_sched_switch`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, Float64Array, Int64Array, StringArray};
+use arrow::datatypes::DataType;
+use model::read::read_table;
+use model::tables::perf_frames::PerfFrameRow;
+use model::tables::perf_samples::PerfSampleRow;
+use model::tables::perf_stacks::PerfStackRow;
+use model::Table;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde::Serialize;
+
+use crate::data::RunData;
+use crate::{format, write_atomic, ReportError};
+
+/// Name of the analysis table with the top functions (not in `model` yet: read by column name).
+pub const TOP_FUNCTIONS_TABLE: &str = "perf_top_functions";
+/// How many functions the per-event table lists.
+const TOP_FUNCTIONS: usize = 10;
+
+/// The perf tables of one run.
+#[derive(Debug, Clone, Default)]
+pub struct PerfTables {
+    pub samples: Vec<PerfSampleRow>,
+    pub stacks: Vec<PerfStackRow>,
+    pub frames: Vec<PerfFrameRow>,
+}
+
+fn read<T: Table>(dataset: &Path, run: &str) -> Result<Vec<T>, ReportError> {
+    read_table::<T>(dataset, run).map_err(|source| ReportError::Read { table: T::NAME, run: run.to_string(), source })
+}
+
+impl PerfTables {
+    /// Reads `perf_samples`; the stacks and frames only when there are samples.
+    pub fn load(dataset: &Path, run: &str) -> Result<Self, ReportError> {
+        let samples: Vec<PerfSampleRow> = read(dataset, run)?;
+        if samples.is_empty() {
+            return Ok(Self::default());
+        }
+        Ok(Self { samples, stacks: read(dataset, run)?, frames: read(dataset, run)? })
+    }
+}
+
+/// A frame's name in a folded line.
+fn frame_name(f: &PerfFrameRow) -> String {
+    let name = match (f.function.as_str(), f.dso.as_deref()) {
+        ("" | "[unknown]", Some(dso)) if !dso.is_empty() && dso != "[unknown]" => {
+            format!("[{}]", &dso[dso.rfind('/').map_or(0, |i| i + 1)..])
+        }
+        ("", _) => "[unknown]".to_string(),
+        (func, _) => func.to_string(),
+    };
+    name.replace(';', ":").replace(['\n', '\r'], " ")
+}
+
+/// Folded stacks per event: event → (`comm;root;...;leaf` → number of samples).
+pub fn fold(t: &PerfTables) -> BTreeMap<String, BTreeMap<String, u64>> {
+    let frames: HashMap<(&str, i64), String> =
+        t.frames.iter().map(|f| ((f.source.as_str(), f.frame_id), frame_name(f))).collect();
+    // (source, stack) → (position, frame name), then root first.
+    let mut by_stack: HashMap<(&str, i64), Vec<(i64, &str)>> = HashMap::new();
+    for r in &t.stacks {
+        let name = frames.get(&(r.source.as_str(), r.frame_id)).map_or("[unknown]", String::as_str);
+        by_stack.entry((r.source.as_str(), r.stack_id)).or_default().push((r.position, name));
+    }
+    let stacks: HashMap<(&str, i64), String> = by_stack
+        .into_iter()
+        .map(|(k, mut v)| {
+            v.sort_by_key(|p| std::cmp::Reverse(p.0)); // position 0 = leaf: root (highest position) first
+            (k, v.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(";"))
+        })
+        .collect();
+    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for s in &t.samples {
+        let comm = s.comm.replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_");
+        let line = match stacks.get(&(s.source.as_str(), s.stack_id)) {
+            Some(body) if s.stack_id != 0 && !body.is_empty() => format!("{comm};{body}"),
+            _ => comm,
+        };
+        *out.entry(s.event.clone()).or_default().entry(line).or_insert(0) += 1;
+    }
+    out
+}
+
+/// The folded-file text of one event: `stack count` lines, sorted, newline-terminated.
+pub fn folded_text(stacks: &BTreeMap<String, u64>) -> String {
+    let mut text = String::new();
+    for (stack, count) in stacks {
+        text.push_str(stack);
+        text.push(' ');
+        text.push_str(&count.to_string());
+        text.push('\n');
+    }
+    text
+}
+
+/// An event name as part of a file name.
+pub fn event_slug(event: &str) -> String {
+    let slug: String = event
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .collect();
+    if slug.is_empty() {
+        "event".to_string()
+    } else {
+        slug
+    }
+}
+
+/// One row of `perf_top_functions`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopFunctionRow {
+    pub event: String,
+    pub function: String,
+    pub self_samples: i64,
+    pub self_pct: f64,
+    pub total_samples: i64,
+    pub total_pct: f64,
+}
+
+/// Reads `perf_top_functions` of `run` by column name; a missing table (or one without the
+/// expected columns) reads as no rows.
+pub fn read_top_functions(dataset: &Path, run: &str) -> Result<Vec<TopFunctionRow>, ReportError> {
+    let read_err =
+        |source: model::ModelError| ReportError::Read { table: TOP_FUNCTIONS_TABLE, run: run.to_string(), source };
+    let dir = model::write::partition_dir(dataset, TOP_FUNCTIONS_TABLE, run);
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(read_err(model::ModelError::Io { path: dir, source })),
+    };
+    files.sort();
+    let mut rows = Vec::new();
+    for path in files {
+        let pq =
+            |source: parquet::errors::ParquetError| read_err(model::ModelError::Parquet { path: path.clone(), source });
+        let file = std::fs::File::open(&path)
+            .map_err(|source| read_err(model::ModelError::Io { path: path.clone(), source }))?;
+        for batch in ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?.build().map_err(pq)? {
+            let batch = batch.map_err(|e| pq(e.into()))?;
+            let col = |name: &str, ty: &DataType| -> Result<Option<arrow::array::ArrayRef>, ReportError> {
+                match batch.column_by_name(name) {
+                    Some(c) => arrow::compute::cast(c, ty).map(Some).map_err(|e| pq(e.into())),
+                    None => Ok(None),
+                }
+            };
+            let (Some(event), Some(function), Some(ss), Some(sp), Some(ts), Some(tp)) = (
+                col("event", &DataType::Utf8)?,
+                col("function", &DataType::Utf8)?,
+                col("self_samples", &DataType::Int64)?,
+                col("self_pct", &DataType::Float64)?,
+                col("total_samples", &DataType::Int64)?,
+                col("total_pct", &DataType::Float64)?,
+            ) else {
+                return Ok(Vec::new());
+            };
+            let (Some(event), Some(function), Some(ss), Some(sp), Some(ts), Some(tp)) = (
+                event.as_any().downcast_ref::<StringArray>(),
+                function.as_any().downcast_ref::<StringArray>(),
+                ss.as_any().downcast_ref::<Int64Array>(),
+                sp.as_any().downcast_ref::<Float64Array>(),
+                ts.as_any().downcast_ref::<Int64Array>(),
+                tp.as_any().downcast_ref::<Float64Array>(),
+            ) else {
+                return Ok(Vec::new());
+            };
+            let int = |a: &Int64Array, i: usize| if a.is_null(i) { 0 } else { a.value(i) };
+            let float = |a: &Float64Array, i: usize| if a.is_null(i) { 0.0 } else { a.value(i) };
+            let text = |a: &StringArray, i: usize| if a.is_null(i) { String::new() } else { a.value(i).to_string() };
+            for i in 0..batch.num_rows() {
+                rows.push(TopFunctionRow {
+                    event: text(event, i),
+                    function: text(function, i),
+                    self_samples: int(ss, i),
+                    self_pct: float(sp, i),
+                    total_samples: int(ts, i),
+                    total_pct: float(tp, i),
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The "CPU profile" section of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PerfSectionCtx {
+    /// Total samples over all events.
+    pub samples: u64,
+    pub events: Vec<EventCtx>,
+    /// Baseline run name, when the run is the candidate and a differential flamegraph exists.
+    pub diff_baseline: Option<String>,
+}
+
+/// One event of a run's CPU profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventCtx {
+    /// Event name as a code span.
+    pub event: String,
+    pub samples: u64,
+    pub stacks: usize,
+    pub flamegraph: String,
+    pub folded: String,
+    /// Differential flamegraph baseline → candidate (set on the candidate's section).
+    pub diff: Option<String>,
+    /// Top functions by self samples (empty when `perf_top_functions` has none for the event).
+    pub top: Vec<TopCtx>,
+}
+
+/// A top-functions row, formatted.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopCtx {
+    pub function: String,
+    pub self_samples: i64,
+    pub self_pct: String,
+    pub total_samples: i64,
+    pub total_pct: String,
+}
+
+fn top_rows(rows: &[TopFunctionRow], event: &str) -> Vec<TopCtx> {
+    let mut of_event: Vec<&TopFunctionRow> = rows.iter().filter(|r| r.event == event).collect();
+    of_event.sort_by(|a, b| b.self_samples.cmp(&a.self_samples).then_with(|| a.function.cmp(&b.function)));
+    of_event
+        .into_iter()
+        .take(TOP_FUNCTIONS)
+        .map(|r| TopCtx {
+            function: format::code(&r.function),
+            self_samples: r.self_samples,
+            self_pct: format!("{:.2} %", r.self_pct),
+            total_samples: r.total_samples,
+            total_pct: format!("{:.2} %", r.total_pct),
+        })
+        .collect()
+}
+
+fn flamegraph_svg(path: &Path, title: String, subtitle: Option<String>, lines: &str) -> Result<Vec<u8>, ReportError> {
+    let mut opts = inferno::flamegraph::Options::default();
+    opts.title = title;
+    opts.subtitle = subtitle;
+    opts.count_name = "samples".to_string();
+    opts.hash = true;
+    opts.deterministic = true;
+    let mut svg = Vec::new();
+    inferno::flamegraph::from_lines(&mut opts, lines.lines(), &mut svg)
+        .map_err(|e| ReportError::Plot { path: path.to_path_buf(), message: format!("flamegraph: {e}") })?;
+    Ok(svg)
+}
+
+/// Writes the folded files and flamegraphs of `runs` (`[baseline, candidate]` when `compare`)
+/// into `out_dir`, adds the SVG paths to `images` and returns each run's section, by run name.
+pub fn write_profiles(
+    dataset: &Path,
+    out_dir: &Path,
+    runs: &[RunData],
+    compare: bool,
+    images: &mut Vec<PathBuf>,
+) -> Result<BTreeMap<String, PerfSectionCtx>, ReportError> {
+    let mut sections = BTreeMap::new();
+    // Run → event → (slug, folded text).
+    let mut folded_of: Vec<BTreeMap<String, (String, String)>> = Vec::new();
+    for run in runs {
+        let tables = PerfTables::load(dataset, &run.name)?;
+        let per_event = fold(&tables);
+        drop(tables);
+        let mut texts = BTreeMap::new();
+        if per_event.is_empty() {
+            folded_of.push(texts);
+            continue;
+        }
+        let top = read_top_functions(dataset, &run.name)?;
+        let mut used = BTreeSet::new();
+        let mut events = Vec::new();
+        for (event, stacks) in &per_event {
+            let mut slug = event_slug(event);
+            let mut n = 2;
+            while !used.insert(slug.clone()) {
+                slug = format!("{}-{n}", event_slug(event));
+                n += 1;
+            }
+            let text = folded_text(stacks);
+            let folded_file = format!("perf-{}-{slug}.folded", run.name);
+            write_atomic(&out_dir.join(&folded_file), text.as_bytes())?;
+            let svg_file = format!("flame-{}-{slug}.svg", run.name);
+            let svg_path = out_dir.join(&svg_file);
+            let samples: u64 = stacks.values().sum();
+            let title = format!("{}: {}", run.name, if event.is_empty() { "(no event name)" } else { event });
+            let svg = flamegraph_svg(&svg_path, title, Some(format!("{samples} samples")), &text)?;
+            write_atomic(&svg_path, &svg)?;
+            images.push(svg_path);
+            events.push(EventCtx {
+                event: if event.is_empty() { "(none)".to_string() } else { format::code(event) },
+                samples,
+                stacks: stacks.len(),
+                flamegraph: svg_file,
+                folded: folded_file,
+                diff: None,
+                top: top_rows(&top, event),
+            });
+            texts.insert(event.clone(), (slug, text));
+        }
+        let samples = events.iter().map(|e| e.samples).sum();
+        sections.insert(run.name.clone(), PerfSectionCtx { samples, events, diff_baseline: None });
+        folded_of.push(texts);
+    }
+
+    if let (true, [base, cand], [base_folded, cand_folded]) = (compare, runs, folded_of.as_slice()) {
+        let mut diffs = BTreeMap::new();
+        let mut used = BTreeSet::new();
+        for (event, (_, cand_text)) in cand_folded {
+            let Some((_, base_text)) = base_folded.get(event) else { continue };
+            let mut slug = event_slug(event);
+            let mut n = 2;
+            while !used.insert(slug.clone()) {
+                slug = format!("{}-{n}", event_slug(event));
+                n += 1;
+            }
+            let file = format!("flame-diff-{slug}.svg");
+            let path = out_dir.join(&file);
+            let mut diff = Vec::new();
+            let opts = inferno::differential::Options { normalize: true, ..Default::default() };
+            inferno::differential::from_readers(opts, base_text.as_bytes(), cand_text.as_bytes(), &mut diff)
+                .map_err(|e| ReportError::Plot { path: path.clone(), message: format!("differential: {e}") })?;
+            let diff = String::from_utf8_lossy(&diff).into_owned();
+            let title = format!("{} → {}: {event} (differential, normalised)", base.name, cand.name);
+            let subtitle = "red: more samples in the candidate, blue: fewer (baseline scaled to the candidate's total)";
+            let svg = flamegraph_svg(&path, title, Some(subtitle.to_string()), &diff)?;
+            write_atomic(&path, &svg)?;
+            images.push(path);
+            diffs.insert(event.clone(), file);
+        }
+        if let Some(section) = sections.get_mut(&cand.name) {
+            if !diffs.is_empty() {
+                section.diff_baseline = Some(base.name.clone());
+            }
+            for (ev, (event, _)) in section.events.iter_mut().zip(cand_folded) {
+                ev.diff = diffs.get(event).cloned();
+            }
+        }
+    }
+    Ok(sections)
+}
