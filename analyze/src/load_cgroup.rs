@@ -34,7 +34,8 @@ const FILES: &[&str] = &[
     "io.pressure",
 ];
 
-fn files_of(dataset: &Path, table: &str, run: &str) -> Result<Vec<std::path::PathBuf>, AnalyzeError> {
+/// Parquet files of a run's partition of `table`, sorted; none when it does not exist.
+pub(crate) fn files_of(dataset: &Path, table: &str, run: &str) -> Result<Vec<std::path::PathBuf>, AnalyzeError> {
     let dir = model::write::partition_dir(dataset, table, run);
     let rd = match std::fs::read_dir(&dir) {
         Ok(rd) => rd,
@@ -47,7 +48,9 @@ fn files_of(dataset: &Path, table: &str, run: &str) -> Result<Vec<std::path::Pat
     Ok(files)
 }
 
-fn scan(files: &[std::path::PathBuf]) -> PolarsResult<LazyFrame> {
+/// One lazy scan over `files` (hive detection off: the run is known, and polars' hive value
+/// inference panics without its temporal features).
+pub(crate) fn scan(files: &[std::path::PathBuf]) -> PolarsResult<LazyFrame> {
     let args = ScanArgsParquet { glob: false, hive_options: HiveOptions::new_disabled(), ..Default::default() };
     let scans = files
         .iter()

@@ -77,27 +77,7 @@ pub struct PerfInput {
     pub frames: Vec<Frame>,
 }
 
-fn files_of(dataset: &Path, table: &str, run: &str) -> Result<Vec<PathBuf>, AnalyzeError> {
-    let dir = model::write::partition_dir(dataset, table, run);
-    let rd = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(AnalyzeError::Io { path: dir, source }),
-    };
-    let mut files: Vec<_> =
-        rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
-    files.sort();
-    Ok(files)
-}
-
-fn scan(files: &[PathBuf]) -> PolarsResult<LazyFrame> {
-    let args = ScanArgsParquet { glob: false, hive_options: HiveOptions::new_disabled(), ..Default::default() };
-    let scans = files
-        .iter()
-        .map(|f| LazyFrame::scan_parquet(PlRefPath::try_from_path(f)?, args.clone()))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    concat(scans, UnionArgs::default())
-}
+use crate::load_cgroup::{files_of, scan};
 
 /// Collects `lf` and hands its columns to `rows`; errors name the table's partition directory.
 fn collect<T>(
