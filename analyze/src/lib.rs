@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use model::tables::cgroup_intervals::CgroupIntervalRow;
+use model::tables::epoll_windows::EpollWindowRow;
 use model::tables::gc_cgroup_overlap::GcCgroupOverlapRow;
 use model::tables::gc_mmu::GcMmuRow;
 use model::tables::gc_pause_stats::GcPauseStatsRow;
@@ -21,6 +22,7 @@ use rayon::prelude::*;
 
 pub mod cgroup_intervals;
 pub mod cgroup_overlap;
+pub mod epoll_windows;
 pub mod gc_stats;
 pub mod gc_summary;
 pub mod load;
@@ -158,6 +160,7 @@ struct Computed {
     cgroup: Vec<CgroupIntervalRow>,
     overlap: Vec<GcCgroupOverlapRow>,
     perf_top: Vec<PerfTopFunctionRow>,
+    epoll: Vec<EpollWindowRow>,
 }
 
 fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
@@ -176,7 +179,17 @@ fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
         cgroup_overlap::overlap(&cgroup, &pauses, &offsets, procs)
     };
     let perf_top = perf_top::load(dataset, run)?.map(|input| perf_top::top_functions(&input)).unwrap_or_default();
-    Ok(Computed { run: run.to_string(), pauses: pauses.len(), cycles: cycles.len(), tables, cgroup, overlap, perf_top })
+    let epoll = epoll_windows::windows(&epoll_windows::load(dataset, run)?, epoll_windows::DEFAULT_WINDOW_NS);
+    Ok(Computed {
+        run: run.to_string(),
+        pauses: pauses.len(),
+        cycles: cycles.len(),
+        tables,
+        cgroup,
+        overlap,
+        perf_top,
+        epoll,
+    })
 }
 
 fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
@@ -201,6 +214,10 @@ fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
     if !c.perf_top.is_empty() {
         let rows = staging.write::<PerfTopFunctionRow>(SOURCE_FORMAT, c.perf_top).map_err(err)?;
         written.push(WrittenTable { table: PerfTopFunctionRow::NAME, rows });
+    }
+    if !c.epoll.is_empty() {
+        let rows = staging.write::<EpollWindowRow>(SOURCE_FORMAT, c.epoll).map_err(err)?;
+        written.push(WrittenTable { table: EpollWindowRow::NAME, rows });
     }
     // Analysis tables of this run not written now are stale: removed (staged ones are kept).
     staging.commit(ANALYSIS_TABLES).map_err(err)?;

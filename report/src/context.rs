@@ -27,6 +27,8 @@ pub struct Figures {
     pub mmu: Option<String>,
     /// Run → its CPU profile section (runs with perf samples).
     pub perf: BTreeMap<String, crate::flame::PerfSectionCtx>,
+    /// Run → its epoll section (runs with epoll data).
+    pub epoll: BTreeMap<String, crate::epoll::EpollSectionCtx>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,6 +84,8 @@ struct RunCtx {
     cgroup: Option<CgroupSectionCtx>,
     /// Set when the run has `perf_samples` rows.
     perf: Option<crate::flame::PerfSectionCtx>,
+    /// Set when the run has `epoll_calls` rows.
+    epoll: Option<crate::epoll::EpollSectionCtx>,
 }
 
 #[derive(Debug, Serialize)]
@@ -207,6 +211,7 @@ pub fn build(
         .zip(&roles)
         .map(|(r, role)| RunCtx {
             perf: figures.perf.get(&r.name).cloned(),
+            epoll: figures.epoll.get(&r.name).cloned(),
             ..run_ctx(r, role, figures_of(r), cgroup_figure_of(r))
         })
         .collect();
@@ -713,5 +718,6 @@ fn run_ctx(
         ingest_notes,
         cgroup: cgroup::section(run, cgroup_figure),
         perf: None,
+        epoll: None,
     }
 }

@@ -14,6 +14,7 @@
 mod cgroup;
 mod context;
 pub mod data;
+mod epoll;
 pub mod flame;
 pub mod format;
 mod plot;
@@ -172,6 +173,11 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     }
     let compare = matches!(selection, Selection::Compare { .. });
     figures.perf = flame::write_profiles(&opts.dataset, &opts.out_dir, &runs, compare, &mut images)?;
+    for run in &runs {
+        if let Some(section) = epoll::section(&opts.dataset, &run.name)? {
+            figures.epoll.insert(run.name.clone(), section);
+        }
+    }
 
     let other_runs: Vec<String> = known.iter().filter(|k| !names.contains(k)).cloned().collect();
     let ctx = context::build(&opts.dataset, &selection, &runs, &other_runs, &figures);
@@ -181,11 +187,12 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     Ok(ReportSummary { report_path, images, runs: names })
 }
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 5] = [
     ("report.md.j2", include_str!("../templates/report.md.j2")),
     ("run.md.j2", include_str!("../templates/run.md.j2")),
     ("cgroup.md.j2", include_str!("../templates/cgroup.md.j2")),
     ("perf.md.j2", include_str!("../templates/perf.md.j2")),
+    ("epoll.md.j2", include_str!("../templates/epoll.md.j2")),
 ];
 
 fn render(ctx: &context::Report) -> Result<String, ReportError> {

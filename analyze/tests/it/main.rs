@@ -2,6 +2,7 @@
 //! `model::write::RunStaging`, analysed, and read back with `model::read::read_table`.
 
 mod cgroup;
+mod epoll;
 mod perf_top;
 
 use std::path::Path;

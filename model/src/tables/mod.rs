@@ -12,6 +12,7 @@ pub mod clock;
 pub mod clock_offsets;
 pub mod epoll_calls;
 pub mod epoll_ready;
+pub mod epoll_windows;
 pub mod gc_cgroup_overlap;
 pub mod gc_cycles;
 pub mod gc_mmu;
@@ -55,6 +56,7 @@ pub const ANALYSIS_TABLES: &[&str] = &[
     cgroup_intervals::NAME,
     gc_cgroup_overlap::NAME,
     perf_top_functions::NAME,
+    epoll_windows::NAME,
 ];
 
 /// Every table: (name, schema version, schema, one-line description, written by).
@@ -89,5 +91,6 @@ pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static st
         t::<perf_top_functions::PerfTopFunctionRow>("per event and function (+ dso): self (leaf) and total (anywhere in the stack, once per sample) samples, percent of the event's samples, and periods", "analyze"),
         t::<epoll_calls::EpollCallRow>("one row per epoll_wait/epoll_pwait call of a netpoll capture: tid, syscall, epfd, timeout and class, enter/exit ns, duration, ret, in-flight at end", "ingest"),
         t::<epoll_ready::EpollReadyRow>("one row per ready epoll event of a netpoll capture: tid, exit ns, index, events, data word", "ingest"),
+        t::<epoll_windows::EpollWindowRow>("per thread and time window (default 1 s) plus a whole-run row per thread: epoll calls, blocking calls, wakeups, timeouts, errors, blocked-time p50/p90/p99/max (nearest-rank), ready events per wakeup", "analyze"),
     ]
 }

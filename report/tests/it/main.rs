@@ -16,6 +16,7 @@ use model::write::RunStaging;
 use tracefold_report::{report, ReportError, ReportOptions};
 
 mod cgroup;
+mod epoll;
 mod flame;
 
 const MS: i64 = 1_000_000;
