@@ -5,11 +5,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The interval derivation of `analyze`, included as source: end to end, ingest → intervals.
-#[path = "../../../analyze/src/cgroup_intervals.rs"]
-#[allow(dead_code)]
-mod cgroup_intervals;
-
 use model::tables::cgroup_samples::CgroupSampleRow;
 use tracefold_ingest::cgroup::{self, CgroupOutput};
 use tracefold_ingest::gc::SourceCtx;
@@ -484,91 +479,6 @@ fn tarred_and_unreadable_directories_are_accounted() {
     let out = cgroup::ingest_dir(&root.join("unified"), &ctx("u")).unwrap();
     assert!(out.samples.iter().all(|r| r.time_ns.is_none()));
     assert!(cgroup::ingest_dir(&root.join("absent"), &ctx("x")).is_err());
-}
-
-/// Ingest → `cgroup_intervals` equals `derived_intervals_reference.txt` line for line (formatted
-/// as `derive.py` prints it), and the run summaries hold the ground truth.
-#[test]
-fn derived_intervals_equal_the_reference_end_to_end() {
-    use cgroup_intervals::{derive_intervals, summarize, CpuVerdict};
-    for (dir, periods, throttled, throttled_ns, used_ns, verdict) in [
-        ("throttle_run_a", 104, 100, 12_645_572_093, 5_045_927_763, CpuVerdict::QuotaThrottled),
-        ("contended_run", 104, 1, 22_652_379, 3_527_010_705, CpuVerdict::Contention),
-    ] {
-        let samples = parse_file(&format!("{dir}/samples.cgsnap")).samples;
-        let iv = derive_intervals(&samples);
-        let reference = std::fs::read_to_string(fixture(&format!("{dir}/derived_intervals_reference.txt"))).unwrap();
-        let t0 = samples[0].time_ns.unwrap();
-        let want: Vec<&str> = reference.lines().skip(1).collect();
-        assert_eq!(iv.len(), want.len(), "{dir}");
-        let (mut np, mut nt) = (0, 0);
-        for (r, want) in iv.iter().zip(want) {
-            let (dp, dth) = (r.periods.unwrap(), r.throttled_periods.unwrap());
-            np += dp;
-            nt += dth;
-            let dt = r.duration_ns as f64 / 1e9;
-            let ms = |share: Option<f64>| share.unwrap() * r.duration_ns as f64 / 1e6;
-            let got = format!(
-                "{:6.2} {:4} {:4} {:3} {:3} {:5.2} {:5.2} {:8.1} {:7.1} {:7.1}",
-                (r.end_ns - t0) as f64 / 1e9,
-                np,
-                nt,
-                dp,
-                dth,
-                r.throttled_ratio.unwrap_or(0.0),
-                r.cpu_used_ns.unwrap() as f64 / 1e9 / dt,
-                r.throttled_ns.unwrap() as f64 / 1e6,
-                ms(r.psi_cpu_some),
-                ms(r.psi_cpu_full),
-            );
-            assert_eq!(got, want, "{dir}");
-        }
-        let s = &summarize(&iv)[0];
-        assert_eq!((s.cgroup.as_str(), s.cpu_limit_cores), ("/tracebench_a", Some(0.5)), "{dir}");
-        assert_eq!(
-            (s.periods, s.throttled_periods, s.throttled_ns, s.cpu_used_ns),
-            (periods, throttled, throttled_ns, used_ns)
-        );
-        assert_eq!(s.verdict, verdict, "{dir}");
-    }
-    // The directory form of the v2 fixture derives the same intervals as its stream.
-    let text = std::fs::read_to_string(fixture("v2_synthetic/samples.cgsnap")).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    explode(&text, tmp.path());
-    let dir = cgroup::ingest_dir(tmp.path(), &ctx("snap")).unwrap();
-    let from_stream = derive_intervals(&parse_bytes("v2", text.as_bytes()).samples);
-    assert_eq!(derive_intervals(&dir.samples), from_stream);
-    assert_eq!(from_stream.len(), 5);
-    assert_eq!(from_stream.iter().filter(|r| r.counter_reset).count(), 1);
-}
-
-/// Rough speed check (not a benchmark): `cargo test ... -- --ignored --nocapture speed`.
-#[test]
-#[ignore]
-fn speed() {
-    let text = std::fs::read_to_string(fixture("throttle_run_a/samples.cgsnap")).unwrap();
-    // 50 cgroups × the run's 64 samples, repeated 20 times.
-    let mut big = String::new();
-    for rep in 0..20 {
-        for block in text.split("# ts_ns=").skip(1) {
-            let (ts, body) = block.split_once('\n').unwrap();
-            let ts: i64 = ts.parse::<i64>().unwrap() + rep * 20_000_000_000;
-            big.push_str(&format!("# ts_ns={ts}\n"));
-            for cg in 0..50 {
-                big.push_str(&body.replace("tracebench_a", &format!("svc{cg}")));
-            }
-        }
-    }
-    let lines = big.lines().count();
-    let t = std::time::Instant::now();
-    let out = parse_bytes("big", big.as_bytes());
-    let el = t.elapsed();
-    eprintln!(
-        "{lines} lines, {} MB, {} rows in {el:?}: {:.0} ns/line",
-        big.len() >> 20,
-        out.samples.len(),
-        el.as_nanos() as f64 / lines as f64
-    );
 }
 
 /// No GC format claims a cgsnap stream: detection names the cgroup format.
