@@ -17,6 +17,10 @@ use crate::account::SkipKind;
 use crate::lines::LineReader;
 use crate::{units, ReadError};
 
+/// Wall-clock anchor written by the capture kit before the program starts:
+/// `# tracefold go start wall_ns=<ns since the Unix epoch>` (see capture/README.md).
+pub const START_ANCHOR: &str = "# tracefold go start wall_ns=";
+
 /// Whether the first bytes contain a gctrace line.
 pub fn sniff(head: &[u8]) -> bool {
     head.split(|&b| b == b'\n')
@@ -107,6 +111,12 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> R
     while let Some((line_no, bytes)) = reader.next_checked()? {
         out.account.read();
         let text = String::from_utf8_lossy(bytes);
+        if let Some(wall) = text.trim().strip_prefix(START_ANCHOR).and_then(|v| v.trim().parse::<i64>().ok()) {
+            // The capture kit's anchor: the wall time when the process started (gctrace's `@0s`).
+            out.clocks.observe(&clock, 0, wall, "go-start-anchor", || format!("{}:{line_no}", ctx.source));
+            out.account.parsed();
+            continue;
+        }
         let Some(t) = find_trace(&text) else {
             let reason = if text.starts_with("scvg") || text.starts_with("pacer:") || text.starts_with("gc ") {
                 "runtime trace line not tabled (scvg, pacer, ...)"
@@ -185,6 +195,19 @@ fn emit(ctx: &SourceCtx, clock: &str, line: i64, tr: &Trace, out: &mut GcOutput)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_anchor_maps_go_uptime_to_wall() {
+        let text = "# tracefold go start wall_ns=1795686815000000000\n\
+            gc 1 @0.001s 27%: 0.19+1.8+0.003 ms clock, 0.38+1.5/0.12/0.076+0.006 ms cpu, 6->6->4 MB, 4 MB goal, 2 P\n";
+        let ctx = SourceCtx { source: "g".into(), clock_scope: "g".into() };
+        let mut out = GcOutput::default();
+        ingest(&ctx, &mut text.as_bytes(), &mut out).unwrap();
+        let rows = out.clocks.rows();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].clock.as_str(), rows[0].offset_ns), ("go_uptime@g", 1_795_686_815_000_000_000));
+        assert_eq!((out.account.lines_parsed(), out.pauses.len()), (2, 2));
+    }
 
     #[test]
     fn parses_modern_and_old_forms() {
