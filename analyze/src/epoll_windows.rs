@@ -24,7 +24,8 @@ use model::tables::epoll_calls;
 use model::tables::epoll_windows::EpollWindowRow;
 use polars::prelude::*;
 
-use crate::load_cgroup::{files_of, scan};
+use crate::load::{scan_lazy, Columns};
+use crate::load_cgroup::files_of;
 use crate::percentile::nearest_rank;
 use crate::AnalyzeError;
 
@@ -54,7 +55,7 @@ pub fn load(dataset: &Path, run: &str) -> Result<Vec<EpollCall>, AnalyzeError> {
     }
     let dir = model::write::partition_dir(dataset, epoll_calls::NAME, run);
     let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
-    let df = scan(&files)
+    let df = scan_lazy(&files)
         .and_then(|lf| {
             lf.select([
                 col(c::clock).strict_cast(DataType::String),
@@ -69,12 +70,8 @@ pub fn load(dataset: &Path, run: &str) -> Result<Vec<EpollCall>, AnalyzeError> {
             .collect()
         })
         .map_err(err)?;
-    let s = |name: &str| -> Result<Vec<String>, AnalyzeError> {
-        Ok(df.column(name).and_then(|c| c.str()).map_err(err)?.iter().map(|v| v.unwrap_or("").to_string()).collect())
-    };
-    let i = |name: &str| -> Result<Vec<Option<i64>>, AnalyzeError> {
-        Ok(df.column(name).and_then(|c| c.i64()).map_err(err)?.iter().collect())
-    };
+    let cols = Columns { df: &df, dir: &dir };
+    let (s, i) = (|n| cols.string_or_empty(n), |n| cols.int(n));
     let (clock, comm) = (s(c::clock)?, s(c::comm)?);
     let (pid, tid, timeout, enter) = (i(c::pid)?, i(c::tid)?, i(c::timeout_ms)?, i(c::enter_ns)?);
     let (duration, ret) = (i(c::duration_ns)?, i(c::ret)?);

@@ -66,7 +66,7 @@ impl Cycle {
 }
 
 /// Parquet files of one run partition, sorted; none when the partition does not exist.
-fn partition_files(dir: &Path) -> Result<Vec<PathBuf>, AnalyzeError> {
+pub(crate) fn partition_files(dir: &Path) -> Result<Vec<PathBuf>, AnalyzeError> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -83,42 +83,60 @@ fn partition_files(dir: &Path) -> Result<Vec<PathBuf>, AnalyzeError> {
     Ok(files)
 }
 
-/// Scans `files` lazily and collects the `int` and `string` columns, cast to Int64 / String.
-fn scan(files: &[PathBuf], ints: &[&str], strings: &[&str]) -> PolarsResult<DataFrame> {
-    // Hive partitioning off: the run is known, and polars' hive value inference (with date
-    // parsing) panics without its temporal features.
+/// One lazy scan over `files`. Hive partitioning off: the run is known, and polars' hive value
+/// inference (with date parsing) panics without its temporal features.
+pub(crate) fn scan_lazy(files: &[PathBuf]) -> PolarsResult<LazyFrame> {
     let args = ScanArgsParquet { glob: false, hive_options: HiveOptions::new_disabled(), ..Default::default() };
     let scans = files
         .iter()
         .map(|f| LazyFrame::scan_parquet(PlRefPath::try_from_path(f)?, args.clone()))
         .collect::<PolarsResult<Vec<_>>>()?;
+    concat(scans, UnionArgs::default())
+}
+
+/// Scans `files` lazily and collects the `int` and `string` columns, cast to Int64 / String.
+fn scan(files: &[PathBuf], ints: &[&str], strings: &[&str]) -> PolarsResult<DataFrame> {
     let columns: Vec<Expr> = ints
         .iter()
         .map(|c| col(*c).strict_cast(DataType::Int64))
         .chain(strings.iter().map(|c| col(*c).strict_cast(DataType::String)))
         .collect();
-    concat(scans, UnionArgs::default())?.select(columns).collect()
+    scan_lazy(files)?.select(columns).collect()
 }
 
 /// Column accessors that name the partition in their errors.
-struct Columns<'a> {
-    df: &'a DataFrame,
-    dir: &'a Path,
+pub(crate) struct Columns<'a> {
+    pub df: &'a DataFrame,
+    pub dir: &'a Path,
 }
 
 impl Columns<'_> {
-    fn polars(&self, source: PolarsError) -> AnalyzeError {
+    /// The error of a polars failure on this partition.
+    pub fn polars(&self, source: PolarsError) -> AnalyzeError {
         AnalyzeError::Polars { path: self.dir.to_path_buf(), source }
     }
 
-    fn int(&self, name: &str) -> Result<Vec<Option<i64>>, AnalyzeError> {
+    /// An Int64 column.
+    pub fn int(&self, name: &str) -> Result<Vec<Option<i64>>, AnalyzeError> {
         let c = self.df.column(name).and_then(|c| c.i64()).map_err(|e| self.polars(e))?;
         Ok(c.iter().collect())
     }
 
-    fn string(&self, name: &str) -> Result<Vec<Option<String>>, AnalyzeError> {
+    /// A String column.
+    pub fn string(&self, name: &str) -> Result<Vec<Option<String>>, AnalyzeError> {
         let c = self.df.column(name).and_then(|c| c.str()).map_err(|e| self.polars(e))?;
         Ok(c.iter().map(|v| v.map(str::to_owned)).collect())
+    }
+
+    /// A String column with nulls read as "".
+    pub fn string_or_empty(&self, name: &str) -> Result<Vec<String>, AnalyzeError> {
+        Ok(self.string(name)?.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    /// A Boolean column with nulls read as false.
+    pub fn bool_or_false(&self, name: &str) -> Result<Vec<bool>, AnalyzeError> {
+        let c = self.df.column(name).and_then(|c| c.bool()).map_err(|e| self.polars(e))?;
+        Ok(c.iter().map(|v| v.unwrap_or(false)).collect())
     }
 
     fn required<T>(&self, name: &str, values: Vec<Option<T>>) -> Result<Vec<T>, AnalyzeError> {

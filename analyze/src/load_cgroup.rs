@@ -11,6 +11,7 @@ use model::tables::cgroup_samples::{self, CgroupSampleRow};
 use model::tables::{clock_offsets, gc_cycles};
 use polars::prelude::*;
 
+use crate::load::{partition_files, scan_lazy, Columns};
 use crate::AnalyzeError;
 
 /// cgroup files the interval derivation reads; other rows are not loaded.
@@ -36,27 +37,7 @@ const FILES: &[&str] = &[
 
 /// Parquet files of a run's partition of `table`, sorted; none when it does not exist.
 pub(crate) fn files_of(dataset: &Path, table: &str, run: &str) -> Result<Vec<std::path::PathBuf>, AnalyzeError> {
-    let dir = model::write::partition_dir(dataset, table, run);
-    let rd = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(AnalyzeError::Io { path: dir, source }),
-    };
-    let mut files: Vec<_> =
-        rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
-    files.sort();
-    Ok(files)
-}
-
-/// One lazy scan over `files` (hive detection off: the run is known, and polars' hive value
-/// inference panics without its temporal features).
-pub(crate) fn scan(files: &[std::path::PathBuf]) -> PolarsResult<LazyFrame> {
-    let args = ScanArgsParquet { glob: false, hive_options: HiveOptions::new_disabled(), ..Default::default() };
-    let scans = files
-        .iter()
-        .map(|f| LazyFrame::scan_parquet(PlRefPath::try_from_path(f)?, args.clone()))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    concat(scans, UnionArgs::default())
+    partition_files(&model::write::partition_dir(dataset, table, run))
 }
 
 /// The run's cgroup samples of the files in [`FILES`].
@@ -70,7 +51,7 @@ pub fn load_samples(dataset: &Path, run: &str) -> Result<Vec<CgroupSampleRow>, A
     let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
     // `is_in` needs a polars feature; an OR of equalities keeps the build lean.
     let wanted = FILES.iter().map(|f| col(c::file).eq(lit(*f))).reduce(Expr::or).expect("FILES is not empty");
-    let df = scan(&files)
+    let df = scan_lazy(&files)
         .and_then(|lf| {
             lf.filter(wanted)
                 .select([
@@ -86,17 +67,12 @@ pub fn load_samples(dataset: &Path, run: &str) -> Result<Vec<CgroupSampleRow>, A
                 .collect()
         })
         .map_err(err)?;
-    let s = |name: &str| -> Result<Vec<String>, AnalyzeError> {
-        Ok(df.column(name).and_then(|c| c.str()).map_err(err)?.iter().map(|v| v.unwrap_or("").to_string()).collect())
-    };
-    let i = |name: &str| -> Result<Vec<Option<i64>>, AnalyzeError> {
-        Ok(df.column(name).and_then(|c| c.i64()).map_err(err)?.iter().collect())
-    };
+    let cols = Columns { df: &df, dir: &dir };
+    let (s, i) = (|n| cols.string_or_empty(n), |n| cols.int(n));
     let (time, value) = (i(c::time_ns)?, i(c::value_i64)?);
     let (clock, hierarchy, cgroup, file, key) =
         (s(c::clock)?, s(c::hierarchy)?, s(c::cgroup)?, s(c::file)?, s(c::key)?);
-    let unlimited: Vec<bool> =
-        df.column(c::unlimited).and_then(|c| c.bool()).map_err(err)?.iter().map(|v| v.unwrap_or(false)).collect();
+    let unlimited = cols.bool_or_false(c::unlimited)?;
     Ok((0..df.height())
         .map(|k| CgroupSampleRow {
             time_ns: time[k],
@@ -122,7 +98,7 @@ pub fn load_offsets(dataset: &Path, run: &str) -> Result<BTreeMap<String, i64>, 
     }
     let dir = model::write::partition_dir(dataset, clock_offsets::NAME, run);
     let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
-    let df = scan(&files)
+    let df = scan_lazy(&files)
         .and_then(|lf| {
             lf.select([col(c::clock).strict_cast(DataType::String), col(c::offset_ns).strict_cast(DataType::Int64)])
                 .collect()
@@ -147,7 +123,7 @@ pub fn load_max_procs(dataset: &Path, run: &str) -> Result<Option<i64>, AnalyzeE
     }
     let dir = model::write::partition_dir(dataset, gc_cycles::NAME, run);
     let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
-    let df = scan(&files)
+    let df = scan_lazy(&files)
         .and_then(|lf| lf.select([col(c::procs).strict_cast(DataType::Int64).max()]).collect())
         .map_err(err)?;
     Ok(df.column(c::procs).and_then(|c| c.i64()).map_err(err)?.get(0))

@@ -77,7 +77,8 @@ pub struct PerfInput {
     pub frames: Vec<Frame>,
 }
 
-use crate::load_cgroup::{files_of, scan};
+use crate::load::scan_lazy as scan;
+use crate::load_cgroup::files_of;
 
 /// Collects `lf` and hands its columns to `rows`; errors name the table's partition directory.
 fn collect<T>(
