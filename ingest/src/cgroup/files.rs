@@ -142,41 +142,47 @@ pub fn shape(file: &str) -> Shape {
     Shape::Generic
 }
 
+/// v2 memory files holding one value in bytes.
+const MEMORY_BYTE_FILES: &[&str] = &[
+    "memory.current",
+    "memory.max",
+    "memory.high",
+    "memory.low",
+    "memory.min",
+    "memory.peak",
+    "memory.swap.current",
+    "memory.swap.max",
+    "memory.swap.high",
+    "memory.swap.peak",
+    "memory.zswap.current",
+    "memory.zswap.max",
+];
+
 fn is_single(file: &str) -> bool {
-    matches!(
-        file,
-        "memory.current"
-            | "memory.max"
-            | "memory.high"
-            | "memory.low"
-            | "memory.min"
-            | "memory.peak"
-            | "memory.swap.current"
-            | "memory.swap.max"
-            | "memory.swap.high"
-            | "memory.swap.peak"
-            | "memory.zswap.current"
-            | "memory.zswap.max"
-            | "memory.oom.group"
-            | "pids.current"
-            | "pids.max"
-            | "pids.peak"
-            | "cpu.weight"
-            | "cpu.weight.nice"
-            | "cpu.idle"
-            | "cpu.max.burst"
-            | "cpu.shares"
-            | "cgroup.max.depth"
-            | "cgroup.max.descendants"
-            | "cgroup.pressure"
-            | "cgroup.freeze"
-            | "cgroup.clone_children"
-            | "cgroup.sane_behavior"
-            | "notify_on_release"
-            | "memory.swappiness"
-            | "memory.use_hierarchy"
-            | "memory.move_charge_at_immigrate"
-    ) || file.starts_with("cpu.cfs_")
+    MEMORY_BYTE_FILES.contains(&file)
+        || matches!(
+            file,
+            "memory.oom.group"
+                | "pids.current"
+                | "pids.max"
+                | "pids.peak"
+                | "cpu.weight"
+                | "cpu.weight.nice"
+                | "cpu.idle"
+                | "cpu.max.burst"
+                | "cpu.shares"
+                | "cgroup.max.depth"
+                | "cgroup.max.descendants"
+                | "cgroup.pressure"
+                | "cgroup.freeze"
+                | "cgroup.clone_children"
+                | "cgroup.sane_behavior"
+                | "notify_on_release"
+                | "memory.swappiness"
+                | "memory.use_hierarchy"
+                | "memory.move_charge_at_immigrate"
+        )
+        || file.starts_with("cpu.cfs_")
         || file.starts_with("cpu.rt_")
         || (file.starts_with("cpuacct.usage") && !file.contains("percpu") && file != "cpuacct.usage_all")
         || (file.starts_with("memory.") && (file.ends_with("_in_bytes") || file.ends_with("failcnt")))
@@ -259,24 +265,7 @@ pub fn unit(file: &str, key: &str, v1: bool) -> &'static str {
         _ if file.starts_with("cpuacct.usage") => "ns",
         _ if file.starts_with("pids.") => "count",
         _ if file.ends_with("failcnt") => "count",
-        _ if file.starts_with("memory.")
-            && (file.ends_with("_in_bytes")
-                || matches!(
-                    file,
-                    "memory.current"
-                        | "memory.max"
-                        | "memory.high"
-                        | "memory.low"
-                        | "memory.min"
-                        | "memory.peak"
-                        | "memory.swap.current"
-                        | "memory.swap.max"
-                        | "memory.swap.high"
-                        | "memory.swap.peak"
-                        | "memory.zswap.current"
-                        | "memory.zswap.max"
-                )) =>
-        {
+        _ if file.starts_with("memory.") && (file.ends_with("_in_bytes") || MEMORY_BYTE_FILES.contains(&file)) => {
             "bytes"
         }
         _ => "number",
