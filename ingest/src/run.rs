@@ -209,7 +209,9 @@ fn parse_content(
     let advance = |n: u64| progress.advance(n);
     let mut src = source::open(&input.path, Some(&advance))?;
     let format = forced.or_else(|| format::detect(&src.head));
-    parsed.hint = format::describe_unrecognised(&src.head);
+    if format.is_none() {
+        parsed.hint = format::describe_unrecognised(&src.head);
+    }
     let read_err = |source| IngestError::Read { path: input.path.clone(), source };
     match format.map(|f| f.parse) {
         Some(Parser::Gc(parse)) => {
@@ -267,7 +269,7 @@ fn write_run(
     opts: &IngestOptions,
     run: &str,
     mut staging: RunStaging,
-    parsed: Vec<Parsed>,
+    mut parsed: Vec<Parsed>,
 ) -> Result<IngestSummary, IngestError> {
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
@@ -282,26 +284,13 @@ fn write_run(
     let mut runs_rows = Vec::new();
     let mut log_rows: Vec<IngestLogRow> = Vec::new();
     let mut clocks = ClockObservations::default();
-    let mut pauses = staging.writer::<GcPauseRow>(&fmt)?;
-    let mut cycles_w = staging.writer::<GcCycleRow>(&fmt)?;
-    let mut safepoints = staging.writer::<SafepointRow>(&fmt)?;
-    let mut cgroup_w = staging.writer::<CgroupSampleRow>(&fmt)?;
-    let mut bpf_lines = staging.writer::<BpftraceLineRow>(&fmt)?;
-    let mut bpf_maps = staging.writer::<BpftraceMapRow>(&fmt)?;
-    let mut bpf_hist = staging.writer::<BpftraceHistRow>(&fmt)?;
-    let mut bpf_lost = staging.writer::<LostEventsRow>(&fmt)?;
-    let mut epoll_calls = staging.writer::<EpollCallRow>(&fmt)?;
-    let mut epoll_ready = staging.writer::<EpollReadyRow>(&fmt)?;
-    let mut perf_samples = staging.writer::<PerfSampleRow>(&fmt)?;
-    let mut perf_stacks = staging.writer::<PerfStackRow>(&fmt)?;
-    let mut perf_frames = staging.writer::<PerfFrameRow>(&fmt)?;
     let mut summary = IngestSummary {
         run: run.to_string(),
         dataset: opts.dataset.clone(),
         sources: Vec::new(),
         unrecognised: Vec::new(),
     };
-    for p in parsed {
+    for p in &mut parsed {
         let source = p.input.path.display().to_string();
         let fid = p.format;
         runs_rows.push(SourceRow {
@@ -309,7 +298,7 @@ fn write_run(
             labels: labels.join(";"),
             source: source.clone(),
             size_bytes: p.size as i64,
-            sha256: p.sha256,
+            sha256: std::mem::take(&mut p.sha256),
             format: fid.map(str::to_string),
             tool_version: p.out.tool_version.clone(),
             status: if fid.is_some() { "ok".into() } else { "skipped".into() },
@@ -340,36 +329,26 @@ fn write_run(
             lines_skipped: p.out.account.lines_skipped(),
             lines_not_understood: p.out.account.lines_not_understood(),
         });
-        clocks.merge(p.out.clocks);
-        pauses.extend(p.out.pauses)?;
-        cycles_w.extend(p.cycles)?;
-        safepoints.extend(p.out.safepoints)?;
-        cgroup_w.extend(p.cgroup_samples)?;
-        bpf_lines.extend(p.bpftrace.lines)?;
-        bpf_maps.extend(p.bpftrace.maps)?;
-        bpf_hist.extend(p.bpftrace.hist)?;
-        bpf_lost.extend(p.bpftrace.lost)?;
-        if let Some(n) = p.netpoll {
-            epoll_calls.extend(n.calls)?;
-            epoll_ready.extend(n.ready)?;
-        }
-        perf_samples.extend(p.perf.samples)?;
-        perf_stacks.extend(p.perf.stacks)?;
-        perf_frames.extend(p.perf.frames)?;
+        clocks.merge(std::mem::take(&mut p.out.clocks));
     }
-    pauses.finish()?;
-    cycles_w.finish()?;
-    safepoints.finish()?;
-    cgroup_w.finish()?;
-    bpf_lines.finish()?;
-    bpf_maps.finish()?;
-    bpf_hist.finish()?;
-    bpf_lost.finish()?;
-    epoll_calls.finish()?;
-    epoll_ready.finish()?;
-    perf_samples.finish()?;
-    perf_stacks.finish()?;
-    perf_frames.finish()?;
+    // Every table is written, empty or not, in source order.
+    use std::mem::take;
+    let netpoll = |p: &mut Parsed| p.netpoll.take().unwrap_or_default();
+    let mut netpolls: Vec<_> = parsed.iter_mut().map(netpoll).collect();
+    let all = &mut parsed;
+    staging.write::<GcPauseRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.out.pauses)))?;
+    staging.write::<GcCycleRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.cycles)))?;
+    staging.write::<SafepointRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.out.safepoints)))?;
+    staging.write::<CgroupSampleRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.cgroup_samples)))?;
+    staging.write::<BpftraceLineRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.bpftrace.lines)))?;
+    staging.write::<BpftraceMapRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.bpftrace.maps)))?;
+    staging.write::<BpftraceHistRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.bpftrace.hist)))?;
+    staging.write::<LostEventsRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.bpftrace.lost)))?;
+    staging.write::<EpollCallRow>(&fmt, netpolls.iter_mut().flat_map(|n| take(&mut n.calls)))?;
+    staging.write::<EpollReadyRow>(&fmt, netpolls.iter_mut().flat_map(|n| take(&mut n.ready)))?;
+    staging.write::<PerfSampleRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.perf.samples)))?;
+    staging.write::<PerfStackRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.perf.stacks)))?;
+    staging.write::<PerfFrameRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.perf.frames)))?;
     let mut offsets = clocks.rows();
     for (clock, offset) in &opts.clock_offsets {
         offsets.retain(|o| &o.clock != clock);
