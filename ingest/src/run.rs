@@ -333,22 +333,20 @@ fn write_run(
     }
     // Every table is written, empty or not, in source order.
     use std::mem::take;
-    let netpoll = |p: &mut Parsed| p.netpoll.take().unwrap_or_default();
-    let mut netpolls: Vec<_> = parsed.iter_mut().map(netpoll).collect();
-    let all = &mut parsed;
-    staging.write::<GcPauseRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.out.pauses)))?;
-    staging.write::<GcCycleRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.cycles)))?;
-    staging.write::<SafepointRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.out.safepoints)))?;
-    staging.write::<CgroupSampleRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.cgroup_samples)))?;
-    staging.write::<BpftraceLineRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.bpftrace.lines)))?;
-    staging.write::<BpftraceMapRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.bpftrace.maps)))?;
-    staging.write::<BpftraceHistRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.bpftrace.hist)))?;
-    staging.write::<LostEventsRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.bpftrace.lost)))?;
+    let mut netpolls: Vec<_> = parsed.iter_mut().map(|p| p.netpoll.take().unwrap_or_default()).collect();
+    staging.write::<GcPauseRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.out.pauses)))?;
+    staging.write::<GcCycleRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.cycles)))?;
+    staging.write::<SafepointRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.out.safepoints)))?;
+    staging.write::<CgroupSampleRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.cgroup_samples)))?;
+    staging.write::<BpftraceLineRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.bpftrace.lines)))?;
+    staging.write::<BpftraceMapRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.bpftrace.maps)))?;
+    staging.write::<BpftraceHistRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.bpftrace.hist)))?;
+    staging.write::<LostEventsRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.bpftrace.lost)))?;
     staging.write::<EpollCallRow>(&fmt, netpolls.iter_mut().flat_map(|n| take(&mut n.calls)))?;
     staging.write::<EpollReadyRow>(&fmt, netpolls.iter_mut().flat_map(|n| take(&mut n.ready)))?;
-    staging.write::<PerfSampleRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.perf.samples)))?;
-    staging.write::<PerfStackRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.perf.stacks)))?;
-    staging.write::<PerfFrameRow>(&fmt, all.iter_mut().flat_map(|p| take(&mut p.perf.frames)))?;
+    staging.write::<PerfSampleRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf.samples)))?;
+    staging.write::<PerfStackRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf.stacks)))?;
+    staging.write::<PerfFrameRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf.frames)))?;
     let mut offsets = clocks.rows();
     for (clock, offset) in &opts.clock_offsets {
         offsets.retain(|o| &o.clock != clock);
