@@ -191,11 +191,6 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<Outcome> {
     Ok(strict_outcome(&a.flags, &summaries))
 }
 
-const CGROUP_DIR_NAME: &str =
-    "cgroup directory captures (a directory per timestamp, or a one-off copy made with cp/cat)";
-const CGROUP_DIR_DETECTION: &str =
-    "a directory (given or found while walking) holding cgroupfs files or TIMESTAMP_NS, or only timestamp-named sub-directories that do";
-
 pub fn formats(cli: &Cli) -> Result<Outcome> {
     let list = ingest::formats();
     match cli.message_format {
@@ -207,8 +202,8 @@ pub fn formats(cli: &Cli) -> Result<Outcome> {
                 )
                 .chain(std::iter::once(serde_json::json!({
                     "id": ingest::format::CGROUP_DIR_FORMAT,
-                    "name": CGROUP_DIR_NAME,
-                    "detection": CGROUP_DIR_DETECTION,
+                    "name": ingest::format::CGROUP_DIR_NAME,
+                    "detection": ingest::format::CGROUP_DIR_DETECTION,
                     "tables": ["cgroup_samples"],
                 })))
                 .collect();
@@ -222,8 +217,8 @@ pub fn formats(cli: &Cli) -> Result<Outcome> {
                 println!("  {:<12} detected by: {}", "", f.detection);
                 println!("  {:<12} tables: {}\n", "", f.tables.join(", "));
             }
-            println!("  {:<12} {CGROUP_DIR_NAME}", ingest::format::CGROUP_DIR_FORMAT);
-            println!("  {:<12} detected by: {CGROUP_DIR_DETECTION}", "");
+            println!("  {:<12} {}", ingest::format::CGROUP_DIR_FORMAT, ingest::format::CGROUP_DIR_NAME);
+            println!("  {:<12} detected by: {}", "", ingest::format::CGROUP_DIR_DETECTION);
             println!("  {:<12} tables: cgroup_samples", "");
         }
     }

@@ -108,6 +108,11 @@ static FORMATS: &[Format] = &[
 /// Directory captures of cgroups (a directory per timestamp, or a one-off copy) are detected by
 /// their layout rather than by content; see [`crate::source::is_cgroup_dir`].
 pub const CGROUP_DIR_FORMAT: &str = "cgroup-dir";
+/// Human name of [`CGROUP_DIR_FORMAT`].
+pub const CGROUP_DIR_NAME: &str =
+    "cgroup directory captures (a directory per timestamp, or a one-off copy made with cp/cat)";
+/// How [`CGROUP_DIR_FORMAT`] is recognised.
+pub const CGROUP_DIR_DETECTION: &str = "a directory (given or found while walking) holding cgroupfs files or TIMESTAMP_NS, or only timestamp-named sub-directories that do";
 
 /// All known formats, in detection order.
 pub fn formats() -> &'static [Format] {
