@@ -15,6 +15,7 @@ pub mod netpoll;
 pub mod perf_script;
 pub mod run;
 pub mod source;
+pub mod symbolize;
 pub mod units;
 
 pub use format::{detect, formats, Format};
