@@ -5,33 +5,42 @@ pub fn fields(line: &str) -> String {
     let mut out = String::new();
     for (i, tok) in line.split_ascii_whitespace().enumerate() {
         let tok = tok.trim_end_matches([',', ';']);
-        if let Some((k, v)) = tok.split_once('=') {
-            if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-') {
-                push(&mut out, |o| {
-                    o.push_str(k);
-                    o.push('=');
-                    o.push_str(v);
-                });
-                continue;
-            }
+        let key_len = tok.bytes().position(|b| b == b'=');
+        let is_field = key_len.is_some_and(|k| {
+            k > 0 && tok.as_bytes()[..k].iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        });
+        if !is_field && !is_number(tok) {
+            continue;
         }
-        if is_number(tok) {
-            push(&mut out, |o| {
-                o.push('$');
-                o.push_str(&i.to_string());
-                o.push('=');
-                o.push_str(tok);
-            });
+        if out.is_empty() {
+            out.reserve(line.len() + 16);
+        } else {
+            out.push(';');
         }
+        if !is_field {
+            out.push('$');
+            push_index(&mut out, i);
+            out.push('=');
+        }
+        out.push_str(tok);
     }
     out
 }
 
-fn push(out: &mut String, f: impl FnOnce(&mut String)) {
-    if !out.is_empty() {
-        out.push(';');
+/// Appends a token index in decimal without a temporary string.
+fn push_index(out: &mut String, i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = i;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
-    f(out);
+    out.extend(digits[at..].iter().map(|&d| d as char));
 }
 
 /// Decimal integer, negative integer, `0x` hex or decimal fraction.
@@ -69,5 +78,7 @@ mod tests {
         assert_eq!(fields("ENTER 992150150644 587 netpolldemo -1"), "$1=992150150644;$2=587;$4=-1");
         assert_eq!(leading_ts_ns("ENTER 992150150644 587"), Some(992150150644));
         assert_eq!(leading_ts_ns("21:30:38"), None);
+        assert_eq!(fields("a=1, =x b.c-d=2; 3 x 12345678901 -0.5"), "a=1;b.c-d=2;$3=3;$5=12345678901;$6=-0.5");
+        assert_eq!(fields("no fields here"), "");
     }
 }

@@ -92,7 +92,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn line_row(&mut self, line: u64, kind: &str, text: &str, flds: Option<String>) {
-        self.out.lines.push(BpftraceLineRow {
+        self.out.push_line(BpftraceLineRow {
             source: self.source.to_string(),
             line: line as i64,
             kind: kind.to_string(),
@@ -224,13 +224,19 @@ fn flat_fields(rec: &Value) -> String {
 /// A record being joined over several lines: first line, text so far, lines (number, text).
 type Pending = (u64, String, Vec<(u64, String)>);
 
-/// Parses a JSON-mode bpftrace output.
-pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut BpftraceOutput) -> Result<(), ReadError> {
+/// Parses a JSON-mode bpftrace output; `flush` as in [`super::ingest_with`].
+pub fn ingest(
+    ctx: &SourceCtx,
+    input: &mut dyn BufRead,
+    out: &mut BpftraceOutput,
+    flush: &mut dyn FnMut(&mut BpftraceOutput),
+) -> Result<(), ReadError> {
     let mut reader = LineReader::new(input);
     let mut r = Reader { source: &ctx.source, out };
     // A record being joined over several lines: first line, text, lines (number, text).
     let mut pending: Option<Pending> = None;
     loop {
+        r.out.maybe_flush(flush);
         let (line_no, bytes) = match reader.next_line() {
             Ok(Some(l)) => l,
             Ok(None) => break,

@@ -8,10 +8,16 @@
 //! keys, `stats()`, `hist()`/`lhist()` blocks). JSON mode ([`json`]) reads every record type;
 //! types it does not know are kept raw. Every line read is accounted for in
 //! [`BpftraceOutput::account`].
+//!
+//! [`ingest`] keeps every row in memory; [`stream::ingest_to_parts`] (what `tracefold ingest`
+//! uses) streams `bpftrace_lines` rows, and the `epoll_calls`/`epoll_ready` rows of a netpoll
+//! capture paired as the lines are read, to the source's own part files: memory is bounded by a
+//! batch (maps and histograms, printed at exit, stay in memory).
 
 pub mod fields;
 pub mod hist;
 pub mod json;
+pub mod stream;
 pub mod text;
 
 use std::io::BufRead;
@@ -38,15 +44,61 @@ pub struct BpftraceOutput {
     pub lost: Vec<LostEventsRow>,
     /// Line accounting.
     pub account: LineAccount,
+    /// Netpoll pairing fed every `lines` row as it is made, when set.
+    pub netpoll: Option<crate::netpoll::Pairing>,
+    /// `lines` rows handed to a flush callback so far (no longer in `lines`).
+    pub flushed_lines: usize,
+    /// Rows buffered before the flush callback is called; 0: [`FLUSH_ROWS`].
+    pub flush_rows: usize,
+}
+
+/// Rows buffered before the flush callback of [`ingest_with`] is called (by default).
+pub const FLUSH_ROWS: usize = 16 * 1024;
+
+impl BpftraceOutput {
+    /// Adds a `bpftrace_lines` row (and feeds it to the netpoll pairing, if any).
+    pub fn push_line(&mut self, row: BpftraceLineRow) {
+        if let Some(n) = &mut self.netpoll {
+            n.line(row.line, &row.text);
+        }
+        self.lines.push(row);
+    }
+
+    /// Rows made so far, flushed or not: lines, map entries and histogram buckets.
+    pub fn rows(&self) -> usize {
+        self.flushed_lines + self.lines.len() + self.maps.len() + self.hist.len()
+    }
+
+    /// Rows buffered that a flush would hand over (lines and finished netpoll rows).
+    fn buffered(&self) -> usize {
+        self.lines.len() + self.netpoll.as_ref().map_or(0, |n| n.pending_rows())
+    }
+
+    /// Calls `flush` when `flush_rows` rows are buffered.
+    pub(crate) fn maybe_flush(&mut self, flush: &mut dyn FnMut(&mut BpftraceOutput)) {
+        let limit = if self.flush_rows == 0 { FLUSH_ROWS } else { self.flush_rows };
+        if self.buffered() >= limit {
+            flush(self);
+        }
+    }
 }
 
 /// Whether the first bytes look like bpftrace output: an `Attaching N probes...` line, a JSON
-/// record `{"type": "<bpftrace type>"`, or a map dump line (`@name: v`, `@name[k]: v`, `@name:`)
-/// near the top.
+/// record `{"type": "<bpftrace type>"` (also pretty-printed: `{` alone, then `"type": ...`), or
+/// a map dump line (`@name: v`, `@name[k]: v`, `@name:`) near the top.
 pub fn sniff(head: &[u8]) -> bool {
+    let mut open_brace = false;
     for l in head.split(|&b| b == b'\n').take(50) {
         let Ok(l) = std::str::from_utf8(l) else { continue };
         let l = l.trim();
+        if open_brace {
+            let ty = l.strip_prefix("\"type\":").map(str::trim_start);
+            return ty.is_some_and(|r| json::KNOWN_TYPES.iter().any(|t| r.starts_with(&format!("\"{t}\""))));
+        }
+        if l == "{" {
+            open_brace = true;
+            continue;
+        }
         if l.starts_with("Attaching ") && l.ends_with(" probes...") || l == "Attaching 1 probe..." {
             return true;
         }
@@ -62,16 +114,28 @@ pub fn sniff(head: &[u8]) -> bool {
     false
 }
 
-/// Parses one bpftrace output, text or JSON.
+/// Parses one bpftrace output, text or JSON, keeping every row in `out`.
 pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut BpftraceOutput) -> Result<(), ReadError> {
+    ingest_with(ctx, input, out, &mut |_| {})
+}
+
+/// Parses one bpftrace output, text or JSON, calling `flush` whenever [`FLUSH_ROWS`] rows are
+/// buffered in `out.lines` and its netpoll pairing (the callback takes them; it is not called
+/// for the rows left at the end).
+pub fn ingest_with(
+    ctx: &SourceCtx,
+    input: &mut dyn BufRead,
+    out: &mut BpftraceOutput,
+    flush: &mut dyn FnMut(&mut BpftraceOutput),
+) -> Result<(), ReadError> {
     let is_json = {
         let buf = input.fill_buf().map_err(|source| ReadError { offset: 0, line: 0, source })?;
         json_first(buf)
     };
     if is_json {
-        json::ingest(ctx, input, out)
+        json::ingest(ctx, input, out, flush)
     } else {
-        text::ingest(ctx, input, out)
+        text::ingest(ctx, input, out, flush)
     }
 }
 
@@ -170,4 +234,14 @@ pub(crate) fn number(v: &str) -> (Option<i64>, Option<f64>) {
         return (None, v.parse::<f64>().ok());
     }
     (None, None)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sniffs_pretty_printed_json() {
+        assert!(super::sniff(b"{\n  \"type\": \"tseries\",\n  \"data\": {\n"));
+        assert!(!super::sniff(b"{\n  \"kind\": \"tseries\"\n"));
+        assert!(!super::sniff(b"{\n  \"type\": \"nope\"\n"));
+    }
 }

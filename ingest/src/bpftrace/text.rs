@@ -79,7 +79,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn text_line(&mut self, line_no: u64, kind: &str, text: &str) {
-        self.out.lines.push(BpftraceLineRow {
+        self.out.push_line(BpftraceLineRow {
             source: self.source.to_string(),
             line: line_no as i64,
             kind: kind.to_string(),
@@ -159,7 +159,7 @@ impl Parser<'_> {
             }
             self.state = State::Normal;
             if l.starts_with('[') || l.starts_with('(') {
-                self.out.lines.push(BpftraceLineRow {
+                self.out.push_line(BpftraceLineRow {
                     source: self.source.to_string(),
                     line: line_no as i64,
                     kind: "other".to_string(),
@@ -233,8 +233,13 @@ fn is_clock(t: &str) -> bool {
         && b.iter().enumerate().all(|(i, c)| i == 2 || i == 5 || c.is_ascii_digit())
 }
 
-/// Parses a text-mode bpftrace output.
-pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut BpftraceOutput) -> Result<(), ReadError> {
+/// Parses a text-mode bpftrace output; `flush` as in [`super::ingest_with`].
+pub fn ingest(
+    ctx: &SourceCtx,
+    input: &mut dyn BufRead,
+    out: &mut BpftraceOutput,
+    flush: &mut dyn FnMut(&mut BpftraceOutput),
+) -> Result<(), ReadError> {
     let mut reader = LineReader::new(input);
     let mut p = Parser { source: &ctx.source, out, state: State::Normal };
     let mut hist_open_at_end = false;
@@ -249,6 +254,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut BpftraceOutput
         let was_hist = matches!(&p.state, State::Hist { .. });
         p.line(line_no, &l);
         hist_open_at_end = (was_hist || matches!(&p.state, State::Hist { .. })) && !l.trim().is_empty();
+        p.out.maybe_flush(flush);
     }
     if matches!(p.state, State::Stack { .. }) {
         p.out.account.note("output ends inside a multi-line stack key (cut off?)");

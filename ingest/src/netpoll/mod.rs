@@ -2,7 +2,8 @@
 //! modelled on) → `epoll_calls`, `epoll_ready`, and the CLOCK_MONOTONIC ↔ wall anchor.
 //!
 //! Input is what the generic bpftrace parser ([`crate::bpftrace`]) made of the capture, text or
-//! `-f json`: its `bpftrace_lines` rows. The script's `printf` lines are
+//! `-f json`: its `bpftrace_lines` rows, whole ([`from_lines`]) or one at a time as they are
+//! parsed ([`Pairing`], memory bounded by the threads' open calls). The script's `printf` lines are
 //!
 //! ```text
 //! ANCHOR <nsecs> <strftime(ISO 8601 [+zone], nsecs)>     bpftrace nsecs == CLOCK_MONOTONIC
@@ -13,7 +14,8 @@
 //!
 //! `comm` may contain spaces (it is taken as everything between `tid` and the trailing fields).
 //! Events of one thread are ordered by `nsecs` (per-CPU buffers may interleave threads out of
-//! order; within a thread, time order is call order). Pairing per thread: an `ENTER` opens a
+//! order; within a thread, time order is call order, restored over a window of
+//! [`pair::REORDER_EVENTS`] events per thread). Pairing per thread: an `ENTER` opens a
 //! call; the next `EXIT` closes it; `READY` lines attach to the call the thread last closed. An
 //! `ENTER` while a call is open marks the open one `exit_lost`; a call still open at the end is
 //! `in_flight_at_end`. Every `ENTER` line gives exactly one `epoll_calls` row. Lines that are not
@@ -21,12 +23,13 @@
 //! `EXIT`s without an open call and `READY`s without a closed call are counted in
 //! [`NetpollOutput::problems`] (the `READY` ones are still kept, with null `enter_ns`/`exit_ns`).
 
-use std::collections::HashMap;
+pub mod pair;
 
 use model::tables::bpftrace_lines::BpftraceLineRow;
-use model::tables::clock::MONOTONIC;
 use model::tables::epoll_calls::EpollCallRow;
 use model::tables::epoll_ready::EpollReadyRow;
+
+pub use pair::Pairing;
 
 /// How a Go runtime tags `*pollDesc` in `epoll_event.data`: `pd = (data >> right) << left`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +50,7 @@ impl GoPollDescLayout {
     }
 }
 
-/// Options of [`from_lines`].
+/// Options of [`from_lines`] and [`Pairing`].
 #[derive(Debug, Clone, Default)]
 pub struct NetpollOptions {
     /// Layout to decode `epoll_ready.poll_desc` with, when the Go version of the target is known.
@@ -65,29 +68,53 @@ pub struct Problem {
     pub text: String,
 }
 
+/// Most problems kept in [`NetpollOutput::problems`] (all are counted).
+pub const MAX_PROBLEMS: usize = 1000;
+
 /// Tables and anchor from one netpoll capture.
 #[derive(Debug, Default)]
 pub struct NetpollOutput {
-    /// One row per `ENTER` line, ordered by `enter_ns` then `tid`.
+    /// One row per `ENTER` line; [`from_lines`]: ordered by `enter_ns` then `tid`; [`Pairing`]:
+    /// in the order the calls are complete (streamed rows), the rest ordered by `enter_ns`.
     pub calls: Vec<EpollCallRow>,
-    /// One row per `READY` line, ordered by `ts_ns` then `tid`, `index`.
+    /// One row per `READY` line; [`from_lines`]: ordered by `ts_ns` then `tid`, `index`;
+    /// [`Pairing`]: in thread time order as read.
     pub ready: Vec<EpollReadyRow>,
     /// First `ANCHOR`: (CLOCK_MONOTONIC ns, wall ns since the epoch).
     pub anchor: Option<(i64, i64)>,
     /// Every `ANCHOR` read, in file order.
     pub anchors: Vec<(i64, i64)>,
-    /// Netpoll lines not used as expected (see the module docs).
+    /// Netpoll lines not used as expected (see the module docs); the first [`MAX_PROBLEMS`].
     pub problems: Vec<Problem>,
+    /// Number of problems, including those beyond [`MAX_PROBLEMS`].
+    pub problems_total: usize,
 }
 
+impl NetpollOutput {
+    fn problem(&mut self, line: i64, reason: &'static str, text: impl FnOnce() -> String) {
+        self.problems_total += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem { line, reason, text: text() });
+        }
+    }
+}
+
+/// Rows of `bpftrace_lines` looked at to decide whether a capture is a netpoll capture.
+pub const DETECT_ROWS: usize = 200;
+
 /// Whether the `printf` output looks like a netpoll capture (an `ENTER` line with the expected
-/// fields within the first `lines`).
+/// fields within the first [`DETECT_ROWS`] rows).
 pub fn is_netpoll(lines: &[BpftraceLineRow]) -> bool {
-    lines.iter().take(200).any(|l| matches!(parse_line(&l.text), Some(Ok(Ev::Enter { .. }))))
+    lines.iter().take(DETECT_ROWS).any(|l| is_enter(&l.text))
+}
+
+/// Whether a line is a well-formed `ENTER` line.
+pub(crate) fn is_enter(text: &str) -> bool {
+    text.trim_ascii_start().starts_with("ENTER") && matches!(parse_line(text), Some(Ok(Ev::Enter { .. })))
 }
 
 #[derive(Debug, Clone)]
-enum Ev {
+pub(crate) enum Ev {
     Anchor { mono: i64, wall: i64 },
     Enter { ns: i64, pid: i64, tid: i64, comm: String, syscall: String, epfd: i64, maxevents: i64, timeout: i64 },
     Exit { ns: i64, tid: i64, ret: i64 },
@@ -118,9 +145,31 @@ fn syscall_of(probe: &str) -> String {
     last.strip_prefix("sys_enter_").or_else(|| last.strip_prefix("sys_exit_")).unwrap_or(last).to_string()
 }
 
+/// Most tokens of a netpoll line looked at without allocating (longer lines: `comm` with many
+/// spaces, collected into a `Vec`).
+const INLINE_TOKENS: usize = 16;
+
 /// `None`: not a netpoll line; `Some(Err)`: a netpoll line that cannot be read.
-fn parse_line(text: &str) -> Option<Result<Ev, &'static str>> {
-    let t: Vec<&str> = text.split_ascii_whitespace().collect();
+pub(crate) fn parse_line(text: &str) -> Option<Result<Ev, &'static str>> {
+    // Cheap reject: every netpoll line starts with one of the four upper-case words.
+    if !matches!(text.trim_ascii_start().as_bytes().first(), Some(b'A' | b'E' | b'R')) {
+        return None;
+    }
+    let mut inline = [""; INLINE_TOKENS];
+    let mut n = 0;
+    let mut spill: Vec<&str> = Vec::new();
+    for tok in text.split_ascii_whitespace() {
+        if n < INLINE_TOKENS {
+            inline[n] = tok;
+        } else {
+            if spill.is_empty() {
+                spill.extend_from_slice(&inline);
+            }
+            spill.push(tok);
+        }
+        n += 1;
+    }
+    let t: &[&str] = if n > INLINE_TOKENS { &spill } else { &inline[..n] };
     let kind = *t.first()?;
     let ev = match kind {
         "ANCHOR" => (|| {
@@ -174,113 +223,17 @@ fn parse_line(text: &str) -> Option<Result<Ev, &'static str>> {
     Some(ev)
 }
 
-fn timeout_class(timeout: i64) -> &'static str {
-    match timeout {
-        t if t < 0 => "infinite",
-        0 => "non_blocking",
-        _ => "finite",
-    }
-}
-
 /// Builds `epoll_calls`/`epoll_ready` from the `bpftrace_lines` rows of one capture (both text
-/// and JSON mode rows; any kind is considered, non-netpoll lines are ignored). Pure.
+/// and JSON mode rows; any kind is considered, non-netpoll lines are ignored). Pure; the rows
+/// are fed to a [`Pairing`] and the result ordered (calls by `enter_ns`, `tid`, line; ready
+/// rows by `ts_ns`, `tid`, `index`, line).
 pub fn from_lines(source: &str, lines: &[BpftraceLineRow], opts: &NetpollOptions) -> NetpollOutput {
-    let mut out = NetpollOutput::default();
-    // (ns, tid, file order, line, event)
-    let mut evs: Vec<(i64, i64, usize, i64, Ev)> = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        match parse_line(&l.text) {
-            None => {}
-            Some(Err(reason)) => out.problems.push(Problem { line: l.line, reason, text: l.text.clone() }),
-            Some(Ok(Ev::Anchor { mono, wall })) => out.anchors.push((mono, wall)),
-            Some(Ok(ev)) => {
-                let (ns, tid) = ev.ns_tid();
-                evs.push((ns, tid, i, l.line, ev));
-            }
-        }
+    let mut p = Pairing::new(source, opts.clone());
+    p.force_netpoll();
+    for l in lines {
+        p.line(l.line, &l.text);
     }
-    out.anchor = out.anchors.first().copied();
-    // Per thread, in time order (file order breaks ties).
-    evs.sort_by_key(|e| (e.1, e.0, e.2));
-
-    let mut open: HashMap<i64, usize> = HashMap::new(); // tid -> index in calls
-    let mut closed: HashMap<i64, usize> = HashMap::new(); // tid -> last closed call
-    for (ns, tid, _, line, ev) in evs {
-        match ev {
-            Ev::Enter { pid, comm, syscall, epfd, maxevents, timeout, .. } => {
-                if let Some(prev) = open.remove(&tid) {
-                    out.calls[prev].status = "exit_lost".to_string();
-                }
-                closed.remove(&tid);
-                open.insert(tid, out.calls.len());
-                out.calls.push(EpollCallRow {
-                    source: source.to_string(),
-                    line,
-                    clock: MONOTONIC.to_string(),
-                    pid,
-                    tid,
-                    comm,
-                    syscall,
-                    epfd,
-                    maxevents,
-                    timeout_ms: timeout,
-                    timeout_class: timeout_class(timeout).to_string(),
-                    enter_ns: ns,
-                    exit_ns: None,
-                    duration_ns: None,
-                    ret: None,
-                    ready_count: 0,
-                    in_flight_at_end: false,
-                    status: "complete".to_string(),
-                });
-            }
-            Ev::Exit { ret, .. } => match open.remove(&tid) {
-                Some(c) => {
-                    let call = &mut out.calls[c];
-                    call.exit_ns = Some(ns);
-                    call.duration_ns = Some(ns - call.enter_ns);
-                    call.ret = Some(ret);
-                    closed.insert(tid, c);
-                }
-                None => out.problems.push(Problem {
-                    line,
-                    reason: "EXIT without an open call on its thread",
-                    text: format!("EXIT {ns} tid {tid} ret {ret}"),
-                }),
-            },
-            Ev::Ready { index, events, data, data_hex, .. } => {
-                let call = closed.get(&tid).copied();
-                if let Some(c) = call {
-                    out.calls[c].ready_count += 1;
-                } else {
-                    out.problems.push(Problem {
-                        line,
-                        reason: "READY without a returned call on its thread",
-                        text: format!("READY {ns} tid {tid} idx {index}"),
-                    });
-                }
-                out.ready.push(EpollReadyRow {
-                    source: source.to_string(),
-                    line,
-                    clock: MONOTONIC.to_string(),
-                    tid,
-                    enter_ns: call.map(|c| out.calls[c].enter_ns),
-                    exit_ns: call.and_then(|c| out.calls[c].exit_ns),
-                    ts_ns: ns,
-                    index,
-                    events,
-                    data: data as i64,
-                    data_hex,
-                    poll_desc: opts.go_layout.and_then(|g| g.decode(data)).map(|p| p as i64),
-                });
-            }
-            Ev::Anchor { .. } => {}
-        }
-    }
-    for c in open.into_values() {
-        out.calls[c].in_flight_at_end = true;
-        out.calls[c].status = "in_flight".to_string();
-    }
+    let mut out = p.finish().unwrap_or_default();
     out.calls.sort_by_key(|c| (c.enter_ns, c.tid, c.line));
     out.ready.sort_by_key(|r| (r.ts_ns, r.tid, r.index, r.line));
     out
