@@ -28,10 +28,23 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 time_it() { # prints wall seconds of one run of "$@"
   local s e; s=$(date +%s.%N); "$@" | cat >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 
-DS="$WORK/ds"
-GREP=$(for _ in $(seq "$N"); do time_it grep -c Pause "$LOG"; done | median)
-SHA=$(for _ in $(seq "$N"); do time_it sha256sum "$LOG"; done | median)
-TF=$(for _ in $(seq "$N"); do rm -rf "$DS"; time_it "$BIN" -q ingest "$LOG" --out "$DS" --run big; done | median)
+cpu_it() { # prints user+sys CPU seconds of one run of "$@" (steadier than wall on a busy machine)
+  { /usr/bin/time -f '%U %S' "$@" >/dev/null; } 2>&1 | tail -1 | awk '{print $1 + $2}'; }
+
+DS=$(mktemp -d "$WORK/ds-gc.XXXXXX")   # private: other runs of this script may share $WORK
+trap 'rm -rf "$DS"' EXIT
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+# grep and tracefold alternate, so both see the same machine load.
+GREP_T=(); TF_T=()
+for _ in $(seq "$N"); do
+  GREP_T+=("$(time_it grep -c Pause "$LOG")")
+  rm -rf "$DS"; TF_T+=("$(time_it "$BIN" -q ingest "$LOG" --out "$DS" --run big)")
+done
+GREP=$(printf '%s\n' "${GREP_T[@]}" | median)
+TF=$(printf '%s\n' "${TF_T[@]}" | median)
+SHA=$(for _ in $(seq 3); do time_it sha256sum "$LOG"; done | median)
+TF_CPU=$(for _ in $(seq 3); do rm -rf "$DS"; cpu_it "$BIN" -q ingest "$LOG" --out "$DS" --run big; done | median)
+LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 rm -rf "$DS"
 RSS=$( { /usr/bin/time -f '%M' "$BIN" -q ingest "$LOG" --out "$DS" --run big >/dev/null; } 2>&1 | tail -1)
 PAUSES=$(grep -c 'Pause.*ms$' "$LOG" || true)
@@ -39,5 +52,9 @@ SIZE=$(stat -c %s "$LOG")
 printf 'log: %s (%d bytes, %d lines ending a pause by grep)\n' "$LOG" "$SIZE" "$PAUSES"
 printf 'grep -c Pause:      %.3f s wall (median of %d)\n' "$GREP" "$N"
 printf 'sha256sum:          %.3f s wall (context: tracefold also hashes the whole file, for runs.sha256)\n' "$SHA"
-printf 'tracefold ingest:   %.3f s wall (median of %d), %.0f MB/s, peak RSS %d KiB\n' "$TF" "$N" "$(echo "$SIZE / $TF / 1000000" | bc -l)" "$RSS"
+printf 'tracefold ingest:   %.3f s wall (median of %d), %.0f MB/s, peak RSS %d KiB, %.3f s CPU (user+sys)\n' \
+  "$TF" "$N" "$(echo "$SIZE / $TF / 1000000" | bc -l)" "$RSS" "$TF_CPU"
+printf 'grep runs:          %s\n' "${GREP_T[*]}"
+printf 'tracefold runs:     %s\n' "${TF_T[*]}"
+printf 'load average:       %s at start, %s at end (%d cores)\n' "$LOAD0" "$LOAD1" "$(nproc)"
 printf 'ratio grep/tracefold: %.2f (>= 1 means tracefold is at least as fast)\n' "$(echo "$GREP / $TF" | bc -l)"

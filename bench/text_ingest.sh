@@ -5,7 +5,10 @@
 #
 # usage: bench/text_ingest.sh cgroup|bpftrace [COPIES]
 #   cgroup:   fixtures/cgroup/throttle_run_a/samples.cgsnap, its samples repeated for 50 cgroups
-#             and COPIES time-shifted rounds (default 20)
+#             and COPIES time-shifted rounds (default 20). The fixture holds 64 samples, so
+#             COPIES=1350 is issue 5's "a day of 1 s samples of 50 cgroups" (86,400 samples,
+#             ~120 M lines, ~6.9 GB: needs that much disk and, for a warm cache, RAM; N=1 is
+#             enough there). The file is kept in $BENCH_DIR for the next run.
 #   bpftrace: fixtures/go-netpoll/run1/epoll-bpftrace.txt repeated COPIES times (default 40)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,13 +23,12 @@ case "$KIND" in
 import sys
 text = open("fixtures/cgroup/throttle_run_a/samples.cgsnap").read()
 head, *blocks = text.split("# ts_ns=")
-out = [head]
-for rep in range(int(sys.argv[1])):
-    for b in blocks:
-        ts, body = b.split("\n", 1)
-        out.append("# ts_ns=%d\n" % (int(ts) + rep * 20_000_000_000))
-        out.extend(body.replace("tracebench_a", "svc%d" % cg) for cg in range(50))
-sys.stdout.write("".join(out))
+sys.stdout.write(head)
+split = [b.split("\n", 1) for b in blocks]
+bodies = ["".join(body.replace("tracebench_a", "svc%d" % cg) for cg in range(50)) for _, body in split]
+for rep in range(int(sys.argv[1])):  # written as it goes: a day is ~7 GB
+    sys.stdout.write("".join("# ts_ns=%d\n%s" % (int(ts) + rep * 20_000_000_000, body)
+                             for (ts, _), body in zip(split, bodies)))
 PY
     ;;
   bpftrace)
@@ -42,12 +44,30 @@ BIN="$CARGO_TARGET_DIR/release/tracefold"
 cat "$LOG" > /dev/null
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 time_it() { local s e; s=$(date +%s.%N); "$@" | cat >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-DS="$WORK/ds-$KIND"
-WC=$(for _ in $(seq "$N"); do time_it wc -l "$LOG"; done | median)
-TF=$(for _ in $(seq "$N"); do rm -rf "$DS"; time_it "$BIN" -q ingest "$LOG" --out "$DS" --run big; done | median)
+DS=$(mktemp -d "$WORK/ds-$KIND.XXXXXX")   # private: other runs of this script may share $WORK
+trap 'rm -rf "$DS"' EXIT
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+# wc and tracefold alternate, so both see the same machine load; the last tracefold run also
+# gives the peak RSS and CPU time.
+WC_T=(); TF_T=()
+for _ in $(seq "$N"); do
+  WC_T+=("$(time_it wc -l "$LOG")")
+  rm -rf "$DS"; TF_T+=("$(time_it "$BIN" -q ingest "$LOG" --out "$DS" --run big)")
+done
+WC=$(printf '%s\n' "${WC_T[@]}" | median)
+TF=$(printf '%s\n' "${TF_T[@]}" | median)
+CAT=$(for _ in $(seq "$N"); do time_it cat "$LOG"; done | median)
 rm -rf "$DS"
-RSS=$( { /usr/bin/time -f '%M' "$BIN" -q ingest "$LOG" --out "$DS" --run big >/dev/null; } 2>&1 | tail -1)
-printf '%s: %s (%d bytes, %d lines)\n' "$KIND" "$LOG" "$(stat -c %s "$LOG")" "$(wc -l < "$LOG")"
+read -r RSS CPU < <( { /usr/bin/time -f '%M %U %S' "$BIN" -q ingest "$LOG" --out "$DS" --run big >/dev/null; } 2>&1 \
+  | tail -1 | awk '{print $1, $2 + $3}')
+LOAD1=$(cut -d' ' -f1 /proc/loadavg)
+SIZE=$(stat -c %s "$LOG"); LINES=$(wc -l < "$LOG")
+printf '%s: %s (%d bytes, %d lines)\n' "$KIND" "$LOG" "$SIZE" "$LINES"
 printf 'wc -l:            %.3f s wall (median of %d)\n' "$WC" "$N"
-printf 'tracefold ingest: %.3f s wall (median of %d), peak RSS %d KiB\n' "$TF" "$N" "$RSS"
+printf 'cat > pipe:       %.3f s wall (median of %d; reading the bytes once through a pipe)\n' "$CAT" "$N"
+printf 'tracefold ingest: %.3f s wall (median of %d), peak RSS %d KiB, %.2f s CPU (user+sys), %.0f ns/line, %.0f MB/s\n' \
+  "$TF" "$N" "$RSS" "$CPU" "$(echo "$TF * 1000000000 / $LINES" | bc -l)" "$(echo "$SIZE / $TF / 1000000" | bc -l)"
+printf 'wc runs:          %s\n' "${WC_T[*]}"
+printf 'tracefold runs:   %s\n' "${TF_T[*]}"
+printf 'load average:     %s at start, %s at end (%d cores)\n' "$LOAD0" "$LOAD1" "$(nproc)"
 printf 'tracefold / wc -l: %.1f (target <= 3)\n' "$(echo "$TF / $WC" | bc -l)"

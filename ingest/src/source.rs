@@ -1,8 +1,16 @@
 //! Opening a source file: expanding directories, reading the head for sniffing, transparent
 //! gzip, progress counting, and hashing (SHA-256) of the raw bytes.
+//!
+//! A file is read once: the thread of [`hash_beside`] reads the raw bytes in chunks, hands each
+//! (by reference) to the parser's reader ([`open_hashed`]) and then hashes it, so the copy out
+//! of the page cache and SHA-256 both run beside the parser, which reads the chunks in place.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
@@ -162,24 +170,199 @@ pub fn hash_dir(dir: &Path) -> Result<(String, u64), IngestError> {
             hasher.update(&bytes);
         }
     }
-    Ok((hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(), size))
+    Ok((hex(&hasher.finalize()), size))
 }
 
-/// SHA-256 (lowercase hex) and size of a file's raw bytes. Run beside the parser (the file is
-/// read twice, the second time from the page cache), so hashing costs no wall time on 2+ cores.
+/// SHA-256 (lowercase hex) and size of a file's raw bytes, read on its own (see
+/// [`hash_beside`] to hash the bytes the parser reads instead).
 pub fn hash_file(path: &Path) -> Result<(String, u64), IngestError> {
     let io = |source| IngestError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
+    let size = hash_rest(&mut file, &mut hasher).map_err(io)?;
+    Ok((hex(&hasher.finalize()), size))
+}
+
+fn hex(digest: &[u8]) -> String {
+    use std::fmt::Write;
+    digest.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Feeds the rest of `file` (from its current offset) to `hasher`; returns the bytes fed.
+fn hash_rest(file: &mut std::fs::File, hasher: &mut Sha256) -> std::io::Result<u64> {
+    let mut buf = vec![0u8; CHUNK];
     let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
-        }
+        let n = match file.read(&mut buf) {
+            Ok(0) => return Ok(size),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         hasher.update(&buf[..n]);
         size += n as u64;
     }
-    Ok((hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(), size))
+}
+
+/// Raw bytes are read (and hashed) in chunks of this size: small enough that a chunk is still
+/// in cache when hashed right after the read, and when the parser reads it soon after.
+const CHUNK: usize = 256 << 10;
+/// Chunks read ahead of the parser (memory: about this many chunks). Deep enough that the
+/// reading thread and the parser rarely wait for each other on a busy machine.
+const QUEUE_CHUNKS: usize = 32;
+
+/// A chunk of raw bytes: `buf[..len]` is data (`buf` keeps its full size for reuse).
+struct Chunk {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+/// The parser's end of a [`hash_beside`] pair: hand it to [`open_hashed`].
+pub struct HashFeed {
+    rx: Receiver<Arc<Chunk>>,
+}
+
+/// The reading and hashing thread of a [`hash_beside`] pair.
+pub struct PendingHash {
+    path: PathBuf,
+    thread: JoinHandle<std::io::Result<(String, u64)>>,
+}
+
+/// Starts a thread that reads the raw bytes of `path` once, in chunks, handing each to the
+/// parser (through [`open_hashed`]) before hashing it: SHA-256 and the copy out of the page
+/// cache both run beside the parser. The thread reads and hashes the whole file even when the
+/// parser stops early, fails, or never opens it.
+pub fn hash_beside(path: &Path) -> (HashFeed, PendingHash) {
+    let (tx, rx) = sync_channel::<Arc<Chunk>>(QUEUE_CHUNKS);
+    let owned = path.to_path_buf();
+    let thread = std::thread::spawn(move || read_and_hash(&owned, tx));
+    (HashFeed { rx }, PendingHash { path: path.to_path_buf(), thread })
+}
+
+fn read_and_hash(path: &Path, tx: SyncSender<Arc<Chunk>>) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut tx = Some(tx);
+    // Chunks handed out before, reused once the parser is done with them.
+    let mut pool: VecDeque<Arc<Chunk>> = VecDeque::new();
+    loop {
+        let mut chunk = match pool.iter_mut().position(|c| Arc::get_mut(c).is_some()) {
+            Some(i) => pool.remove(i).expect("position is in the pool"),
+            None => Arc::new(Chunk { buf: vec![0u8; CHUNK], len: 0 }),
+        };
+        let c = Arc::get_mut(&mut chunk).expect("a fresh or reclaimed chunk is unique");
+        c.len = 0;
+        let mut eof = false;
+        while c.len < c.buf.len() {
+            match file.read(&mut c.buf[c.len..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => c.len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if c.len > 0 {
+            // The parser gone (done early or failed), the rest is only hashed.
+            if tx.as_ref().is_some_and(|t| t.send(chunk.clone()).is_err()) {
+                tx = None;
+            }
+            hasher.update(&chunk.buf[..chunk.len]);
+            size += chunk.len as u64;
+        }
+        if eof {
+            return Ok((hex(&hasher.finalize()), size));
+        }
+        if pool.len() < QUEUE_CHUNKS + 4 {
+            pool.push_back(chunk);
+        }
+    }
+}
+
+impl PendingHash {
+    /// Waits for the hash: SHA-256 (lowercase hex) and size of the file's raw bytes. Call it
+    /// after the reader given the feed is dropped (or read to its end).
+    pub fn finish(self) -> Result<(String, u64), IngestError> {
+        let io = |source| IngestError::Io { path: self.path.clone(), source };
+        match self.thread.join() {
+            Ok(r) => r.map_err(io),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// Raw bytes of a file as a `BufRead` over the chunks the reading thread hands over. A read
+/// error there shows here as an early end; [`PendingHash::finish`] reports it.
+struct ChunkReader<'a> {
+    rx: Receiver<Arc<Chunk>>,
+    current: Option<Arc<Chunk>>,
+    pos: usize,
+    on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+impl Read for ChunkReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for ChunkReader<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.current.as_ref().is_none_or(|c| self.pos >= c.len) {
+            // Dropping the chunk lets the reading thread reuse it.
+            self.current = self.rx.recv().ok();
+            self.pos = 0;
+            if let (Some(c), Some(f)) = (&self.current, self.on_progress) {
+                f(c.len as u64);
+            }
+        }
+        Ok(match &self.current {
+            Some(c) => &c.buf[self.pos..c.len],
+            None => &[],
+        })
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Some(c) = &self.current {
+            self.pos = (self.pos + amt).min(c.len);
+        }
+    }
+}
+
+/// [`open`] over the chunks of `feed`: the file is read once, by the thread of
+/// [`hash_beside`], and the parser reads uncompressed content where it lies (no second copy).
+pub fn open_hashed<'a>(
+    path: &Path,
+    on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    feed: HashFeed,
+) -> Result<OpenSource<'a>, IngestError> {
+    let io = |source| IngestError::Io { path: path.to_path_buf(), source };
+    let mut raw = ChunkReader { rx: feed.rx, current: None, pos: 0, on_progress };
+    let first = raw.fill_buf().map_err(io)?;
+    let gzip = first.starts_with(&[0x1f, 0x8b]);
+    if !gzip && (first.len() >= SNIFF_BYTES || first.len() < CHUNK) {
+        // The head lies in the first chunk (or is the whole file): the parser reads the chunks
+        // from the start, with no layer in between.
+        let head = first[..first.len().min(SNIFF_BYTES)].to_vec();
+        return Ok(OpenSource { head, gzip, reader: Box::new(raw) });
+    }
+    let mut content: Box<dyn BufRead + Send + 'a> = if gzip {
+        Box::new(BufReader::with_capacity(256 * 1024, flate2::bufread::MultiGzDecoder::new(raw)))
+    } else {
+        Box::new(raw)
+    };
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut content).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(io)?;
+    let reader: Box<dyn BufRead + Send + 'a> = Box::new(Cursor::new(head.clone()).chain(content));
+    Ok(OpenSource { head, gzip, reader })
 }

@@ -86,6 +86,14 @@ impl<T: Table> TableWriter<T> {
         Ok(())
     }
 
+    /// Writes a record batch of the table as built elsewhere (e.g. column by column, without a
+    /// row struct per row); it must have the table's schema. Buffered rows are written first.
+    pub fn write_batch(&mut self, batch: &arrow::record_batch::RecordBatch) -> Result<(), ModelError> {
+        self.flush()?;
+        self.rows += batch.num_rows();
+        self.writer.write(batch).map_err(|source| ModelError::Parquet { path: self.tmp_path.clone(), source })
+    }
+
     /// Rows written so far.
     pub fn rows(&self) -> usize {
         self.rows

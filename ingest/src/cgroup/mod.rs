@@ -15,6 +15,7 @@
 //! are read by shape and kept; a line of unexpected shape is kept as one raw text row and counted
 //! as skipped. Every line read is accounted for in [`CgroupOutput::account`].
 
+mod columns;
 pub mod dir;
 pub mod files;
 pub mod parse;
@@ -23,6 +24,11 @@ pub mod path;
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::rc::Rc;
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
+
+use arrow::record_batch::RecordBatch;
+use model::Table;
 
 use model::tables::cgroup_samples::CgroupSampleRow;
 use model::tables::clock::WALL;
@@ -33,6 +39,7 @@ use crate::account::{LineAccount, SkipKind};
 use crate::gc::SourceCtx;
 use crate::lines::LineReader;
 use crate::{units, ReadError};
+use columns::{RowRef, SampleColumns};
 use parse::{Num, Outcome};
 use path::Location;
 
@@ -51,27 +58,112 @@ pub struct CgroupOutput {
     pub flushed: usize,
 }
 
-/// A streaming writer for `cgroup_samples`, with the first write error kept.
+type SampleWriter = model::write::TableWriter<CgroupSampleRow>;
+
+/// A streaming writer for `cgroup_samples`. Values bound for it are built as columns (no
+/// allocation per row) and handed a batch at a time to a thread that encodes and writes them
+/// (in order, so the file does not depend on timing) while the stream is parsed.
 pub struct Sink {
-    /// The part-file writer.
-    pub writer: model::write::TableWriter<CgroupSampleRow>,
-    /// First error, reported when the stream ends.
-    pub error: Option<model::ModelError>,
+    /// Batches to the writing thread.
+    tx: Option<SyncSender<RecordBatch>>,
+    /// The writing thread: gives the writer back with the first write error, if any.
+    thread: Option<JoinHandle<(SampleWriter, Option<model::ModelError>)>>,
+    /// Values not yet handed over.
+    columns: SampleColumns,
+    /// Values handed over.
+    rows: usize,
+}
+
+/// Batches queued for the writing thread (memory: about this many batches).
+const QUEUED_BATCHES: usize = 2;
+
+impl Sink {
+    /// A sink writing to `writer` (on a thread of its own).
+    pub fn new(writer: SampleWriter) -> Self {
+        let (tx, rx) = sync_channel::<RecordBatch>(QUEUED_BATCHES);
+        let thread = std::thread::spawn(move || {
+            let mut writer = writer;
+            let mut error = None;
+            for batch in rx {
+                if error.is_none() {
+                    error = writer.write_batch(&batch).err();
+                }
+            }
+            (writer, error)
+        });
+        Self { tx: Some(tx), thread: Some(thread), columns: SampleColumns::default(), rows: 0 }
+    }
+
+    fn send(&mut self, batch: RecordBatch) {
+        self.rows += batch.num_rows();
+        // A send fails only when the thread is gone; `finish` reports why.
+        if let Some(tx) = &self.tx {
+            if tx.send(batch).is_err() {
+                self.tx = None;
+            }
+        }
+    }
+
+    /// Waits for the writing thread, then completes the part file: the first write error, or
+    /// the number of rows written.
+    pub fn finish(mut self) -> Result<usize, model::ModelError> {
+        self.tx = None;
+        let thread = self.thread.take().expect("joined only here");
+        let (writer, error) = match thread.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        match error {
+            Some(e) => Err(e),
+            None => writer.finish(),
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for Sink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sink").field("rows", &self.writer.rows()).finish()
+        f.debug_struct("Sink").field("rows", &self.rows).finish()
     }
 }
 
 /// Values are handed to the sink in batches of at least this many (at sample boundaries).
 const FLUSH_ROWS: usize = 64 * 1024;
+/// ... or earlier (at a line boundary), when a column holds this many bytes of text.
+const FLUSH_BYTES: usize = 256 << 20;
 
 impl CgroupOutput {
     /// Values produced so far (flushed or not).
     pub fn len(&self) -> usize {
-        self.flushed + self.samples.len()
+        self.flushed + self.pending()
+    }
+
+    /// Values produced and not yet handed to the sink.
+    fn pending(&self) -> usize {
+        self.samples.len() + self.sink.as_ref().map_or(0, |s| s.columns.len())
+    }
+
+    fn push(&mut self, r: &RowRef<'_>) {
+        match &mut self.sink {
+            Some(sink) => sink.columns.push(r),
+            None => self.samples.push(r.to_row()),
+        }
+    }
+
+    /// Drops the values after the first `pending` not yet handed to the sink.
+    fn truncate_pending(&mut self, pending: usize) {
+        match &mut self.sink {
+            Some(sink) => sink.columns.truncate(pending - self.samples.len().min(pending)),
+            None => self.samples.truncate(pending),
+        }
     }
 
     /// Whether no value was produced.
@@ -82,13 +174,15 @@ impl CgroupOutput {
     /// Hands buffered values to the sink, if there is one.
     pub fn flush(&mut self) {
         let Some(sink) = &mut self.sink else { return };
-        self.flushed += self.samples.len();
-        for row in self.samples.drain(..) {
-            if sink.error.is_none() {
-                if let Err(e) = sink.writer.push(row) {
-                    sink.error = Some(e);
-                }
-            }
+        if !self.samples.is_empty() {
+            self.flushed += self.samples.len();
+            sink.send(CgroupSampleRow::to_batch(&self.samples));
+            self.samples.clear();
+        }
+        if sink.columns.len() > 0 {
+            self.flushed += sink.columns.len();
+            let batch = sink.columns.take_batch();
+            sink.send(batch);
         }
     }
 }
@@ -164,40 +258,36 @@ impl Emitter {
         example: &[u8],
         out: &mut CgroupOutput,
     ) {
-        let row = |key: String, num: Num, raw: &str, unit: &str| CgroupSampleRow {
-            source: source.to_string(),
-            line: line_no as i64,
-            clock: self.clock.clone(),
-            time_ns,
-            host: self.host.clone(),
-            hierarchy: loc.hierarchy.clone(),
-            cgroup: loc.cgroup.clone(),
-            file: loc.file.clone(),
-            key,
-            value_i64: match num {
-                Num::Int(i) => Some(i),
-                _ => None,
-            },
-            value_f64: match num {
-                Num::Float(f) => Some(f),
-                _ => None,
-            },
-            unlimited: num == Num::Unlimited,
-            raw: raw.to_string(),
-            unit: unit.to_string(),
+        let clock = self.clock.as_str();
+        let host = self.host.as_deref();
+        let row = |key: &'_ str, num: Num, raw: &'_ str, unit: &'_ str, out: &mut CgroupOutput| {
+            out.push(&RowRef {
+                source,
+                line: line_no as i64,
+                clock,
+                time_ns,
+                host,
+                hierarchy: &loc.hierarchy,
+                cgroup: &loc.cgroup,
+                file: &loc.file,
+                key,
+                num,
+                raw,
+                unit,
+            })
         };
-        let before = out.samples.len();
+        let before = out.pending();
         let mut big = false;
-        let outcome = parse::line(&loc.file, loc.is_v1(), content, &mut |v| {
+        let outcome = parse::line_shaped(loc.shape, &loc.file, loc.is_v1(), content, &mut |v| {
             big |= matches!(v.num, Num::Float(_)) && v.unit != "pct" && !v.raw.contains('.');
-            out.samples.push(row(v.key, v.num, v.raw, v.unit));
+            row(&v.key, v.num, v.raw, v.unit, out);
         });
         match outcome {
             Outcome::Parsed => out.account.parsed(),
             Outcome::Ignored(reason) => out.account.skip(SkipKind::Ignore, reason, line_no, example),
             Outcome::Unexpected => {
-                out.samples.truncate(before);
-                out.samples.push(row(String::new(), Num::Text, content, "text"));
+                out.truncate_pending(before);
+                row("", Num::Text, content, "text", out);
                 out.account.skip(
                     SkipKind::Skip,
                     "line of unexpected shape for its file (kept as one raw text row; cut off?)",
@@ -213,6 +303,14 @@ impl Emitter {
     }
 }
 
+/// A path of a stream's data lines.
+struct SeenPath {
+    path: String,
+    loc: Rc<Location>,
+    /// Whether a line starting with `path:` is split there (see [`path::splits_at_path`]).
+    fast: bool,
+}
+
 /// Parses a cgsnap text stream.
 pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) -> Result<(), ReadError> {
     let mut em = Emitter::new();
@@ -223,11 +321,16 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) 
     // Values per sample, to spot a capture cut inside its last sample.
     let mut per_sample: Vec<usize> = Vec::new();
     let mut sample_start = out.len();
-    let mut last_path = String::new();
-    let mut last_loc: Option<Rc<Location>> = None;
+    // Paths in the order first seen, and where each is in `seen`.
+    let mut seen: Vec<SeenPath> = Vec::new();
+    let mut seen_at: HashMap<String, usize> = HashMap::new();
+    let mut last: Option<usize> = None;
     while let Some((line_no, bytes)) = reader.next_checked()? {
         out.account.read();
-        let text = String::from_utf8_lossy(bytes);
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         if let Some(c) = text.strip_prefix('#') {
             let c = c.trim();
             if let Some(v) = c.strip_prefix("ts_ns=").or_else(|| c.strip_prefix("ts=")) {
@@ -236,7 +339,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) 
                 if in_sample {
                     per_sample.push(out.len() - sample_start);
                 }
-                if out.samples.len() >= FLUSH_ROWS {
+                if out.pending() >= FLUSH_ROWS {
                     out.flush();
                 }
                 sample_start = out.len();
@@ -264,23 +367,45 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) 
             out.account.skip(SkipKind::Ignore, "empty line", line_no, bytes);
             continue;
         }
-        let Some((p, content)) = path::split_data_line(&text) else {
-            out.account.skip(SkipKind::Skip, "not a `path:line` data line (cut off or foreign text)", line_no, bytes);
-            continue;
-        };
-        let loc = match &last_loc {
-            Some(l) if last_path == p => l.clone(),
-            _ => {
-                let l = em.locate(p);
-                last_path.clear();
-                last_path.push_str(p);
-                last_loc = Some(l.clone());
-                l
+        // A capture repeats its paths in the same order every sample: try the path of the
+        // line before, the one that followed it last time, and the first one.
+        let predicted = last.and_then(|i| {
+            [i, i + 1, 0].into_iter().find_map(|j| {
+                let s = seen.get(j).filter(|s| s.fast)?;
+                path::content_after(&text, &s.path).map(|content| (j, content))
+            })
+        });
+        let (i, content) = match predicted {
+            Some(hit) => hit,
+            None => {
+                let Some((p, content)) = path::split_data_line(&text) else {
+                    out.account.skip(
+                        SkipKind::Skip,
+                        "not a `path:line` data line (cut off or foreign text)",
+                        line_no,
+                        bytes,
+                    );
+                    continue;
+                };
+                let i = match seen_at.get(p) {
+                    Some(&i) => i,
+                    None => {
+                        seen.push(SeenPath { path: p.to_string(), loc: em.locate(p), fast: path::splits_at_path(p) });
+                        seen_at.insert(p.to_string(), seen.len() - 1);
+                        seen.len() - 1
+                    }
+                };
+                (i, content)
             }
         };
+        last = Some(i);
+        let loc = seen[i].loc.clone();
         if !in_sample && !untimed {
             untimed = true;
             out.account.note("values before the first `# ts_ns=` header have no time (time_ns null)");
+        }
+        if out.sink.as_ref().is_some_and(|s| s.columns.string_bytes() >= FLUSH_BYTES) {
+            out.flush();
         }
         em.data_line(&ctx.source, line_no, time_ns, &loc, content, bytes, out);
     }

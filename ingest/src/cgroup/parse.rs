@@ -1,6 +1,8 @@
 //! One line of a cgroup file → its values, by the file's shape. Integers are parsed as
 //! integers (never through a float), so 64-bit ns counters stay exact.
 
+use std::borrow::Cow;
+
 use super::files::{self, Shape, PAGE_COUNTER_MAX_BYTES};
 
 /// A value as read.
@@ -20,7 +22,7 @@ pub enum Num {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value<'a> {
     /// Key inside the file.
-    pub key: String,
+    pub key: Cow<'a, str>,
     /// The value.
     pub num: Num,
     /// Its text as observed.
@@ -72,7 +74,7 @@ fn is_digits(tok: &str) -> bool {
 }
 
 /// The value of `tok` under `key` of `file`, with limits and percentages resolved.
-fn value<'a>(file: &str, key: String, tok: &'a str, v1: bool) -> Value<'a> {
+fn value<'a>(file: &str, key: Cow<'a, str>, tok: &'a str, v1: bool) -> Value<'a> {
     let unit = files::unit(file, &key, v1);
     let mut n = num(tok);
     if unit == "pct" {
@@ -89,9 +91,20 @@ fn value<'a>(file: &str, key: String, tok: &'a str, v1: bool) -> Value<'a> {
     Value { key, num: n, raw: tok, unit }
 }
 
-/// Parses one line (without the path) of `file`, calling `emit` for each value.
+/// Parses one line (without the path) of `file`, calling `emit` for each value. `emit` is
+/// called only when the outcome is [`Outcome::Parsed`].
 pub fn line<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Value<'a>)) -> Outcome {
-    let shape = files::shape(file);
+    line_shaped(files::shape(file), file, v1, content, emit)
+}
+
+/// [`line`] with the file's shape already looked up.
+pub fn line_shaped<'a>(
+    shape: Shape,
+    file: &str,
+    v1: bool,
+    content: &'a str,
+    emit: &mut dyn FnMut(Value<'a>),
+) -> Outcome {
     let mut toks = content.split_ascii_whitespace();
     let Some(t0) = toks.next() else { return Outcome::Ignored("empty line (no value)") };
     match shape {
@@ -99,7 +112,7 @@ pub fn line<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Val
             if toks.next().is_some() {
                 return Outcome::Unexpected;
             }
-            let v = value(file, String::new(), t0, v1);
+            let v = value(file, Cow::Borrowed(""), t0, v1);
             if !is_number(v.num) {
                 return Outcome::Unexpected;
             }
@@ -107,7 +120,7 @@ pub fn line<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Val
         }
         Shape::Flat => {
             let (Some(t1), None) = (toks.next(), toks.next()) else { return Outcome::Unexpected };
-            let v = value(file, t0.to_string(), t1, v1);
+            let v = value(file, Cow::Borrowed(t0), t1, v1);
             if !is_number(v.num) || is_digits(t0) {
                 return Outcome::Unexpected;
             }
@@ -116,7 +129,8 @@ pub fn line<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Val
         Shape::Nested => return nested(file, v1, content, emit),
         Shape::CpuMax => {
             let (Some(t1), None) = (toks.next(), toks.next()) else { return Outcome::Unexpected };
-            let (max, period) = (value(file, "max".into(), t0, v1), value(file, "period".into(), t1, v1));
+            let (max, period) =
+                (value(file, Cow::Borrowed("max"), t0, v1), value(file, Cow::Borrowed("period"), t1, v1));
             if !is_number(max.num) || !matches!(period.num, Num::Int(_)) {
                 return Outcome::Unexpected;
             }
@@ -128,7 +142,11 @@ pub fn line<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Val
                 return Outcome::Unexpected;
             }
             for (i, t) in content.split_ascii_whitespace().enumerate() {
-                emit(value(file, format!("cpu{i}"), t, v1));
+                let key = match CPU_KEYS.get(i) {
+                    Some(k) => Cow::Borrowed(*k),
+                    None => Cow::Owned(format!("cpu{i}")),
+                };
+                emit(value(file, key, t, v1));
             }
         }
         Shape::UsageAll => {
@@ -139,10 +157,10 @@ pub fn line<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Val
             if rest.len() != 2 || !matches!(num(t0), Num::Int(_)) || !rest.iter().all(|t| is_number(num(t))) {
                 return Outcome::Unexpected;
             }
-            emit(value(file, format!("cpu{t0}.user"), rest[0], v1));
-            emit(value(file, format!("cpu{t0}.system"), rest[1], v1));
+            emit(value(file, Cow::Owned(format!("cpu{t0}.user")), rest[0], v1));
+            emit(value(file, Cow::Owned(format!("cpu{t0}.system")), rest[1], v1));
         }
-        Shape::Text => emit(Value { key: String::new(), num: Num::Text, raw: content.trim(), unit: "text" }),
+        Shape::Text => emit(Value { key: Cow::Borrowed(""), num: Num::Text, raw: content.trim(), unit: "text" }),
         Shape::Generic => generic(file, v1, content, emit),
     }
     Outcome::Parsed
@@ -156,7 +174,7 @@ fn nested<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Value
     let mut pending: Vec<Value<'a>> = Vec::new();
     let prefix = match t0.split_once('=') {
         Some((k, v)) => {
-            pending.push(value(file, k.to_string(), v, v1));
+            pending.push(value(file, Cow::Borrowed(k), v, v1));
             k
         }
         None => t0,
@@ -164,7 +182,11 @@ fn nested<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Value
     let mut any = !pending.is_empty();
     for t in toks {
         let Some((k, v)) = t.split_once('=') else { return Outcome::Unexpected };
-        pending.push(value(file, format!("{prefix}.{k}"), v, v1));
+        let key = match psi_key(prefix, k) {
+            Some(key) => Cow::Borrowed(key),
+            None => Cow::Owned(format!("{prefix}.{k}")),
+        };
+        pending.push(value(file, key, v, v1));
         any = true;
     }
     if !any || pending.iter().any(|v| !is_number(v.num)) {
@@ -176,16 +198,37 @@ fn nested<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Value
     Outcome::Parsed
 }
 
+/// Per-CPU keys of the first CPUs, without an allocation.
+const CPU_KEYS: [&str; 16] = [
+    "cpu0", "cpu1", "cpu2", "cpu3", "cpu4", "cpu5", "cpu6", "cpu7", "cpu8", "cpu9", "cpu10", "cpu11", "cpu12", "cpu13",
+    "cpu14", "cpu15",
+];
+
+/// `<prefix>.<k>` of pressure files, without an allocation.
+fn psi_key(prefix: &str, k: &str) -> Option<&'static str> {
+    Some(match (prefix, k) {
+        ("some", "avg10") => "some.avg10",
+        ("some", "avg60") => "some.avg60",
+        ("some", "avg300") => "some.avg300",
+        ("some", "total") => "some.total",
+        ("full", "avg10") => "full.avg10",
+        ("full", "avg60") => "full.avg60",
+        ("full", "avg300") => "full.avg300",
+        ("full", "total") => "full.total",
+        _ => return None,
+    })
+}
+
 /// A file not known: one token is a value; `k=v` tokens are nested keyed; leading words then
 /// one number are `key value` (words joined with `.`); all numbers are a list (keys `0`, `1`,
 /// ...); anything else is text.
 fn generic<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Value<'a>)) {
     let toks: Vec<&'a str> = content.split_ascii_whitespace().collect();
     let text = |emit: &mut dyn FnMut(Value<'a>)| {
-        emit(Value { key: String::new(), num: Num::Text, raw: content.trim(), unit: "text" })
+        emit(Value { key: Cow::Borrowed(""), num: Num::Text, raw: content.trim(), unit: "text" })
     };
     if toks.len() == 1 {
-        let v = value(file, String::new(), toks[0], v1);
+        let v = value(file, Cow::Borrowed(""), toks[0], v1);
         if is_number(v.num) {
             emit(v);
         } else {
@@ -199,10 +242,14 @@ fn generic<'a>(file: &str, v1: bool, content: &'a str, emit: &mut dyn FnMut(Valu
     let nums: Vec<bool> = toks.iter().map(|t| is_number(num(t))).collect();
     let n = toks.len();
     if nums[n - 1] && toks[..n - 1].iter().all(|t| !is_digits(t)) && !toks[..n - 1].iter().any(|t| t.contains('=')) {
-        emit(value(file, toks[..n - 1].join("."), toks[n - 1], v1));
+        let key = match &toks[..n - 1] {
+            [one] => Cow::Borrowed(*one),
+            words => Cow::Owned(words.join(".")),
+        };
+        emit(value(file, key, toks[n - 1], v1));
     } else if nums.iter().all(|x| *x) {
         for (i, t) in toks.iter().enumerate() {
-            emit(value(file, i.to_string(), t, v1));
+            emit(value(file, Cow::Owned(i.to_string()), t, v1));
         }
     } else {
         text(emit);
@@ -215,7 +262,7 @@ mod tests {
 
     fn parse(file: &str, content: &str) -> (Outcome, Vec<(String, Num, String, &'static str)>) {
         let mut got = Vec::new();
-        let o = line(file, false, content, &mut |v| got.push((v.key, v.num, v.raw.to_string(), v.unit)));
+        let o = line(file, false, content, &mut |v| got.push((v.key.into_owned(), v.num, v.raw.to_string(), v.unit)));
         (o, got)
     }
 

@@ -13,6 +13,8 @@ pub struct Location {
     pub cgroup: String,
     /// File name.
     pub file: String,
+    /// The file's line shape (`files::shape(&file)`, looked up once per path).
+    pub shape: files::Shape,
 }
 
 impl Location {
@@ -55,7 +57,7 @@ pub fn locate(path: &str) -> Location {
         _ => ("v2".into(), parts.collect()),
     };
     let cgroup = format!("/{}", rest.join("/"));
-    Location { hierarchy, cgroup, file: file.to_string() }
+    Location { hierarchy, cgroup, file: file.to_string(), shape: files::shape(file) }
 }
 
 /// Splits a data line `path:content` (or `grep -Z` `path\0content`). The split is at the first
@@ -79,6 +81,19 @@ pub fn split_data_line(line: &str) -> Option<(&str, &str)> {
     (path.contains('/') && !path.contains(char::is_whitespace)).then(|| (path, &line[first + 1..]))
 }
 
+/// Whether [`split_data_line`] splits every line that starts with `path` + `:` and holds no NUL
+/// right after `path`: `path` names a cgroupfs file and holds no `:` or NUL.
+pub fn splits_at_path(path: &str) -> bool {
+    !path.contains([':', '\0']) && names_file(path)
+}
+
+/// The content of `line` when it is `path:content` and [`split_data_line`] would split it at
+/// `path` (`path` must pass [`splits_at_path`]), without searching the line for the split.
+pub fn content_after<'a>(line: &'a str, path: &str) -> Option<&'a str> {
+    let content = line.strip_prefix(path)?.strip_prefix(':')?;
+    memchr::memchr(0, content.as_bytes()).is_none().then_some(content)
+}
+
 fn names_file(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
     files::is_cgroup_file(base)
@@ -89,7 +104,7 @@ mod tests {
     use super::*;
 
     fn loc(h: &str, c: &str, f: &str) -> Location {
-        Location { hierarchy: h.into(), cgroup: c.into(), file: f.into() }
+        Location { hierarchy: h.into(), cgroup: c.into(), file: f.into(), shape: files::shape(f) }
     }
 
     #[test]
@@ -123,5 +138,29 @@ mod tests {
         assert_eq!(split_data_line("/x/unknown_file:1"), Some(("/x/unknown_file", "1")));
         assert_eq!(split_data_line("hello: world"), None);
         assert_eq!(split_data_line("no colon"), None);
+    }
+
+    #[test]
+    fn known_paths_split_the_same() {
+        let lines = [
+            "/sys/fs/cgroup/a/cpu.stat:usage_usec 5",
+            "/sys/fs/cgroup/a/cpu.stat:x:y",
+            "/sys/fs/cgroup/a/cpu.stat:a\0b",
+            "/sys/fs/cgroup/a/cpu.stat\0a:b",
+            "/sys/fs/cgroup/a/cpu.statx:1",
+            "/sys/fs/cgroup/we:ird/io.stat:8:0 rbytes=1",
+            "/x/unknown_file:1",
+        ];
+        for path in ["/sys/fs/cgroup/a/cpu.stat", "/sys/fs/cgroup/we:ird/io.stat", "/x/unknown_file"] {
+            for line in lines {
+                if splits_at_path(path) {
+                    if let Some(content) = content_after(line, path) {
+                        assert_eq!(split_data_line(line), Some((path, content)), "{path} {line}");
+                    }
+                }
+            }
+        }
+        assert!(splits_at_path("/sys/fs/cgroup/a/cpu.stat"));
+        assert!(!splits_at_path("/sys/fs/cgroup/we:ird/io.stat") && !splits_at_path("/x/unknown_file"));
     }
 }
