@@ -1,0 +1,259 @@
+//! Frame-pointer callchains → deduplicated frames and stacks.
+//!
+//! A sample's callchain (`PERF_SAMPLE_CALLCHAIN`) lists addresses leaf first, with
+//! `PERF_CONTEXT_*` markers (values ≥ `PERF_CONTEXT_MAX` = -4095) switching between the kernel
+//! part and the user part. Each address becomes a [`FrameKey`], as `perf script` prints it:
+//! kernel addresses absolute (dso `[kernel.kallsyms]` or `[module]`), user addresses in a
+//! file-backed mapping DSO-relative (`ip - start + pgoff`), addresses in anonymous memory (JIT)
+//! absolute with dso `/tmp/perf-PID.map`, anything else absolute with dso `[unknown]`. Samples
+//! without a callchain get their `ip` as their one frame. Frames and stacks are interned; the
+//! stack of a sample is its id (0 = no frames).
+
+use std::collections::HashMap;
+
+use linux_perf_data::linux_perf_event_reader::{CpuMode, RawDataU64};
+
+use super::maps::{Dso, Maps};
+
+/// Smallest `PERF_CONTEXT_*` marker value (`-4095` as u64).
+pub const PERF_CONTEXT_MAX: u64 = -4095i64 as u64;
+const CONTEXT_HV: u64 = -32i64 as u64;
+const CONTEXT_KERNEL: u64 = -128i64 as u64;
+const CONTEXT_USER: u64 = -512i64 as u64;
+
+/// Name perf gives to the kernel image DSO.
+pub const KERNEL_DSO: &str = "[kernel.kallsyms]";
+/// Name perf gives to addresses in no mapping.
+pub const UNKNOWN_DSO: &str = "[unknown]";
+
+/// A unique frame, before symbolization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FrameKey {
+    /// Kernel address (absolute) in DSO `dso`.
+    Kernel {
+        /// DSO id.
+        dso: u32,
+        /// Absolute address.
+        addr: u64,
+    },
+    /// User address in a file-backed mapping: `rel` = file offset (`ip - start + pgoff`).
+    User {
+        /// DSO id.
+        dso: u32,
+        /// DSO-relative address.
+        rel: u64,
+    },
+    /// Address in anonymous executable memory of process `pid` (JIT code), absolute.
+    Jit {
+        /// Process.
+        pid: i32,
+        /// DSO id (`/tmp/perf-PID.map`).
+        dso: u32,
+        /// Absolute address.
+        addr: u64,
+    },
+    /// Address in no known mapping (or a hypervisor / guest context), absolute.
+    Unknown {
+        /// Absolute address.
+        addr: u64,
+    },
+}
+
+/// A fast non-cryptographic hasher for the interning maps (FxHash's mixing step): millions of
+/// lookups per large profile, keys from the file (collisions only cost time).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    fn write_i32(&mut self, n: i32) {
+        self.add(n as u32 as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.add(n as u64);
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Kernel,
+    User,
+    Other,
+}
+
+/// Interned frames and stacks of one perf.data.
+#[derive(Debug, Default)]
+pub struct Stacks {
+    /// Frames by id - 1.
+    pub frames: Vec<FrameKey>,
+    frame_ids: HashMap<FrameKey, u32, FxBuild>,
+    stack_ids: HashMap<Box<[u32]>, i64, FxBuild>,
+    /// Frame ids (1-based) of all stacks, concatenated leaf first.
+    pub stack_frames: Vec<u32>,
+    /// Start of stack `id` in `stack_frames` at index `id - 1` (plus a final end).
+    pub stack_starts: Vec<usize>,
+    /// Samples per stack id (index 0 = the empty stack).
+    pub stack_samples: Vec<u64>,
+    scratch: Vec<u32>,
+    kernel_dso: Option<u32>,
+}
+
+impl Stacks {
+    fn frame(&mut self, key: FrameKey) -> u32 {
+        if let Some(&id) = self.frame_ids.get(&key) {
+            return id;
+        }
+        self.frames.push(key);
+        let id = self.frames.len() as u32;
+        self.frame_ids.insert(key, id);
+        id
+    }
+
+    fn resolve(&mut self, maps: &mut Maps, pid: i32, addr: u64, ctx: Context) -> FrameKey {
+        match ctx {
+            Context::Kernel => {
+                let dso = match maps.kernel(addr) {
+                    Some(m) => m.dso,
+                    None => *self
+                        .kernel_dso
+                        .get_or_insert_with(|| maps.dsos.intern(Dso { name: KERNEL_DSO.into(), build_id: None })),
+                };
+                FrameKey::Kernel { dso, addr }
+            }
+            Context::User => match maps.user(pid, addr) {
+                Some(m) if m.anon => FrameKey::Jit { pid, dso: m.dso, addr },
+                Some(m) => FrameKey::User { dso: m.dso, rel: (addr - m.start).wrapping_add(m.pgoff) },
+                None => FrameKey::Unknown { addr },
+            },
+            Context::Other => FrameKey::Unknown { addr },
+        }
+    }
+
+    /// Interns the stack of one sample and counts the sample; returns the stack id.
+    pub fn sample(
+        &mut self,
+        maps: &mut Maps,
+        pid: i32,
+        callchain: Option<&RawDataU64<'_>>,
+        ip: Option<u64>,
+        cpu_mode: CpuMode,
+        unwound: &[u64],
+    ) -> i64 {
+        let mut ctx = match cpu_mode {
+            CpuMode::Kernel => Context::Kernel,
+            CpuMode::User => Context::User,
+            _ => Context::Other,
+        };
+        let mut frames = std::mem::take(&mut self.scratch);
+        frames.clear();
+        if let Some(cc) = callchain.filter(|c| !c.is_empty()) {
+            for i in 0..cc.len() {
+                let Some(addr) = cc.get(i) else { break };
+                if addr >= PERF_CONTEXT_MAX {
+                    ctx = match addr {
+                        CONTEXT_KERNEL => Context::Kernel,
+                        CONTEXT_USER => Context::User,
+                        CONTEXT_HV => Context::Other,
+                        _ => Context::Other,
+                    };
+                    continue;
+                }
+                let key = self.resolve(maps, pid, addr, ctx);
+                frames.push(self.frame(key));
+            }
+        }
+        // `--call-graph dwarf`: the unwound user stack (IP first) follows the kernel part; its IP
+        // is dropped when the callchain already ends with it.
+        if !unwound.is_empty() {
+            let last = frames.last().map_or(usize::MAX, |&f| f as usize - 1);
+            let last_user = matches!(
+                self.frames.get(last),
+                Some(FrameKey::User { .. } | FrameKey::Jit { .. } | FrameKey::Unknown { .. })
+            );
+            let skip = usize::from(last_user);
+            for &addr in &unwound[skip.min(unwound.len())..] {
+                let key = self.resolve(maps, pid, addr, Context::User);
+                frames.push(self.frame(key));
+            }
+        }
+        // No callchain, or one holding only context markers (`--call-graph dwarf` user samples):
+        // the sampled ip is the one frame.
+        if frames.is_empty() {
+            if let Some(ip) = ip {
+                let key = self.resolve(maps, pid, ip, ctx);
+                frames.push(self.frame(key));
+            }
+        }
+        let id = if frames.is_empty() {
+            0
+        } else if let Some(&id) = self.stack_ids.get(frames.as_slice()) {
+            id
+        } else {
+            if self.stack_starts.is_empty() {
+                self.stack_starts.push(0);
+            }
+            self.stack_frames.extend_from_slice(&frames);
+            self.stack_starts.push(self.stack_frames.len());
+            let id = self.stack_starts.len() as i64 - 1;
+            self.stack_ids.insert(frames.clone().into_boxed_slice(), id);
+            id
+        };
+        self.scratch = frames;
+        let slot = id as usize;
+        if self.stack_samples.len() <= slot {
+            self.stack_samples.resize(slot + 1, 0);
+        }
+        self.stack_samples[slot] += 1;
+        id
+    }
+
+    /// Frees the lookup maps (no more samples will come): stacks and frames stay.
+    pub fn drop_index(&mut self) {
+        self.frame_ids = HashMap::default();
+        self.stack_ids = HashMap::default();
+    }
+
+    /// Number of non-empty stacks.
+    pub fn len(&self) -> usize {
+        self.stack_starts.len().saturating_sub(1)
+    }
+
+    /// Whether there is no non-empty stack.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Frame ids (1-based) of stack `id` (1-based), leaf first.
+    pub fn stack(&self, id: usize) -> &[u32] {
+        &self.stack_frames[self.stack_starts[id - 1]..self.stack_starts[id]]
+    }
+}

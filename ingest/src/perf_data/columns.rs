@@ -1,0 +1,168 @@
+//! Column-wise batches for the two big perf tables, `perf_samples` and `perf_stacks`: rows are
+//! appended straight into arrow builders (no `String` per row — a large system-wide profile has
+//! millions of samples and stack positions, and one allocation per string per row dominated the
+//! ingest time), then written as record batches of the tables' own schemas.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use arrow::record_batch::RecordBatch;
+use model::tables::perf_samples::PerfSampleRow;
+use model::tables::perf_stacks::PerfStackRow;
+use model::Table;
+
+/// One sample, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleRef<'a> {
+    pub source: &'a str,
+    pub line: i64,
+    pub clock: &'a str,
+    pub time_ns: Option<i64>,
+    pub comm: &'a str,
+    pub pid: Option<i64>,
+    pub tid: Option<i64>,
+    pub cpu: Option<i64>,
+    pub event: &'a str,
+    pub period: i64,
+    pub stack_id: i64,
+}
+
+impl SampleRef<'_> {
+    /// The owned row.
+    pub fn to_row(&self) -> PerfSampleRow {
+        PerfSampleRow {
+            source: self.source.to_string(),
+            line: self.line,
+            clock: self.clock.to_string(),
+            time_ns: self.time_ns,
+            comm: self.comm.to_string(),
+            pid: self.pid,
+            tid: self.tid,
+            cpu: self.cpu,
+            event: self.event.to_string(),
+            period: self.period,
+            stack_id: self.stack_id,
+        }
+    }
+}
+
+/// `perf_samples` columns being filled.
+#[derive(Debug, Default)]
+pub struct SampleColumns {
+    source: StringBuilder,
+    line: Int64Builder,
+    clock: StringBuilder,
+    time_ns: Int64Builder,
+    comm: StringBuilder,
+    pid: Int64Builder,
+    tid: Int64Builder,
+    cpu: Int64Builder,
+    event: StringBuilder,
+    period: Int64Builder,
+    stack_id: Int64Builder,
+    rows: usize,
+}
+
+impl SampleColumns {
+    /// Appends one sample.
+    pub fn push(&mut self, s: &SampleRef<'_>) {
+        self.source.append_value(s.source);
+        self.line.append_value(s.line);
+        self.clock.append_value(s.clock);
+        self.time_ns.append_option(s.time_ns);
+        self.comm.append_value(s.comm);
+        self.pid.append_option(s.pid);
+        self.tid.append_option(s.tid);
+        self.cpu.append_option(s.cpu);
+        self.event.append_value(s.event);
+        self.period.append_value(s.period);
+        self.stack_id.append_value(s.stack_id);
+        self.rows += 1;
+    }
+
+    /// Rows appended since the last [`SampleColumns::finish`].
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no row is pending.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The pending rows as a batch of `perf_samples`' schema; the builders start over.
+    pub fn finish(&mut self) -> RecordBatch {
+        self.rows = 0;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.source.finish()),
+            Arc::new(self.line.finish()),
+            Arc::new(self.clock.finish()),
+            Arc::new(self.time_ns.finish()),
+            Arc::new(self.comm.finish()),
+            Arc::new(self.pid.finish()),
+            Arc::new(self.tid.finish()),
+            Arc::new(self.cpu.finish()),
+            Arc::new(self.event.finish()),
+            Arc::new(self.period.finish()),
+            Arc::new(self.stack_id.finish()),
+        ];
+        RecordBatch::try_new(PerfSampleRow::schema(), columns).expect("columns in the order of perf_samples' schema")
+    }
+}
+
+/// `perf_stacks` rows of stacks `ids` (1-based), from each stack's frame ids (leaf first), as
+/// one batch.
+pub fn stack_batch<'a>(source: &str, stacks: impl Iterator<Item = (usize, &'a [u32])>) -> RecordBatch {
+    let (mut src, mut id, mut depth, mut pos, mut frame) =
+        (StringBuilder::new(), Int64Builder::new(), Int64Builder::new(), Int64Builder::new(), Int64Builder::new());
+    for (stack_id, frames) in stacks {
+        for (position, &frame_id) in frames.iter().enumerate() {
+            src.append_value(source);
+            id.append_value(stack_id as i64);
+            depth.append_value(frames.len() as i64);
+            pos.append_value(position as i64);
+            frame.append_value(i64::from(frame_id));
+        }
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(src.finish()),
+        Arc::new(id.finish()),
+        Arc::new(depth.finish()),
+        Arc::new(pos.finish()),
+        Arc::new(frame.finish()),
+    ];
+    RecordBatch::try_new(PerfStackRow::schema(), columns).expect("columns in the order of perf_stacks' schema")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_read_back_as_the_rows() {
+        let s = SampleRef {
+            source: "p.data",
+            line: 7,
+            clock: "monotonic",
+            time_ns: Some(5),
+            comm: "java",
+            pid: Some(1),
+            tid: None,
+            cpu: Some(0),
+            event: "cpu-clock",
+            period: 1000,
+            stack_id: 3,
+        };
+        let mut c = SampleColumns::default();
+        c.push(&s);
+        assert_eq!(PerfSampleRow::from_batch(&c.finish()).unwrap(), vec![s.to_row()]);
+        assert!(c.is_empty());
+        let frames: [&[u32]; 2] = [&[4, 5], &[6]];
+        let rows =
+            PerfStackRow::from_batch(&stack_batch("p.data", frames.iter().enumerate().map(|(k, f)| (k + 1, *f))))
+                .unwrap();
+        let got: Vec<(i64, i64, i64, i64)> =
+            rows.iter().map(|r| (r.stack_id, r.depth, r.position, r.frame_id)).collect();
+        assert_eq!(got, [(1, 2, 0, 4), (1, 2, 1, 5), (2, 1, 0, 6)]);
+    }
+}

@@ -1,0 +1,280 @@
+//! The record loop: replays linux-perf-data's time-sorted records into the thread and mapping
+//! models, turns samples into `perf_samples` rows (streamed), counts LOST records, and accounts
+//! for every record (parsed, or skipped with a reason per record type).
+
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use linux_perf_data::linux_perf_event_reader::{EventRecord, Mmap2FileId, RecordType, SamplingPolicy};
+use linux_perf_data::{PerfFileReader, PerfFileRecord};
+use model::tables::lost_events::LostEventsRow;
+use model::tables::perf_stacks::PerfStackRow;
+use model::Table;
+
+use super::callchain::Stacks;
+use super::columns::{self, SampleRef};
+use super::maps::Maps;
+use super::open::{Counted, Damage, Opened};
+use super::threads::Threads;
+use super::{meta, symbols, PerfDataError, PerfDataOutput};
+use crate::account::SkipKind;
+use crate::gc::SourceCtx;
+use crate::symbolize::Symbolizer;
+
+/// `PROT_EXEC` in MMAP2's protection.
+const PROT_EXEC: u32 = 4;
+
+/// Reads a file-mode perf.data.
+pub fn read_file(
+    ctx: &SourceCtx,
+    opened: Opened,
+    sym: &Symbolizer,
+    out: &mut PerfDataOutput,
+) -> Result<(), PerfDataError> {
+    let (reader, pos) = Counted::new(opened.reader, 0);
+    let r = PerfFileReader::parse_file(reader)
+        .map_err(|source| PerfDataError::Parse { offset: pos.load(Ordering::Relaxed), source })?;
+    replay(ctx, r, "file", pos, opened.damage, sym, out)
+}
+
+/// Reads a pipe-mode perf.data (already cut at its last complete record).
+pub fn read_pipe<R: Read>(
+    ctx: &SourceCtx,
+    reader: R,
+    damage: Option<Damage>,
+    sym: &Symbolizer,
+    out: &mut PerfDataOutput,
+) -> Result<(), PerfDataError> {
+    let (reader, pos) = Counted::new(reader, 0);
+    let r = PerfFileReader::parse_pipe(reader).map_err(|source| {
+        let offset = pos.load(Ordering::Relaxed);
+        match &damage {
+            // The cut is what broke the metadata records: name it.
+            Some(d) => PerfDataError::Damaged { offset: d.offset, message: format!("{} ({source})", d.note) },
+            None => PerfDataError::Parse { offset, source },
+        }
+    })?;
+    replay(ctx, r, "pipe", pos, damage, sym, out)
+}
+
+fn replay<R: Read>(
+    ctx: &SourceCtx,
+    r: PerfFileReader<R>,
+    mode: &str,
+    pos: Arc<AtomicU64>,
+    damage: Option<Damage>,
+    sym: &Symbolizer,
+    out: &mut PerfDataOutput,
+) -> Result<(), PerfDataError> {
+    let PerfFileReader { mut perf_file, mut record_iter } = r;
+    let source = ctx.source.as_str();
+    let attrs = perf_file.event_attributes().to_vec();
+    let names = meta::event_names(&attrs);
+    let clocks: Vec<String> = attrs.iter().map(|a| meta::clock_of(a.attributes())).collect();
+    let fixed_period: Vec<Option<u64>> = attrs
+        .iter()
+        .map(|a| match a.attributes().sampling_policy {
+            SamplingPolicy::Period(p) => Some(p.get()),
+            _ => None,
+        })
+        .collect();
+    out.meta = meta::rows(source, &perf_file, mode, &names);
+    if let Ok(Some(c)) = perf_file.clock_data() {
+        if c.clockid == 1 {
+            out.clock_anchor =
+                Some((model::tables::clock::MONOTONIC.into(), c.clockid_time_ns as i64, c.wall_clock_ns as i64));
+        }
+    }
+    let mut maps = Maps::default();
+    if let Ok(ids) = perf_file.build_ids() {
+        maps.build_ids = ids.into_iter().map(|(k, v)| (k, v.build_id)).collect();
+    }
+    let mut threads = Threads::default();
+    let mut stacks = Stacks::default();
+    // DWARF user stacks are unwound on x86_64 only (framehop's other arch is aarch64, not wired).
+    let dwarf_mode = attrs.iter().any(|a| {
+        a.attributes().sample_format.contains(linux_perf_data::linux_perf_event_reader::SampleFormat::STACK_USER)
+    });
+    let x86_64 = perf_file.arch().ok().flatten().is_none_or(|a| a == "x86_64");
+    let mut dwarf = (dwarf_mode && x86_64).then(|| super::dwarf::Dwarf::new(sym.options().clone()));
+    let mut unwound: Vec<u64> = Vec::new();
+    let mut ordinal = 0u64;
+    let mut lost_total = 0u64;
+    let mut broken = None;
+    loop {
+        let record = match record_iter.next_record(&mut perf_file) {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => {
+                broken = Some(format!(
+                    "record stream broken near byte {}: {e}; records after it (and those of the current sort round) lost",
+                    pos.load(Ordering::Relaxed)
+                ));
+                break;
+            }
+        };
+        ordinal += 1;
+        out.account.read();
+        let (attr_index, record) = match record {
+            PerfFileRecord::EventRecord { attr_index, record } => (attr_index, record),
+            PerfFileRecord::UserRecord(u) => {
+                let kind = match format!("{:?}", u.record_type).trim_matches('"') {
+                    "Unknown UserRecordType 82" => "PERF_FINISHED_INIT".to_string(),
+                    k => k.to_string(),
+                };
+                let what = format!("{kind} user record (perf metadata, not tabled)");
+                out.account.skip(SkipKind::Ignore, &what, ordinal, format!("{} bytes", u.data.len()).as_bytes());
+                continue;
+            }
+        };
+        let rt = record.record_type;
+        let at = record.timestamp();
+        let parsed = match record.parse() {
+            Ok(p) => p,
+            Err(e) => {
+                let what = format!("{rt:?} record not readable");
+                out.account.skip(SkipKind::Skip, &what, ordinal, e.to_string().as_bytes());
+                continue;
+            }
+        };
+        match parsed {
+            EventRecord::Sample(s) => {
+                let pid = s.pid.unwrap_or(-1);
+                let tid = s.tid.unwrap_or(pid);
+                unwound.clear();
+                if let (Some(d), Some(regs), Some((stack, size))) = (dwarf.as_mut(), &s.user_regs, &s.user_stack) {
+                    let bytes = stack.as_slice();
+                    let valid = &bytes[..(*size as usize).min(bytes.len())];
+                    d.unwind(pid, &maps.user_mappings(pid), &maps.dsos, regs, valid, &mut unwound);
+                }
+                let stack_id = stacks.sample(&mut maps, pid, s.callchain.as_ref(), s.ip, s.cpu_mode, &unwound);
+                let comm = threads.name(s.pid, tid, s.timestamp);
+                let period = s.period.or(fixed_period.get(attr_index).copied().flatten()).unwrap_or(1);
+                out.push_ref(&SampleRef {
+                    source,
+                    line: ordinal as i64,
+                    clock: clocks.get(attr_index).map_or(meta::PERF_CLOCK, String::as_str),
+                    time_ns: s.timestamp.map(|t| t as i64),
+                    comm,
+                    pid: s.pid.map(i64::from),
+                    tid: s.tid.map(i64::from),
+                    cpu: s.cpu.map(i64::from),
+                    event: names.get(attr_index).map_or("", String::as_str),
+                    period: period as i64,
+                    stack_id,
+                });
+                out.account.parsed();
+            }
+            EventRecord::Comm(c) => {
+                let name = String::from_utf8_lossy(&c.name.as_slice()).to_string();
+                threads.comm(c.pid, c.tid, &name, c.is_execve, at);
+                out.account.parsed();
+            }
+            EventRecord::Fork(f) => {
+                threads.fork(f.pid, f.tid, f.ptid, Some(f.timestamp));
+                maps.fork(f.ppid, f.pid);
+                out.account.parsed();
+            }
+            EventRecord::Exit(e) => {
+                threads.exit(e.tid, Some(e.timestamp));
+                out.account.parsed();
+            }
+            EventRecord::Mmap(m) if m.is_executable => {
+                maps.add(m.pid, m.address, m.length, m.page_offset, &m.path.as_slice(), m.cpu_mode, None);
+                out.account.parsed();
+            }
+            EventRecord::Mmap2(m) if m.protection & PROT_EXEC != 0 => {
+                let bid = match &m.file_id {
+                    Mmap2FileId::BuildId(b) => Some(b.as_slice()),
+                    Mmap2FileId::InodeAndVersion(_) => None,
+                };
+                maps.add(m.pid, m.address, m.length, m.page_offset, &m.path.as_slice(), m.cpu_mode, bid);
+                out.account.parsed();
+            }
+            EventRecord::Mmap(_) | EventRecord::Mmap2(_) => {
+                out.account.skip(SkipKind::Ignore, "non-executable mapping (no code to symbolize)", ordinal, b"MMAP");
+            }
+            EventRecord::Lost(l) => {
+                lost_total += l.count;
+                out.lost.push(LostEventsRow {
+                    source: source.to_string(),
+                    line: ordinal as i64,
+                    events: l.count as i64,
+                });
+                out.account.parsed();
+            }
+            EventRecord::Raw(raw) if raw.record_type == RecordType::LOST_SAMPLES => {
+                let body = raw.data.as_slice();
+                match body.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes) {
+                    Some(n) => {
+                        lost_total += n;
+                        out.lost.push(LostEventsRow {
+                            source: source.to_string(),
+                            line: ordinal as i64,
+                            events: n as i64,
+                        });
+                        out.account.parsed();
+                    }
+                    None => out.account.skip(SkipKind::Skip, "LOST_SAMPLES record too short", ordinal, b"LOST_SAMPLES"),
+                }
+            }
+            _ => {
+                let what = format!("{rt:?} record (not tabled)");
+                out.account.skip(SkipKind::Ignore, &what, ordinal, format!("{rt:?}").as_bytes());
+            }
+        }
+    }
+    out.flush();
+    if lost_total > 0 {
+        out.account
+            .note(format!("{lost_total} samples lost by perf ({} LOST records; see lost_events)", out.lost.len()));
+    }
+    if let Some(d) = damage {
+        out.account.note(d.note);
+    }
+    if let Some(b) = broken {
+        out.account.note(b);
+    }
+    let frameless = stacks.stack_samples.first().copied().unwrap_or(0);
+    if frameless > 0 {
+        out.account.note(format!("{frameless} samples without frames kept with the empty stack (stack_id 0)"));
+    }
+    match &dwarf {
+        Some(d) => {
+            out.account.note(format!(
+                "--call-graph dwarf: {} samples' user stacks unwound (framehop, .eh_frame), {} not past their IP",
+                d.unwound, d.stuck
+            ));
+            let mut missing: Vec<&String> = d.missing.iter().collect();
+            missing.sort();
+            for m in missing {
+                out.account.note(format!("--call-graph dwarf: binary {m} not found: its frames do not unwind"));
+            }
+        }
+        None if dwarf_mode => {
+            out.account.note("--call-graph dwarf recording of a non-x86_64 machine: user stacks not unwound (IP kept)")
+        }
+        None => {}
+    }
+
+    stacks.drop_index();
+    let (frame_sink, frame_rows) = (&mut out.frame_sink, &mut out.frames);
+    let mut emit = |row| match frame_sink {
+        Some(s) => s.push(row),
+        None => frame_rows.push(row),
+    };
+    symbols::frame_rows(source, &stacks, &maps.dsos, sym, &mut out.account, &mut emit);
+    // Stack rows go out column-wise, a batch per 16Ki stacks.
+    let ids: Vec<usize> = (1..=stacks.len()).collect();
+    for chunk in ids.chunks(16 * 1024) {
+        let batch = columns::stack_batch(source, chunk.iter().map(|&id| (id, stacks.stack(id))));
+        match &mut out.stack_sink {
+            Some(s) => s.write_batch(&batch),
+            None => out.stacks.extend(PerfStackRow::from_batch(&batch).expect("a batch of the table's schema")),
+        }
+    }
+    let thread_clock = clocks.first().cloned().unwrap_or_else(|| meta::PERF_CLOCK.into());
+    out.threads = threads.rows(source, &thread_clock);
+    Ok(())
+}

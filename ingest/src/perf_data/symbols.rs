@@ -1,0 +1,127 @@
+//! Deferred symbolization: every unique frame (kernel address, DSO-relative user address, JIT
+//! address) is looked up once, in parallel (rayon), after all records are read, through
+//! [`crate::symbolize::Symbolizer`]. Unresolved frames keep `[unknown]` + dso + address; the
+//! account gets a note per DSO whose binary (or kallsyms / perf map) was missing, with the number
+//! of samples whose stack touched it.
+
+use std::collections::{BTreeMap, HashSet};
+
+use model::tables::perf_frames::PerfFrameRow;
+use rayon::prelude::*;
+
+use super::callchain::{FrameKey, Stacks, UNKNOWN_DSO};
+use super::maps::Dsos;
+use crate::account::LineAccount;
+use crate::symbolize::{Lookup, Symbolizer};
+
+/// Function name perf prints for an unresolved frame.
+pub const UNKNOWN_FUNCTION: &str = "[unknown]";
+
+enum Outcome {
+    Found(String),
+    NoSymbol,
+    /// The symbol source (binary, kallsyms, perf map) is missing for this DSO.
+    Missing(u32),
+}
+
+fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer) -> Outcome {
+    match *key {
+        FrameKey::Kernel { dso, addr } => match sym.kernel(addr) {
+            Some(s) => Outcome::Found(s.name),
+            None if sym.has_kernel_symbols() => Outcome::NoSymbol,
+            None => Outcome::Missing(dso),
+        },
+        FrameKey::User { dso, rel } => {
+            let d = &dsos.list[dso as usize];
+            match sym.in_file(&d.name, d.build_id.as_deref(), rel) {
+                Lookup::Found(s) => Outcome::Found(s.name),
+                Lookup::NoSymbol => Outcome::NoSymbol,
+                Lookup::MissingBinary => Outcome::Missing(dso),
+            }
+        }
+        FrameKey::Jit { pid, dso, addr } => match sym.jit(pid as i64, addr) {
+            Some(s) => Outcome::Found(s.name),
+            None => Outcome::Missing(dso),
+        },
+        FrameKey::Unknown { .. } => Outcome::NoSymbol,
+    }
+}
+
+/// `perf_frames` rows of all interned frames (frame id = index + 1), symbolized, handed to `emit`
+/// in frame id order.
+pub fn frame_rows(
+    source: &str,
+    stacks: &Stacks,
+    dsos: &Dsos,
+    sym: &Symbolizer,
+    account: &mut LineAccount,
+    emit: &mut dyn FnMut(PerfFrameRow),
+) {
+    let outcomes: Vec<Outcome> = stacks.frames.par_iter().map(|k| lookup(k, dsos, sym)).collect();
+    // Samples touching each DSO whose symbols were missing.
+    let mut missing: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    for id in 1..=stacks.len() {
+        seen.clear();
+        for &f in stacks.stack(id) {
+            if let Outcome::Missing(dso) = outcomes[f as usize - 1] {
+                if seen.insert(dso) {
+                    *missing.entry(dso).or_default() += stacks.stack_samples.get(id).copied().unwrap_or(0);
+                }
+            }
+        }
+    }
+    let mut by_count: Vec<(u32, u64)> = missing.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    const SHOWN: usize = 20;
+    for &(dso, samples) in by_count.iter().take(SHOWN) {
+        let d = &dsos.list[dso as usize];
+        let what = if d.name.starts_with("/tmp/perf-") {
+            "perf map missing or without the address (give --perf-map-dir)"
+        } else if d.name.starts_with('[') && d.name != "[vdso]" {
+            "kernel symbols missing (give --kallsyms)"
+        } else {
+            "binary not found (give --symfs / --binary-dir)"
+        };
+        let bid = d.build_id.as_ref().map(|b| format!(" build-id {}", hex(b))).unwrap_or_default();
+        account.note(format!("symbols: {}{bid}: {what}; {samples} samples touched it", d.name));
+    }
+    if by_count.len() > SHOWN {
+        account.note(format!("symbols: {} more DSOs without symbols", by_count.len() - SHOWN));
+    }
+    let resolved = outcomes.iter().filter(|o| matches!(o, Outcome::Found(_))).count();
+    account.note(format!("symbols: {resolved} of {} unique frames resolved", outcomes.len()));
+    stacks
+        .frames
+        .iter()
+        .zip(outcomes)
+        .enumerate()
+        .map(|(i, (key, outcome))| {
+            let (dso, addr) = match *key {
+                FrameKey::Kernel { dso, addr } | FrameKey::Jit { dso, addr, .. } => {
+                    (dsos.list[dso as usize].name.clone(), addr)
+                }
+                FrameKey::User { dso, rel } => (dsos.list[dso as usize].name.clone(), rel),
+                FrameKey::Unknown { addr } => (UNKNOWN_DSO.to_string(), addr),
+            };
+            let function = match outcome {
+                Outcome::Found(name) => name,
+                _ => UNKNOWN_FUNCTION.to_string(),
+            };
+            PerfFrameRow {
+                source: source.to_string(),
+                frame_id: i as i64 + 1,
+                function,
+                kind: crate::perf_script::frame::kind(Some(&dso)).to_string(),
+                dso: Some(dso),
+                address: Some(addr as i64),
+                inlined: false,
+            }
+        })
+        .for_each(emit);
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
