@@ -21,6 +21,7 @@ pub fn overlap(
     pauses: &[Pause],
     offsets: &BTreeMap<String, i64>,
     max_procs: Option<i64>,
+    jvm_workers: Option<i64>,
 ) -> Vec<GcCgroupOverlapRow> {
     let mut by_cgroup: BTreeMap<&str, Vec<&CgroupIntervalRow>> = BTreeMap::new();
     for r in intervals.iter().filter(|r| r.clock == WALL) {
@@ -70,8 +71,8 @@ pub fn overlap(
             unthrottled_p50_ns: nearest_rank(&free, 500),
             unthrottled_p99_ns: nearest_rank(&free, 990),
             cpu_limit_cores: limit,
-            gc_parallelism: max_procs,
-            advice: advice(max_procs, limit),
+            gc_parallelism: max_procs.or(jvm_workers),
+            advice: advice(max_procs, limit).or_else(|| jvm_advice(jvm_workers, limit)),
         });
     }
     out
@@ -91,6 +92,21 @@ pub fn advice(procs: Option<i64>, limit_cores: Option<f64>) -> Option<String> {
     })
 }
 
+/// Advice when the JVM's parallel GC workers exceed ⌈limit⌉: stop-the-world phases then need
+/// more CPU than the quota grants per period and are throttled mid-pause.
+pub fn jvm_advice(workers: Option<i64>, limit_cores: Option<f64>) -> Option<String> {
+    let (workers, limit) = (workers?, limit_cores?);
+    let cap = limit.ceil().max(1.0) as i64;
+    (workers > cap).then(|| {
+        format!(
+            "the JVM runs {workers} parallel GC workers but the CPU limit is {limit:.2} cores: set \
+             -XX:ParallelGCThreads={cap} (and -XX:ConcGCThreads) or -XX:ActiveProcessorCount={cap}; \
+             a container-aware JVM (JDK 10+, -XX:+UseContainerSupport) sizes them from the quota \
+             unless they are set explicitly or the limit is applied outside its own cgroup"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +118,7 @@ mod tests {
         assert!(advice(Some(3), Some(2.5)).is_none());
         assert!(advice(None, Some(0.5)).is_none());
         assert!(advice(Some(8), None).is_none());
+        assert!(jvm_advice(Some(2), Some(0.5)).unwrap().contains("-XX:ParallelGCThreads=1"));
+        assert!(jvm_advice(Some(1), Some(0.5)).is_none());
     }
 }

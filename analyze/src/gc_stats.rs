@@ -92,6 +92,7 @@ mod tests {
             heap_before_bytes: None,
             heap_after_bytes: None,
             heap_committed_bytes: None,
+            gc_id: None,
         }
     }
 

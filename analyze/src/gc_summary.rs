@@ -142,6 +142,7 @@ mod tests {
             heap_before_bytes: heap.map(|h| h.0),
             heap_after_bytes: heap.map(|h| h.1),
             heap_committed_bytes: None,
+            gc_id: None,
         }
     }
 

@@ -14,6 +14,9 @@ use model::tables::gc_cgroup_overlap::GcCgroupOverlapRow;
 use model::tables::gc_mmu::GcMmuRow;
 use model::tables::gc_pause_stats::GcPauseStatsRow;
 use model::tables::gc_run_summary::GcRunSummaryRow;
+use model::tables::perf_gc_functions::PerfGcFunctionRow;
+use model::tables::perf_gc_samples::PerfGcSampleRow;
+use model::tables::perf_gc_windows::PerfGcWindowRow;
 use model::tables::perf_top_functions::PerfTopFunctionRow;
 use model::tables::{gc_cycles, gc_pauses, ANALYSIS_TABLES};
 use model::write::RunStaging;
@@ -29,6 +32,7 @@ pub mod load;
 pub mod load_cgroup;
 pub mod mmu;
 pub mod percentile;
+pub mod perf_gc;
 pub mod perf_top;
 
 /// Source format recorded in the key-value metadata of the analysis tables.
@@ -160,6 +164,7 @@ struct Computed {
     cgroup: Vec<CgroupIntervalRow>,
     overlap: Vec<GcCgroupOverlapRow>,
     perf_top: Vec<PerfTopFunctionRow>,
+    perf_gc: perf_gc::PerfGc,
     epoll: Vec<EpollWindowRow>,
 }
 
@@ -176,9 +181,18 @@ fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
     } else {
         let offsets = load_cgroup::load_offsets(dataset, run)?;
         let procs = load_cgroup::load_max_procs(dataset, run)?;
-        cgroup_overlap::overlap(&cgroup, &pauses, &offsets, procs)
+        let workers = load_cgroup::load_jvm_workers(dataset, run)?;
+        cgroup_overlap::overlap(&cgroup, &pauses, &offsets, procs, workers)
     };
-    let perf_top = perf_top::load(dataset, run)?.map(|input| perf_top::top_functions(&input)).unwrap_or_default();
+    let perf = perf_top::load(dataset, run)?;
+    let perf_top = perf.as_ref().map(perf_top::top_functions).unwrap_or_default();
+    let perf_gc = match &perf {
+        Some(input) if !pauses.is_empty() => {
+            perf_gc::compute(dataset, run, &pauses, &load_cgroup::load_offsets(dataset, run)?, input)?
+        }
+        _ => perf_gc::PerfGc::default(),
+    };
+    drop(perf);
     let epoll = epoll_windows::windows(&epoll_windows::load(dataset, run)?, epoll_windows::DEFAULT_WINDOW_NS);
     Ok(Computed {
         run: run.to_string(),
@@ -188,6 +202,7 @@ fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
         cgroup,
         overlap,
         perf_top,
+        perf_gc,
         epoll,
     })
 }
@@ -214,6 +229,14 @@ fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
     if !c.perf_top.is_empty() {
         let rows = staging.write::<PerfTopFunctionRow>(SOURCE_FORMAT, c.perf_top).map_err(err)?;
         written.push(WrittenTable { table: PerfTopFunctionRow::NAME, rows });
+    }
+    if !c.perf_gc.windows.is_empty() {
+        let rows = staging.write::<PerfGcWindowRow>(SOURCE_FORMAT, c.perf_gc.windows).map_err(err)?;
+        written.push(WrittenTable { table: PerfGcWindowRow::NAME, rows });
+        let rows = staging.write::<PerfGcSampleRow>(SOURCE_FORMAT, c.perf_gc.samples).map_err(err)?;
+        written.push(WrittenTable { table: PerfGcSampleRow::NAME, rows });
+        let rows = staging.write::<PerfGcFunctionRow>(SOURCE_FORMAT, c.perf_gc.functions).map_err(err)?;
+        written.push(WrittenTable { table: PerfGcFunctionRow::NAME, rows });
     }
     if !c.epoll.is_empty() {
         let rows = staging.write::<EpollWindowRow>(SOURCE_FORMAT, c.epoll).map_err(err)?;

@@ -28,6 +28,7 @@ pub struct Pause {
     pub heap_before_bytes: Option<i64>,
     pub heap_after_bytes: Option<i64>,
     pub heap_committed_bytes: Option<i64>,
+    pub gc_id: Option<i64>,
 }
 
 impl Pause {
@@ -174,6 +175,7 @@ pub fn load_pauses(dataset: &Path, run: &str) -> Result<Vec<Pause>, AnalyzeError
         c::heap_before_bytes,
         c::heap_after_bytes,
         c::heap_committed_bytes,
+        c::gc_id,
     ];
     let strings = [c::source, c::clock, c::runtime, c::collector, c::pause_kind, c::cause];
     let df = scan(&files, &ints, &strings).map_err(|source| AnalyzeError::Polars { path: dir.clone(), source })?;
@@ -191,6 +193,7 @@ pub fn load_pauses(dataset: &Path, run: &str) -> Result<Vec<Pause>, AnalyzeError
     let mut before = cols.int(c::heap_before_bytes)?.into_iter();
     let mut after = cols.int(c::heap_after_bytes)?.into_iter();
     let mut committed = cols.int(c::heap_committed_bytes)?.into_iter();
+    let mut gc_id = cols.int(c::gc_id)?.into_iter();
     let mut pauses: Vec<Pause> = (0..df.height())
         .filter_map(|_| {
             Some(Pause {
@@ -207,6 +210,7 @@ pub fn load_pauses(dataset: &Path, run: &str) -> Result<Vec<Pause>, AnalyzeError
                 heap_before_bytes: before.next()?,
                 heap_after_bytes: after.next()?,
                 heap_committed_bytes: committed.next()?,
+                gc_id: gc_id.next()?,
             })
         })
         .collect();

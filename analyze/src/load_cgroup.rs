@@ -114,6 +114,21 @@ pub fn load_offsets(dataset: &Path, run: &str) -> Result<BTreeMap<String, i64>, 
     Ok(map)
 }
 
+/// Largest JVM parallel GC worker count among the run's sources (`runs.gc_parallel_workers`).
+pub fn load_jvm_workers(dataset: &Path, run: &str) -> Result<Option<i64>, AnalyzeError> {
+    use model::tables::runs::col as c;
+    let files = files_of(dataset, model::tables::runs::NAME, run)?;
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let dir = model::write::partition_dir(dataset, model::tables::runs::NAME, run);
+    let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
+    let df = scan_lazy(&files)
+        .and_then(|lf| lf.select([col(c::gc_parallel_workers).strict_cast(DataType::Int64).max()]).collect())
+        .map_err(err)?;
+    Ok(df.column(c::gc_parallel_workers).and_then(|c| c.i64()).map_err(err)?.get(0))
+}
+
 /// Largest GOMAXPROCS (`procs`) among the run's cycles, if any cycle reports it.
 pub fn load_max_procs(dataset: &Path, run: &str) -> Result<Option<i64>, AnalyzeError> {
     use gc_cycles::col as c;

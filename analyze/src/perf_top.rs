@@ -227,11 +227,17 @@ fn pct(part: i64, whole: i64) -> f64 {
 
 /// The `perf_top_functions` rows of one run (see the module documentation).
 pub fn top_functions(input: &PerfInput) -> Vec<PerfTopFunctionRow> {
+    top_functions_of(&input.samples, &input.stacks, &input.frames)
+}
+
+/// [`top_functions`] over these sample groups (e.g. a subset of the run's samples), with the
+/// run's stacks and frames; percentages are of each event's samples among `samples`.
+pub fn top_functions_of(samples: &[SampleGroup], stacks: &[StackFrame], frames: &[Frame]) -> Vec<PerfTopFunctionRow> {
     // Functions, interned: (function, dso) → index.
     let mut keys: Vec<(&str, Option<&str>)> = Vec::new();
     let mut key_of: HashMap<(&str, Option<&str>), usize> = HashMap::new();
     let mut frame_key: HashMap<(&str, i64), usize> = HashMap::new();
-    for f in &input.frames {
+    for f in frames {
         let key = (f.function.as_str(), f.dso.as_deref());
         let k = *key_of.entry(key).or_insert_with(|| {
             keys.push(key);
@@ -242,7 +248,7 @@ pub fn top_functions(input: &PerfInput) -> Vec<PerfTopFunctionRow> {
     // Stacks: (source, stack) → positions with their function; frames absent from
     // `perf_frames` are skipped.
     let mut positions: HashMap<(&str, i64), Vec<(i64, usize)>> = HashMap::new();
-    for s in &input.stacks {
+    for s in stacks {
         if let Some(&k) = frame_key.get(&(s.source.as_str(), s.frame_id)) {
             positions.entry((s.source.as_str(), s.stack_id)).or_default().push((s.position, k));
         }
@@ -261,7 +267,7 @@ pub fn top_functions(input: &PerfInput) -> Vec<PerfTopFunctionRow> {
         .collect();
     // Per event: its sample count and the functions' accumulators.
     let mut events: BTreeMap<&str, (i64, HashMap<usize, Acc>)> = BTreeMap::new();
-    for g in &input.samples {
+    for g in samples {
         let (count, accs) = events.entry(g.event.as_str()).or_default();
         *count += g.samples;
         let Some((leaf, all)) = stacks.get(&(g.source.as_str(), g.stack_id)) else { continue };

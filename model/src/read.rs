@@ -45,6 +45,24 @@ pub fn read_table<T: Table>(dataset: &Path, run: &str) -> Result<Vec<T>, ModelEr
     Ok(rows)
 }
 
+/// Rows of table `name` for `run`, from the Parquet footers only; 0 for a missing partition.
+pub fn count_rows(dataset: &Path, name: &str, run: &str) -> Result<i64, ModelError> {
+    let dir = partition_dir(dataset, name, run);
+    let rd = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(source) => return Err(ModelError::Io { path: dir, source }),
+    };
+    let mut rows = 0;
+    for path in rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "parquet")) {
+        let file = std::fs::File::open(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| ModelError::Parquet { path, source })?;
+        rows += builder.metadata().file_metadata().num_rows();
+    }
+    Ok(rows)
+}
+
 /// Runs of a dataset in ingestion order (the first is the default baseline).
 pub fn list_runs(dataset: &Path) -> Result<Vec<String>, ModelError> {
     let dir = dataset.join(<SourceRow as Table>::NAME);

@@ -114,7 +114,11 @@ pub fn section(dataset: &Path, run: &str) -> Result<Option<EpollSectionCtx>, Rep
     if let Some(s) = section_of(&rows) {
         return Ok(Some(s));
     }
-    let has_calls = model::write::partition_dir(dataset, epoll_calls::NAME, run).is_dir();
+    let has_calls = model::read::count_rows(dataset, epoll_calls::NAME, run).map_err(|source| ReportError::Read {
+        table: epoll_calls::NAME,
+        run: run.to_string(),
+        source,
+    })? > 0;
     Ok(has_calls.then(|| EpollSectionCtx {
         calls: 0,
         threads: 0,

@@ -255,7 +255,12 @@ fn top_rows(rows: &[TopFunctionRow], event: &str) -> Vec<TopCtx> {
         .collect()
 }
 
-fn flamegraph_svg(path: &Path, title: String, subtitle: Option<String>, lines: &str) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn flamegraph_svg(
+    path: &Path,
+    title: String,
+    subtitle: Option<String>,
+    lines: &str,
+) -> Result<Vec<u8>, ReportError> {
     let mut opts = inferno::flamegraph::Options::default();
     opts.title = title;
     opts.subtitle = subtitle;

@@ -163,8 +163,19 @@ fn line(
     // Without a tags decorator every message is a candidate (tags unknown).
     let untagged = d.tags.is_none();
     let tags = d.tags.unwrap_or("");
-    let clock = if d.has_uptime() { uptime_clock } else { clock::WALL };
-    let event_ns = || if d.has_uptime() { d.uptime_ns() } else { d.wall_ns() };
+    // Events go on the most precise clock the line has: `timenanos` (CLOCK_MONOTONIC, shared
+    // with perf -k CLOCK_MONOTONIC and bpftrace nsecs), else the JVM uptime, else wall time.
+    let timenanos = d.timenanos();
+    let clock = match timenanos {
+        Some(_) => clock::MONOTONIC,
+        None if d.has_uptime() => uptime_clock,
+        None => clock::WALL,
+    };
+    let event_ns = || match timenanos {
+        Some(t) => Some(t),
+        None if d.has_uptime() => d.uptime_ns(),
+        None => d.wall_ns(),
+    };
     if tags == "safepoint" || (untagged && is_safepoint_message(d.msg)) {
         return safepoint(ctx, st, d, clock, event_ns(), line_no, out);
     }
@@ -181,6 +192,15 @@ fn line(
     if let Some(v) = msg.strip_prefix("Heap Max Capacity: ").or_else(|| msg.strip_prefix("Max Capacity: ")) {
         if let Some(b) = units::size_bytes(v.trim()) {
             out.heap_max_bytes = Some(b);
+            return None;
+        }
+    }
+    // G1/Parallel/Shenandoah `Parallel Workers: 2`; ZGC `GC Workers: 1 (dynamic)`, generational
+    // ZGC `GC Workers Max: 1 (dynamic)`.
+    if let Some(v) = ["Parallel Workers: ", "GC Workers: ", "GC Workers Max: "].iter().find_map(|p| msg.strip_prefix(p))
+    {
+        if let Some(Ok(n)) = v.split_whitespace().next().map(str::parse::<i64>) {
+            out.parallel_workers = Some(out.parallel_workers.map_or(n, |m| m.max(n)));
             return None;
         }
     }

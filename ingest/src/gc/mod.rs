@@ -41,6 +41,8 @@ pub struct GcOutput {
     pub tool_version: Option<String>,
     /// Maximum heap size when the log states it, bytes.
     pub heap_max_bytes: Option<i64>,
+    /// Parallel GC workers when the log states them (`Parallel Workers: 2`).
+    pub parallel_workers: Option<i64>,
     cycles: BTreeMap<i64, GcCycleRow>,
     next_anonymous: i64,
 }

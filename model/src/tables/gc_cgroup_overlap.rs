@@ -25,7 +25,8 @@ crate::table! {
         pub unthrottled_p99_ns: Option<i64>,
         /// CPU limit of the cgroup (quota/period), cores; null when unlimited.
         pub cpu_limit_cores: Option<f64>,
-        /// GC parallelism of the runtime: Go GOMAXPROCS (`N P` of gctrace), largest seen.
+        /// GC parallelism of the runtime: Go GOMAXPROCS (`N P` of gctrace), largest seen; else the
+        /// JVM's parallel GC workers (`runs.gc_parallel_workers`), largest of the run's logs.
         pub gc_parallelism: Option<i64>,
         /// Advice when the parallelism exceeds ⌈limit⌉, else null.
         pub advice: Option<String>,

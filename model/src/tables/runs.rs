@@ -23,6 +23,10 @@ crate::table! {
         /// Maximum heap size the GC log states (`Heap Max Capacity:` / `Max Capacity:` of
         /// `gc,init`), bytes; null when it does not.
         pub gc_heap_max_bytes: Option<i64>,
+        /// Parallel GC worker threads the JVM log states (`gc,init`, JDK 17+: `Parallel Workers: N`
+        /// of G1/Parallel/Shenandoah, `GC Workers: N` / `GC Workers Max: N` of ZGC); null when it
+        /// does not. (Go's GC parallelism is `gc_cycles.procs`.)
+        pub gc_parallel_workers: Option<i64>,
     }
 }
 /// Table name.

@@ -62,18 +62,36 @@ impl Decorated<'_> {
     /// are timenanos then uptimenanos (the decorator order); a single one is taken as
     /// uptimenanos, the common choice.
     pub fn uptime_ns(&self) -> Option<i64> {
-        let nanos = match self.nanos {
-            [Some(_), Some(b)] => Some(b),
-            [Some(a), None] => Some(a),
-            _ => None,
-        };
-        if let Some(n) = nanos.and_then(|n| n.parse().ok()) {
+        if let Some(n) = self.ns_pair().1 {
             return Some(n);
         }
+        self.coarse_uptime_ns()
+    }
+
+    /// Uptime from `uptimemillis` or `uptime`, ns.
+    fn coarse_uptime_ns(&self) -> Option<i64> {
         if let Some(ms) = self.uptime_ms.and_then(|n| n.parse::<i64>().ok()) {
             return Some(ms * 1_000_000);
         }
         self.uptime_s.and_then(|s| units::decimal_scaled(s, 9))
+    }
+
+    /// `(timenanos, uptimenanos)`. Two `ns` groups are both, in decorator order. A single one
+    /// is `uptimenanos` unless the line's `uptime`/`uptimemillis` disagrees with it by more
+    /// than a second, which makes it `timenanos` (e.g. `-Xlog:gc:file:time,uptime,timenanos`).
+    fn ns_pair(&self) -> (Option<i64>, Option<i64>) {
+        let parse = |n: &str| n.parse::<i64>().ok();
+        match self.nanos {
+            [Some(a), Some(b)] => (parse(a), parse(b)),
+            [Some(a), None] => {
+                let a = parse(a);
+                match (a, self.coarse_uptime_ns()) {
+                    (Some(v), Some(up)) if (v - up).abs() > 1_000_000_000 => (a, None),
+                    _ => (None, a),
+                }
+            }
+            _ => (None, None),
+        }
     }
 
     /// Wall time (`time`, `utctime` or `timemillis`), ns since the Unix epoch.
@@ -85,12 +103,10 @@ impl Decorated<'_> {
         }
     }
 
-    /// `timenanos` (the JVM's monotonic clock), ns, when the log has both `ns` decorators.
+    /// `timenanos` (the JVM's System.nanoTime(), CLOCK_MONOTONIC on Linux), ns, when the line
+    /// has it (see `ns_pair` for how a single `ns` group is told apart from `uptimenanos`).
     pub fn timenanos(&self) -> Option<i64> {
-        match self.nanos {
-            [Some(a), Some(_)] => a.parse().ok(),
-            _ => None,
-        }
+        self.ns_pair().0
     }
 }
 
@@ -164,5 +180,21 @@ mod tests {
         assert_eq!(d.tags, Some("gc,phases,start"));
         assert!(parse_decorated("[GC (Allocation Failure) [PSYoungGen: 1K->2K(3K)] 4K->5K(6K), 0.001 secs]").is_none());
         assert!(parse_decorated("plain text").is_none());
+    }
+
+    #[test]
+    fn a_single_ns_group_is_told_apart_by_the_uptime() {
+        // `-Xlog:gc:file:time,uptime,timenanos` (corpus perf/generated/java_fp.gc.log).
+        let d =
+            parse_decorated("[2026-11-26T09:51:30.254+0000][0.799s][366592203745ns][info][gc] GC(0) Pause").unwrap();
+        assert_eq!(d.timenanos(), Some(366_592_203_745));
+        assert_eq!(d.uptime_ns(), Some(799_000_000));
+        // `uptime,uptimenanos`: the same instant twice.
+        let d = parse_decorated("[0.799s][799123456ns][info][gc] GC(0) Pause").unwrap();
+        assert_eq!(d.timenanos(), None);
+        assert_eq!(d.uptime_ns(), Some(799_123_456));
+        // A lone ns group stays uptimenanos (the common choice).
+        let d = parse_decorated("[366592203745ns][info][gc] GC(0) Pause").unwrap();
+        assert_eq!((d.timenanos(), d.uptime_ns()), (None, Some(366_592_203_745)));
     }
 }
