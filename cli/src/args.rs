@@ -78,9 +78,26 @@ pub struct IngestFlags {
     /// Read every file as this format instead of detecting it (see `tracefold formats`).
     #[arg(long, value_name = "FMT")]
     pub format: Option<String>,
-    /// Map a clock to wall time: CLOCK=NS adds NS to times on CLOCK (e.g. `go_uptime@app.log=1795686815000000000`).
-    #[arg(long = "clock-offset", value_name = "CLOCK=NS")]
+    /// Map a clock to wall time: CLOCK=NS adds NS to times on CLOCK (e.g. `go_uptime@app.log=1795686815000000000`);
+    /// CLOCK=OTHER says CLOCK is the same clock as OTHER (e.g. `perf=monotonic` for a `perf script` text of
+    /// `perf record -k CLOCK_MONOTONIC`), so CLOCK gets OTHER's offset.
+    #[arg(long = "clock-offset", value_name = "CLOCK=NS|OTHER")]
     pub clock_offsets: Vec<String>,
+    /// perf.data symbols: root directory prefixed to the paths recorded in the perf.data (as perf's
+    /// `--symfs`), e.g. a copy of the recording host's filesystem.
+    #[arg(long, value_name = "DIR")]
+    pub symfs: Option<PathBuf>,
+    /// perf.data symbols: directory searched (recursively) for binaries, matched by GNU build-id, else
+    /// by file name (repeatable).
+    #[arg(long = "binary-dir", value_name = "DIR")]
+    pub binary_dirs: Vec<PathBuf>,
+    /// perf.data kernel symbols: a copy of the recording kernel's /proc/kallsyms (plain or .xz).
+    #[arg(long, value_name = "FILE")]
+    pub kallsyms: Option<PathBuf>,
+    /// perf.data JIT symbols: directory holding the `perf-PID.map` files the JIT wrote (JVM
+    /// `-XX:+DumpPerfMapAtExit`, node `--perf-basic-prof`); repeatable.
+    #[arg(long = "perf-map-dir", value_name = "DIR")]
+    pub perf_map_dirs: Vec<PathBuf>,
     /// Exit with 1 when lines were not understood (they are always counted in ingest_log).
     #[arg(long)]
     pub strict: bool,

@@ -19,18 +19,25 @@ fn parse_labels(flags: &IngestFlags) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-fn parse_offsets(flags: &IngestFlags) -> Result<Vec<(String, i64)>> {
-    flags
-        .clock_offsets
-        .iter()
-        .map(|c| {
-            let (clock, ns) =
-                c.rsplit_once('=').with_context(|| format!("invalid --clock-offset {c:?}: expected CLOCK=NS"))?;
-            let ns: i64 =
-                ns.trim().parse().with_context(|| format!("invalid --clock-offset {c:?}: NS must be an integer"))?;
-            Ok((clock.to_string(), ns))
-        })
-        .collect()
+/// `--clock-offset` values: `CLOCK=NS` offsets and `CLOCK=OTHER_CLOCK` identities.
+type ClockFlags = (Vec<(String, i64)>, Vec<(String, String)>);
+
+fn parse_offsets(flags: &IngestFlags) -> Result<ClockFlags> {
+    let (mut offsets, mut same) = (Vec::new(), Vec::new());
+    for c in &flags.clock_offsets {
+        let (clock, value) = c
+            .split_once('=')
+            .with_context(|| format!("invalid --clock-offset {c:?}: expected CLOCK=NS or CLOCK=OTHER_CLOCK"))?;
+        let value = value.trim();
+        match value.parse::<i64>() {
+            Ok(ns) => offsets.push((clock.to_string(), ns)),
+            Err(_) if value.starts_with(|ch: char| ch.is_ascii_alphabetic()) => {
+                same.push((clock.to_string(), value.to_string()))
+            }
+            Err(_) => anyhow::bail!("invalid --clock-offset {c:?}: NS must be an integer or a clock name"),
+        }
+    }
+    Ok((offsets, same))
 }
 
 fn ingest_one(
@@ -40,13 +47,21 @@ fn ingest_one(
     run: Option<String>,
     flags: &IngestFlags,
 ) -> Result<ingest::IngestSummary> {
+    let (offsets, same_as) = parse_offsets(flags)?;
     let opts = ingest::IngestOptions {
         inputs,
         dataset: dataset.to_path_buf(),
         run,
         labels: parse_labels(flags)?,
         format: flags.format.clone(),
-        clock_offsets: parse_offsets(flags)?,
+        clock_offsets: offsets,
+        clock_same_as: same_as,
+        symbols: ingest::symbolize::SymbolOptions {
+            symfs: flags.symfs.clone(),
+            binary_dirs: flags.binary_dirs.clone(),
+            kallsyms: flags.kallsyms.clone(),
+            perf_map_dirs: flags.perf_map_dirs.clone(),
+        },
     };
     let bar = Bar::new(!cli.no_progress && !cli.quiet, "ingest");
     let summary = ingest::ingest_run(&opts, &bar)?;

@@ -6,7 +6,9 @@ use std::io::BufRead;
 use crate::bpftrace::{self, BpftraceOutput};
 use crate::cgroup::{self, CgroupOutput};
 use crate::gc::{self, GcOutput, SourceCtx};
+use crate::perf_data::{self, PerfDataError, PerfDataOutput};
 use crate::perf_script::{self, PerfScriptOutput};
+use crate::symbolize::Symbolizer;
 use crate::ReadError;
 
 /// How many leading bytes sniffers see.
@@ -23,6 +25,11 @@ pub type BpftraceParser = fn(&SourceCtx, &mut dyn BufRead, &mut BpftraceOutput) 
 /// A `perf script` text parser.
 pub type PerfScriptParser = fn(&SourceCtx, &mut dyn BufRead, &mut PerfScriptOutput) -> Result<(), ReadError>;
 
+/// A binary perf.data parser: reads the file by path (it seeks), symbolizes with the run's
+/// symbolizer.
+pub type PerfDataParser =
+    fn(&SourceCtx, &std::path::Path, &Symbolizer, &mut PerfDataOutput) -> Result<(), PerfDataError>;
+
 /// The parser of a format, by the tables it fills.
 #[derive(Clone, Copy)]
 pub enum Parser {
@@ -34,6 +41,9 @@ pub enum Parser {
     Bpftrace(BpftraceParser),
     /// `perf script` text → `perf_samples`, `perf_stacks`, `perf_frames`.
     PerfScript(PerfScriptParser),
+    /// binary perf.data → `perf_samples` (streamed), `perf_stacks`, `perf_frames`,
+    /// `perf_threads`, `perf_meta`, `lost_events`.
+    PerfData(PerfDataParser),
 }
 
 /// An input format.
@@ -103,7 +113,18 @@ static FORMATS: &[Format] = &[
         sniff: perf_script::sniff,
         parse: Parser::PerfScript(perf_script::ingest),
     },
+    Format {
+        id: PERF_DATA,
+        name: "binary perf.data (perf record), file or pipe mode, zstd-compressed or not, with offline symbolization",
+        detection: "magic `PERFILE2` with header size 104 (file mode) or 16 (pipe mode, `perf record -o -`)",
+        tables: &["perf_samples", "perf_stacks", "perf_frames", "perf_threads", "perf_meta", "lost_events"],
+        sniff: perf_data::sniff,
+        parse: Parser::PerfData(perf_data::ingest),
+    },
 ];
+
+/// Id of the binary perf.data format (detected before the binary-content check).
+pub const PERF_DATA: &str = "perf-data";
 
 /// Directory captures of cgroups (a directory per timestamp, or a one-off copy) are detected by
 /// their layout rather than by content; see [`crate::source::is_cgroup_dir`].
@@ -127,6 +148,9 @@ pub fn by_id(id: &str) -> Option<&'static Format> {
 /// Detects the format of a file from its first bytes. Binary content (NUL bytes, or mostly
 /// non-text) never matches.
 pub fn detect(head: &[u8]) -> Option<&'static Format> {
+    if perf_data::sniff(head) {
+        return by_id(PERF_DATA);
+    }
     if looks_binary(head) {
         return None;
     }
@@ -150,7 +174,7 @@ pub fn describe_unrecognised(head: &[u8]) -> String {
     } else if head.starts_with(b"FLR\0") {
         "it is a JFR recording; convert it with `jfr print` or log with -Xlog:gc* instead".into()
     } else if head.starts_with(b"PERFILE2") || head.starts_with(b"PERFFILE") {
-        "it is a perf.data file; perf.data ingestion is not built yet".into()
+        "it is a perf.data file of an unknown layout (big-endian, or a header size other than 104 / 16)".into()
     } else if head.starts_with(&[0x1f, 0x8b]) {
         "it is gzip-compressed; decompress it first".into()
     } else if looks_binary(head) {

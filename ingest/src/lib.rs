@@ -12,6 +12,7 @@ pub mod format;
 pub mod gc;
 pub mod lines;
 pub mod netpoll;
+pub mod perf_data;
 pub mod perf_script;
 pub mod run;
 pub mod source;
@@ -46,8 +47,12 @@ pub enum IngestError {
     UnknownFormat(String),
     #[error("no input files found in {0}")]
     NoInputs(String),
+    #[error("--clock-offset {clock}={other}: the run has no offset for clock `{other}` to share (its sources do not map it to wall time)")]
+    ClockAlias { clock: String, other: String },
     #[error("invalid label {0:?}: expected KEY=VALUE")]
     Label(String),
+    #[error("{path}: {source}")]
+    PerfData { path: std::path::PathBuf, source: perf_data::PerfDataError },
     #[error(transparent)]
     Model(#[from] model::ModelError),
 }

@@ -17,8 +17,10 @@ use model::tables::gc_pauses::GcPauseRow;
 use model::tables::ingest_log::IngestLogRow;
 use model::tables::lost_events::LostEventsRow;
 use model::tables::perf_frames::PerfFrameRow;
+use model::tables::perf_meta::PerfMetaRow;
 use model::tables::perf_samples::PerfSampleRow;
 use model::tables::perf_stacks::PerfStackRow;
+use model::tables::perf_threads::PerfThreadRow;
 use model::tables::runs::SourceRow;
 use model::tables::safepoints::SafepointRow;
 use model::tables::ANALYSIS_TABLES;
@@ -49,6 +51,12 @@ pub struct IngestOptions {
     pub format: Option<String>,
     /// User-given clock offsets: (clock name, ns to add to get wall time).
     pub clock_offsets: Vec<(String, i64)>,
+    /// User-declared clock identities: (clock, other clock) — times on the first are times on
+    /// the second (e.g. `perf` = `monotonic` for `perf record -k CLOCK_MONOTONIC` scripts), so
+    /// the first gets the second's offset to wall time.
+    pub clock_same_as: Vec<(String, String)>,
+    /// Where perf.data symbols are found (`--symfs`, `--binary-dir`, `--kallsyms`, `--perf-map-dir`).
+    pub symbols: crate::symbolize::SymbolOptions,
 }
 
 /// Progress callbacks (the CLI draws a bar; libraries stay silent).
@@ -131,6 +139,10 @@ struct Parsed {
     /// epoll calls and ready events when the bpftrace output is a netpoll capture.
     netpoll: Option<crate::netpoll::NetpollOutput>,
     perf: crate::perf_script::PerfScriptOutput,
+    /// perf.data samples streamed to this source's part file.
+    perf_streamed: usize,
+    perf_threads: Vec<PerfThreadRow>,
+    perf_meta: Vec<PerfMetaRow>,
 }
 
 /// Ingests `opts.inputs` as one run into `opts.dataset`.
@@ -153,8 +165,13 @@ pub fn ingest_run(opts: &IngestOptions, progress: &dyn Progress) -> Result<Inges
     progress.begin(files.len(), total);
     // Staged first: sources that stream rows (cgroup captures) write their own part files.
     let staging = RunStaging::new(&opts.dataset, &run)?;
-    let parsed: Vec<Result<Parsed, IngestError>> =
-        files.par_iter().enumerate().map(|(i, f)| parse_file(f, i + 1, &staging, forced, progress)).collect();
+    // One symbolizer per run: each binary / kallsyms / perf map is read at most once.
+    let symbolizer = crate::symbolize::Symbolizer::new(opts.symbols.clone());
+    let parsed: Vec<Result<Parsed, IngestError>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| parse_file(f, i + 1, &staging, forced, &symbolizer, progress))
+        .collect();
     progress.end();
     let parsed: Vec<Parsed> = parsed.into_iter().collect::<Result<_, _>>()?;
     write_run(opts, &run, staging, parsed)
@@ -165,10 +182,20 @@ fn parse_file(
     part: usize,
     staging: &RunStaging,
     forced: Option<&'static Format>,
+    symbolizer: &crate::symbolize::Symbolizer,
     progress: &dyn Progress,
 ) -> Result<Parsed, IngestError> {
-    let hash = || if input.cgroup_dir { source::hash_dir(&input.path) } else { source::hash_file(&input.path) };
-    let (hash, parsed) = rayon::join(hash, || parse_content(input, part, staging, forced, progress));
+    let (hash, parsed) = if input.cgroup_dir {
+        rayon::join(
+            || source::hash_dir(&input.path),
+            || parse_content(input, part, staging, forced, symbolizer, progress, None),
+        )
+    } else {
+        // The file is read once: the parser's chunks are hashed on a thread beside it.
+        let (feed, hash) = source::hash_beside(&input.path);
+        let parsed = parse_content(input, part, staging, forced, symbolizer, progress, Some(feed));
+        (hash.finish(), parsed)
+    };
     let (sha256, size) = hash?;
     let mut p = parsed?;
     p.sha256 = sha256;
@@ -181,7 +208,9 @@ fn parse_content(
     part: usize,
     staging: &RunStaging,
     forced: Option<&'static Format>,
+    symbolizer: &crate::symbolize::Symbolizer,
     progress: &dyn Progress,
+    hash_feed: Option<source::HashFeed>,
 ) -> Result<Parsed, IngestError> {
     let ctx = SourceCtx { source: input.path.display().to_string(), clock_scope: clock_scope(&input.path) };
     let mut parsed = Parsed {
@@ -197,6 +226,9 @@ fn parse_content(
         bpftrace: BpftraceOutput::default(),
         netpoll: None,
         perf: crate::perf_script::PerfScriptOutput::default(),
+        perf_streamed: 0,
+        perf_threads: Vec::new(),
+        perf_meta: Vec::new(),
     };
     if input.cgroup_dir {
         let c = crate::cgroup::ingest_dir(&input.path, &ctx)?;
@@ -207,7 +239,10 @@ fn parse_content(
         return Ok(parsed);
     }
     let advance = |n: u64| progress.advance(n);
-    let mut src = source::open(&input.path, Some(&advance))?;
+    let mut src = match hash_feed {
+        Some(feed) => source::open_hashed(&input.path, Some(&advance), feed)?,
+        None => source::open(&input.path, Some(&advance))?,
+    };
     let format = forced.or_else(|| format::detect(&src.head));
     if format.is_none() {
         parsed.hint = format::describe_unrecognised(&src.head);
@@ -221,23 +256,33 @@ fn parse_content(
         Some(Parser::Cgroup(parse)) => {
             // Streamed into this source's own part file: memory bounded by a batch.
             let writer = staging.part_writer::<CgroupSampleRow>(part, "cgroup-cgsnap")?;
-            let mut c = CgroupOutput { sink: Some(Sink { writer, error: None }), ..Default::default() };
+            let mut c = CgroupOutput { sink: Some(Sink::new(writer)), ..Default::default() };
             parse(&ctx, &mut src.reader, &mut c).map_err(read_err)?;
-            let sink = c.sink.take().expect("sink set above");
-            if let Some(e) = sink.error {
-                return Err(e.into());
-            }
-            sink.writer.finish()?;
+            c.sink.take().expect("sink set above").finish()?;
             parsed.cgroup_rows = c.len();
             parsed.out.account = c.account;
             parsed.cgroup_samples = c.samples;
         }
-        Some(Parser::Bpftrace(parse)) => {
-            parse(&ctx, &mut src.reader, &mut parsed.bpftrace).map_err(read_err)?;
+        Some(Parser::Bpftrace(_)) => {
+            // Streamed into this source's own part files (lines, netpoll calls/ready): memory
+            // bounded by a batch; maps and histograms stay in memory.
+            let opts = crate::netpoll::NetpollOptions::default();
+            let fid = format.map_or("bpftrace", |f| f.id);
+            let n = crate::bpftrace::stream::ingest_to_parts(
+                &ctx,
+                &mut src.reader,
+                &mut parsed.bpftrace,
+                staging,
+                part,
+                fid,
+                opts,
+            )
+            .map_err(|e| match e {
+                crate::bpftrace::stream::StreamError::Read(r) => read_err(r),
+                crate::bpftrace::stream::StreamError::Model(m) => m.into(),
+            })?;
             parsed.out.account = std::mem::take(&mut parsed.bpftrace.account);
-            if crate::netpoll::is_netpoll(&parsed.bpftrace.lines) {
-                let opts = crate::netpoll::NetpollOptions::default();
-                let n = crate::netpoll::from_lines(&ctx.source, &parsed.bpftrace.lines, &opts);
+            if let Some(n) = n {
                 for (mono, wall) in &n.anchors {
                     parsed.out.clocks.observe(model::tables::clock::MONOTONIC, *mono, *wall, "netpoll-anchor", || {
                         format!("{}: ANCHOR line", ctx.source)
@@ -246,8 +291,8 @@ fn parse_content(
                 for p in n.problems.iter().take(3) {
                     parsed.out.account.note(format!("netpoll: line {}: {}: {}", p.line, p.reason, p.text));
                 }
-                if n.problems.len() > 3 {
-                    parsed.out.account.note(format!("netpoll: {} lines not paired in all", n.problems.len()));
+                if n.problems_total > 3 {
+                    parsed.out.account.note(format!("netpoll: {} lines not paired in all", n.problems_total));
                 }
                 parsed.netpoll = Some(n);
             }
@@ -255,6 +300,39 @@ fn parse_content(
         Some(Parser::PerfScript(parse)) => {
             parse(&ctx, &mut src.reader, &mut parsed.perf).map_err(read_err)?;
             parsed.out.account = std::mem::take(&mut parsed.perf.account);
+        }
+        Some(Parser::PerfData(parse)) => {
+            // Read by path (the parser seeks; the hash thread reads what `src` left unread);
+            // samples streamed into this source's part file.
+            drop(src);
+            // Samples, stack rows and frame rows are streamed into this source's part files.
+            use crate::perf_data::Sink as PerfSink;
+            let fid = format::PERF_DATA;
+            let mut p = crate::perf_data::PerfDataOutput {
+                sink: Some(PerfSink::new(staging.part_writer::<PerfSampleRow>(part, fid)?)),
+                stack_sink: Some(PerfSink::new(staging.part_writer::<PerfStackRow>(part, fid)?)),
+                frame_sink: Some(PerfSink::new(staging.part_writer::<PerfFrameRow>(part, fid)?)),
+                ..Default::default()
+            };
+            parse(&ctx, &input.path, symbolizer, &mut p)
+                .map_err(|source| IngestError::PerfData { path: input.path.clone(), source })?;
+            p.flush();
+            for sink in [p.stack_sink.take().map(PerfSink::finish), p.frame_sink.take().map(PerfSink::finish)] {
+                sink.transpose()?;
+            }
+            p.sink.take().map(PerfSink::finish).transpose()?;
+            if let Some((clock, clock_ns, wall_ns)) = p.clock_anchor.take() {
+                parsed.out.clocks.observe(&clock, clock_ns, wall_ns, "perf-clock-data", || {
+                    format!("{}: CLOCK_DATA header feature", ctx.source)
+                });
+            }
+            parsed.perf_streamed = p.len();
+            parsed.perf.stacks = p.stacks;
+            parsed.perf.frames = p.frames;
+            parsed.perf_threads = p.threads;
+            parsed.perf_meta = p.meta;
+            parsed.bpftrace.lost = p.lost;
+            parsed.out.account = p.account;
         }
         None if input.explicit => {
             return Err(IngestError::NotRecognised { path: input.path.clone(), hint: parsed.hint });
@@ -303,6 +381,7 @@ fn write_run(
             tool_version: p.out.tool_version.clone(),
             status: if fid.is_some() { "ok".into() } else { "skipped".into() },
             gc_heap_max_bytes: p.out.heap_max_bytes,
+            gc_parallel_workers: p.out.parallel_workers,
         });
         if fid.is_none() {
             log_rows.push(IngestLogRow {
@@ -322,8 +401,8 @@ fn write_run(
             cycles: p.cycles.len(),
             safepoints: p.out.safepoints.len(),
             cgroup_samples: p.cgroup_rows,
-            bpftrace_rows: p.bpftrace.lines.len() + p.bpftrace.maps.len() + p.bpftrace.hist.len(),
-            perf_samples: p.perf.samples.len(),
+            bpftrace_rows: p.bpftrace.rows(),
+            perf_samples: p.perf.samples.len() + p.perf_streamed,
             lines_read: p.out.account.lines_read(),
             lines_parsed: p.out.account.lines_parsed(),
             lines_skipped: p.out.account.lines_skipped(),
@@ -347,6 +426,8 @@ fn write_run(
     staging.write::<PerfSampleRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf.samples)))?;
     staging.write::<PerfStackRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf.stacks)))?;
     staging.write::<PerfFrameRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf.frames)))?;
+    staging.write::<PerfThreadRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf_threads)))?;
+    staging.write::<PerfMetaRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf_meta)))?;
     let mut offsets = clocks.rows();
     for (clock, offset) in &opts.clock_offsets {
         offsets.retain(|o| &o.clock != clock);
@@ -357,6 +438,18 @@ fn write_run(
             observations: 1,
             spread_ns: 0,
             evidence: "--clock-offset".into(),
+        });
+    }
+    for (clock, other) in &opts.clock_same_as {
+        let Some(known) = offsets.iter().find(|o| &o.clock == other).cloned() else {
+            return Err(IngestError::ClockAlias { clock: clock.clone(), other: other.clone() });
+        };
+        offsets.retain(|o| &o.clock != clock);
+        offsets.push(ClockOffsetRow {
+            clock: clock.clone(),
+            method: format!("user: same clock as {other} ({})", known.method),
+            evidence: format!("--clock-offset {clock}={other}"),
+            ..known
         });
     }
     staging.write::<SourceRow>(&fmt, runs_rows)?;

@@ -27,8 +27,12 @@ pub struct Figures {
     pub mmu: Option<String>,
     /// Run → its CPU profile section (runs with perf samples).
     pub perf: BTreeMap<String, crate::flame::PerfSectionCtx>,
+    /// Run → its "what ran during GC pauses" section (runs with pauses and timed perf samples).
+    pub perf_gc: BTreeMap<String, crate::perf_gc::PerfGcCtx>,
     /// Run → its epoll section (runs with epoll data).
     pub epoll: BTreeMap<String, crate::epoll::EpollSectionCtx>,
+    /// Run → its bpftrace maps and histograms section (runs with such rows).
+    pub bpftrace: BTreeMap<String, crate::bpftrace::BpftraceSectionCtx>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,8 +88,12 @@ struct RunCtx {
     cgroup: Option<CgroupSectionCtx>,
     /// Set when the run has `perf_samples` rows.
     perf: Option<crate::flame::PerfSectionCtx>,
+    /// Set when the run's pauses could be placed on its perf samples' clock.
+    perf_gc: Option<crate::perf_gc::PerfGcCtx>,
     /// Set when the run has `epoll_calls` rows.
     epoll: Option<crate::epoll::EpollSectionCtx>,
+    /// Set when the run has `bpftrace_hist` or `bpftrace_maps` rows.
+    bpftrace: Option<crate::bpftrace::BpftraceSectionCtx>,
 }
 
 #[derive(Debug, Serialize)]
@@ -211,7 +219,9 @@ pub fn build(
         .zip(&roles)
         .map(|(r, role)| RunCtx {
             perf: figures.perf.get(&r.name).cloned(),
+            perf_gc: figures.perf_gc.get(&r.name).cloned(),
             epoll: figures.epoll.get(&r.name).cloned(),
+            bpftrace: figures.bpftrace.get(&r.name).cloned(),
             ..run_ctx(r, role, figures_of(r), cgroup_figure_of(r))
         })
         .collect();
@@ -718,6 +728,8 @@ fn run_ctx(
         ingest_notes,
         cgroup: cgroup::section(run, cgroup_figure),
         perf: None,
+        perf_gc: None,
         epoll: None,
+        bpftrace: None,
     }
 }

@@ -11,12 +11,14 @@
 //! Without the CLI: `cargo run --release -p tracefold-report --example render -- <dataset> <out_dir>
 //! [baseline] [candidate]`.
 
+mod bpftrace;
 mod cgroup;
 mod context;
 pub mod data;
 mod epoll;
 pub mod flame;
 pub mod format;
+mod perf_gc;
 mod plot;
 
 use std::path::{Path, PathBuf};
@@ -173,11 +175,13 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     }
     let compare = matches!(selection, Selection::Compare { .. });
     figures.perf = flame::write_profiles(&opts.dataset, &opts.out_dir, &runs, compare, &mut images)?;
+    figures.perf_gc = perf_gc::sections(&opts.dataset, &opts.out_dir, &runs, &mut images)?;
     for run in &runs {
         if let Some(section) = epoll::section(&opts.dataset, &run.name)? {
             figures.epoll.insert(run.name.clone(), section);
         }
     }
+    figures.bpftrace = bpftrace::sections(&opts.dataset, &opts.out_dir, &runs, compare, &mut images)?;
 
     let other_runs: Vec<String> = known.iter().filter(|k| !names.contains(k)).cloned().collect();
     let ctx = context::build(&opts.dataset, &selection, &runs, &other_runs, &figures);
@@ -187,12 +191,14 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     Ok(ReportSummary { report_path, images, runs: names })
 }
 
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("report.md.j2", include_str!("../templates/report.md.j2")),
     ("run.md.j2", include_str!("../templates/run.md.j2")),
     ("cgroup.md.j2", include_str!("../templates/cgroup.md.j2")),
     ("perf.md.j2", include_str!("../templates/perf.md.j2")),
+    ("perf_gc.md.j2", include_str!("../templates/perf_gc.md.j2")),
     ("epoll.md.j2", include_str!("../templates/epoll.md.j2")),
+    ("bpftrace.md.j2", include_str!("../templates/bpftrace.md.j2")),
 ];
 
 fn render(ctx: &context::Report) -> Result<String, ReportError> {

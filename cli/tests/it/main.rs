@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod cgroup_e2e;
+mod jvm_throttle_e2e;
+mod perf_gc_e2e;
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(rel)
@@ -70,7 +72,16 @@ fn json_output_and_formats() {
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
-        ["jvm-unified", "go-gctrace", "jvm-legacy", "cgroup-cgsnap", "bpftrace", "perf-script", "cgroup-dir"]
+        [
+            "jvm-unified",
+            "go-gctrace",
+            "jvm-legacy",
+            "cgroup-cgsnap",
+            "bpftrace",
+            "perf-script",
+            "perf-data",
+            "cgroup-dir"
+        ]
     );
 
     let tmp = tempfile::tempdir().unwrap();

@@ -8,6 +8,8 @@ mod jvm_legacy;
 mod netpoll;
 mod oracle_go;
 mod oracle_jvm;
+mod perf_data;
 mod perf_script;
 mod robustness;
+mod symbolize;
 mod unified_corpus;

@@ -22,8 +22,13 @@ pub mod gc_run_summary;
 pub mod ingest_log;
 pub mod lost_events;
 pub mod perf_frames;
+pub mod perf_gc_functions;
+pub mod perf_gc_samples;
+pub mod perf_gc_windows;
+pub mod perf_meta;
 pub mod perf_samples;
 pub mod perf_stacks;
+pub mod perf_threads;
 pub mod perf_top_functions;
 pub mod runs;
 pub mod safepoints;
@@ -46,6 +51,8 @@ pub const INGEST_TABLES: &[&str] = &[
     perf_samples::NAME,
     perf_stacks::NAME,
     perf_frames::NAME,
+    perf_threads::NAME,
+    perf_meta::NAME,
 ];
 
 /// Names of all tables `analyze` writes.
@@ -56,6 +63,9 @@ pub const ANALYSIS_TABLES: &[&str] = &[
     cgroup_intervals::NAME,
     gc_cgroup_overlap::NAME,
     perf_top_functions::NAME,
+    perf_gc_windows::NAME,
+    perf_gc_samples::NAME,
+    perf_gc_functions::NAME,
     epoll_windows::NAME,
 ];
 
@@ -88,7 +98,12 @@ pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static st
         t::<perf_samples::PerfSampleRow>("one row per perf sample: time, comm, pid, tid, cpu, event, period, stack id (frame-less samples kept, stack 0)", "ingest"),
         t::<perf_stacks::PerfStackRow>("deduplicated perf call stacks: one row per (stack, position), leaf first", "ingest"),
         t::<perf_frames::PerfFrameRow>("deduplicated perf frames: function, dso, address, kind (kernel/user/jit/unknown), inlined", "ingest"),
+        t::<perf_threads::PerfThreadRow>("perf.data thread names over time: one row per (thread, name period) from COMM/FORK/EXIT records, on the samples' clock", "ingest"),
+        t::<perf_meta::PerfMetaRow>("perf.data header metadata as key/value rows: host, os release, perf version, cmdline, cpus, per-event attributes (sample_type, freq/period, clockid), build-ids", "ingest"),
         t::<perf_top_functions::PerfTopFunctionRow>("per event and function (+ dso): self (leaf) and total (anywhere in the stack, once per sample) samples, percent of the event's samples, and periods", "analyze"),
+        t::<perf_gc_windows::PerfGcWindowRow>("GC pauses placed on the perf samples' clock: per pause, the stop-the-world window and the 10 ms before it, with their sample counts", "analyze"),
+        t::<perf_gc_samples::PerfGcSampleRow>("the perf samples inside a GC pause or in the 10 ms before one, keyed like perf_samples", "analyze"),
+        t::<perf_gc_functions::PerfGcFunctionRow>("per event, window kind (pause / before_pause) and function: self and total samples in the windows, and the function's self share outside them", "analyze"),
         t::<epoll_calls::EpollCallRow>("one row per epoll_wait/epoll_pwait call of a netpoll capture: tid, syscall, epfd, timeout and class, enter/exit ns, duration, ret, in-flight at end", "ingest"),
         t::<epoll_ready::EpollReadyRow>("one row per ready epoll event of a netpoll capture: tid, exit ns, index, events, data word", "ingest"),
         t::<epoll_windows::EpollWindowRow>("per thread and time window (default 1 s) plus a whole-run row per thread: epoll calls, blocking calls, wakeups, timeouts, errors, blocked-time p50/p90/p99/max (nearest-rank), ready events per wakeup", "analyze"),

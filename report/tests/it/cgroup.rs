@@ -75,6 +75,7 @@ fn write_cgroup_run(
             source: format!("{name}/samples.cgsnap"),
             status: "ok".into(),
             gc_heap_max_bytes: None,
+            gc_parallel_workers: None,
             ..Default::default()
         }],
     )

@@ -15,6 +15,7 @@ use model::tables::safepoints::SafepointRow;
 use model::write::RunStaging;
 use tracefold_report::{report, ReportError, ReportOptions};
 
+mod bpftrace;
 mod cgroup;
 mod epoll;
 mod flame;
@@ -87,6 +88,7 @@ fn write_run(dataset: &Path, spec: &RunSpec) {
             tool_version: Some("17.0.9+9".into()),
             status: "ok".into(),
             gc_heap_max_bytes: None,
+            gc_parallel_workers: None,
         }],
     )
     .unwrap();
@@ -465,6 +467,7 @@ fn multi_collector_run_uses_run_summary() {
             source: source.into(),
             status: "ok".into(),
             gc_heap_max_bytes: None,
+            gc_parallel_workers: None,
             ..Default::default()
         }),
     )
