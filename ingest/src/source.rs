@@ -130,16 +130,22 @@ pub fn open<'a>(path: &Path, on_progress: Option<&'a (dyn Fn(u64) + Sync)>) -> R
     let file = std::fs::File::open(path).map_err(io)?;
     let mut raw = BufReader::with_capacity(256 * 1024, CountingReader { inner: file, on_progress, unreported: 0 });
     let gzip = raw.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    let (head, content) = read_head(raw, gzip).map_err(io)?;
+    let reader: Box<dyn BufRead + Send + 'a> = Box::new(BufReader::with_capacity(256 * 1024, content));
+    Ok(OpenSource { head, gzip, reader })
+}
+
+/// The first [`SNIFF_BYTES`] of the (gunzipped when `gzip`) content, and a reader of the whole
+/// content (the head put back in front).
+fn read_head<'a>(raw: impl BufRead + Send + 'a, gzip: bool) -> std::io::Result<(Vec<u8>, impl BufRead + Send + 'a)> {
     let mut content: Box<dyn BufRead + Send + 'a> = if gzip {
         Box::new(BufReader::with_capacity(256 * 1024, flate2::bufread::MultiGzDecoder::new(raw)))
     } else {
         Box::new(raw)
     };
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut content).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(io)?;
-    let reader: Box<dyn BufRead + Send + 'a> =
-        Box::new(BufReader::with_capacity(256 * 1024, Cursor::new(head.clone()).chain(content)));
-    Ok(OpenSource { head, gzip, reader })
+    (&mut content).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    Ok((head.clone(), Cursor::new(head).chain(content)))
 }
 
 /// SHA-256 and total size of a directory capture: over each file's relative path, a NUL, and
@@ -356,13 +362,6 @@ pub fn open_hashed<'a>(
         let head = first[..first.len().min(SNIFF_BYTES)].to_vec();
         return Ok(OpenSource { head, gzip, reader: Box::new(raw) });
     }
-    let mut content: Box<dyn BufRead + Send + 'a> = if gzip {
-        Box::new(BufReader::with_capacity(256 * 1024, flate2::bufread::MultiGzDecoder::new(raw)))
-    } else {
-        Box::new(raw)
-    };
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut content).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(io)?;
-    let reader: Box<dyn BufRead + Send + 'a> = Box::new(Cursor::new(head.clone()).chain(content));
-    Ok(OpenSource { head, gzip, reader })
+    let (head, content) = read_head(raw, gzip).map_err(io)?;
+    Ok(OpenSource { head, gzip, reader: Box::new(content) })
 }
