@@ -37,6 +37,9 @@ pub struct Figures {
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// Whether any run has GC data; without, the GC comparison and its warnings are left out
+    /// (e.g. a perf-only or cgroup-only report).
+    gc: bool,
     title: String,
     dataset: String,
     generated_by: String,
@@ -69,6 +72,8 @@ struct MetricRow {
 #[derive(Debug, Serialize)]
 struct RunCtx {
     name: String,
+    /// Whether the run has GC data (pauses, cycles or safepoints): GC sections are shown.
+    gc: bool,
     role: String,
     labels: String,
     ingested_at: String,
@@ -191,8 +196,9 @@ pub fn build(
     figures: &Figures,
 ) -> Report {
     let roles = roles(selection);
+    let gc = runs.iter().any(|r| !r.pauses.is_empty() || !r.cycles.is_empty() || !r.safepoints.is_empty());
     let mut warnings = Vec::new();
-    for run in runs {
+    for run in runs.iter().filter(|_| gc) {
         if run.pauses.is_empty() {
             warnings.push(format!("run `{}` has no GC pauses in `gc_pauses`.", run.name));
         }
@@ -227,11 +233,12 @@ pub fn build(
         .collect();
     let (title, comparison, single) = match selection {
         Selection::Compare { baseline, candidate } => {
-            (format!("{baseline} vs {candidate}"), Some(compare(&runs[0], &runs[1])), None)
+            (format!("{baseline} vs {candidate}"), Some(compare(&runs[0], &runs[1])).filter(|_| gc), None)
         }
-        Selection::Single(run) => (run.clone(), None, Some(compare_one(&runs[0]))),
+        Selection::Single(run) => (run.clone(), None, Some(compare_one(&runs[0])).filter(|_| gc)),
     };
     Report {
+        gc,
         title,
         dataset: dataset.display().to_string(),
         generated_by: format!("{} (`tracefold report`)", model::producer()),
@@ -715,6 +722,7 @@ fn run_ctx(
                 status: format::cell(&s.status),
             })
             .collect(),
+        gc: !run.pauses.is_empty() || !run.cycles.is_empty() || !run.safepoints.is_empty(),
         summary_line: summary_line(run),
         image,
         image_notes,

@@ -120,3 +120,36 @@ fn perf_data_on_clock_monotonic_joins_the_gc_log_directly() {
         assert_eq!(w.samples, inside, "GC({id})");
     }
 }
+
+#[test]
+fn perf_only_report_has_no_gc_sections_and_perfs_top_functions() {
+    let (base, cand) = (fixture("perf/data/mt_fp.data"), fixture("perf/data/mt_pipe.data"));
+    let s = fixture("perf/symbols");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (b, c) = (format!("base={}", base.display()), format!("cand={}", cand.display()));
+    let o = tracefold(&[
+        "run",
+        "--run",
+        &b,
+        "--run",
+        &c,
+        "--binary-dir",
+        s.join("bin").to_str().unwrap(),
+        "--binary-dir",
+        s.join("debug").to_str().unwrap(),
+        "--kallsyms",
+        s.join("kallsyms.xz").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.starts_with("# Performance report: base vs cand"), "{report}");
+    assert!(!report.contains("GC pauses") && !report.contains("### Safepoints"), "{report}");
+    // perf report --no-children on mt_fp.data: `22.87%  worker-2  mtwork  [.] worker_fp`.
+    let oracle = std::fs::read_to_string(fixture("perf/data/mt_fp.report.txt")).unwrap();
+    assert!(oracle.lines().any(|l| l.trim_start().starts_with("22.87%") && l.ends_with("[.] worker_fp")));
+    assert!(report.contains("| `worker_fp` | 201 | 22.87 % |"), "{report}");
+    assert!(out.join("flame-diff-cpu-clock_pppH.svg").exists());
+}
