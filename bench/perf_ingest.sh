@@ -46,8 +46,9 @@ TR=$(for _ in $(seq "$N"); do time_it flame_tf; done | median)
 PS_RSS=$(rss perf script -i "$DATA")
 TI_RSS=$(rm -rf "$DS"; rss "$BIN" -q ingest "$DATA" --out "$DS" --run big "${SYMS[@]}")
 TR_RSS=$(rm -rf "$OUT"; rss "$BIN" -q run --run "big=$DATA" --out "$OUT" "${SYMS[@]}")
-SAMPLES=$(perf report -i "$DATA" --stdio --no-children --sort comm 2>/dev/null | awk '/^# Samples:/ {print $3; exit}')
-printf 'perf.data: %s (%d bytes, %s samples per perf report), load %s\n' "$DATA" "$(stat -c %s "$DATA")" "$SAMPLES" "$(cut -d' ' -f1-3 /proc/loadavg)"
+rm -rf "$DS"
+SAMPLES=$("$BIN" ingest "$DATA" --out "$DS" --run big "${SYMS[@]}" --no-progress 2>&1 | sed -n 's/.* \([0-9]*\) perf samples.*/\1/p')
+printf 'perf.data: %s (%d bytes, %s samples), load %s\n' "$DATA" "$(stat -c %s "$DATA")" "$SAMPLES" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-58s %8.3f s  RSS %7d KiB\n' "perf script > /dev/null" "$PS" "$PS_RSS"
 printf '%-58s %8.3f s  RSS %7d KiB  → %.1f× faster (target ≥ 5×)\n' "tracefold ingest (symbolized, to Parquet)" "$TI" "$TI_RSS" "$(echo "$PS / $TI" | bc -l)"
 printf '%-58s %8.3f s\n' "perf script | inferno-collapse-perf | inferno-flamegraph" "$PL"
