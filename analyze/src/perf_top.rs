@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use model::tables::perf_top_functions::PerfTopFunctionRow;
 use model::tables::{perf_frames, perf_samples, perf_stacks};
@@ -43,8 +44,8 @@ pub struct SampleGroup {
 /// One frame position of a stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackFrame {
-    /// Source path.
-    pub source: String,
+    /// Source path (shared: millions of rows have a handful of sources).
+    pub source: Arc<str>,
     /// Stack id.
     pub stack_id: i64,
     /// Position, 0 = leaf.
@@ -56,8 +57,8 @@ pub struct StackFrame {
 /// One frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
-    /// Source path.
-    pub source: String,
+    /// Source path (shared).
+    pub source: Arc<str>,
     /// Frame id.
     pub frame_id: i64,
     /// Function name.
@@ -101,6 +102,20 @@ fn collect<T>(
 
 fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
     Ok(df.column(name)?.str()?.iter().map(|v| v.unwrap_or("").to_string()).collect())
+}
+
+/// A String column with each distinct value allocated once.
+fn shared_strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<Arc<str>>> {
+    let mut seen: HashMap<&str, Arc<str>> = HashMap::new();
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| {
+            let v = v.unwrap_or("");
+            seen.entry(v).or_insert_with(|| Arc::from(v)).clone()
+        })
+        .collect())
 }
 
 fn ints(df: &DataFrame, name: &str) -> PolarsResult<Vec<i64>> {
@@ -159,7 +174,7 @@ pub fn load(dataset: &Path, run: &str) -> Result<Option<PerfInput>, AnalyzeError
                 ]))
             },
             |df| {
-                let source = strings(df, c::source)?;
+                let source = shared_strings(df, c::source)?;
                 let (stack, position, frame) = (ints(df, c::stack_id)?, ints(df, c::position)?, ints(df, c::frame_id)?);
                 Ok((0..df.height())
                     .map(|k| StackFrame {
@@ -187,7 +202,7 @@ pub fn load(dataset: &Path, run: &str) -> Result<Option<PerfInput>, AnalyzeError
                 ]))
             },
             |df| {
-                let (source, function) = (strings(df, c::source)?, strings(df, c::function)?);
+                let (source, function) = (shared_strings(df, c::source)?, strings(df, c::function)?);
                 let frame = ints(df, c::frame_id)?;
                 let dso: Vec<Option<String>> =
                     df.column(c::dso)?.str()?.iter().map(|v| v.map(str::to_string)).collect();
@@ -243,14 +258,14 @@ pub fn top_functions_of(samples: &[SampleGroup], stacks: &[StackFrame], frames: 
             keys.push(key);
             keys.len() - 1
         });
-        frame_key.insert((f.source.as_str(), f.frame_id), k);
+        frame_key.insert((&*f.source, f.frame_id), k);
     }
     // Stacks: (source, stack) → positions with their function; frames absent from
     // `perf_frames` are skipped.
     let mut positions: HashMap<(&str, i64), Vec<(i64, usize)>> = HashMap::new();
     for s in stacks {
-        if let Some(&k) = frame_key.get(&(s.source.as_str(), s.frame_id)) {
-            positions.entry((s.source.as_str(), s.stack_id)).or_default().push((s.position, k));
+        if let Some(&k) = frame_key.get(&(&*s.source, s.frame_id)) {
+            positions.entry((&*s.source, s.stack_id)).or_default().push((s.position, k));
         }
     }
     // Per stack: the leaf's function (position 0) and the distinct functions.

@@ -22,27 +22,63 @@ pub fn read_table<T: Table>(dataset: &Path, run: &str) -> Result<Vec<T>, ModelEr
     files.sort();
     let mut rows = Vec::new();
     for path in files {
-        let file = std::fs::File::open(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
         let pq = |source| ModelError::Parquet { path: path.clone(), source };
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
-        if let Some(kv) = builder.metadata().file_metadata().key_value_metadata() {
-            if let Some(v) = kv.iter().find(|k| k.key == crate::META_SCHEMA_VERSION).and_then(|k| k.value.clone()) {
-                if v.parse::<u32>().map_or(true, |n| n > T::VERSION) {
-                    return Err(ModelError::SchemaVersion {
-                        path,
-                        table: T::NAME.into(),
-                        found: v,
-                        supported: T::VERSION,
-                    });
-                }
-            }
-        }
+        let builder = open_checked::<T>(&path)?;
         for batch in builder.build().map_err(pq)? {
             let batch = batch.map_err(|e| ModelError::Parquet { path: path.clone(), source: e.into() })?;
             rows.extend(T::from_batch(&batch)?);
         }
     }
     Ok(rows)
+}
+
+/// Opens one Parquet file of table `T`, refusing a newer schema version than this build reads.
+fn open_checked<T: Table>(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, ModelError> {
+    let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|source| ModelError::Parquet { path: path.to_path_buf(), source })?;
+    if let Some(kv) = builder.metadata().file_metadata().key_value_metadata() {
+        if let Some(v) = kv.iter().find(|k| k.key == crate::META_SCHEMA_VERSION).and_then(|k| k.value.clone()) {
+            if v.parse::<u32>().map_or(true, |n| n > T::VERSION) {
+                return Err(ModelError::SchemaVersion {
+                    path: path.to_path_buf(),
+                    table: T::NAME.into(),
+                    found: v,
+                    supported: T::VERSION,
+                });
+            }
+        }
+    }
+    Ok(builder)
+}
+
+/// Hands every record batch of table `T` for `run` to `each`, file by file, without building
+/// rows (for tables too large to hold as row structs); a missing partition has no batches.
+pub fn for_each_batch<T: Table>(
+    dataset: &Path,
+    run: &str,
+    mut each: impl FnMut(&arrow::record_batch::RecordBatch) -> Result<(), ModelError>,
+) -> Result<(), ModelError> {
+    let dir = partition_dir(dataset, T::NAME, run);
+    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(ModelError::Io { path: dir, source }),
+    };
+    files.sort();
+    for path in files {
+        let reader = open_checked::<T>(&path)?
+            .with_batch_size(64 * 1024)
+            .build()
+            .map_err(|source| ModelError::Parquet { path: path.clone(), source })?;
+        for batch in reader {
+            each(&batch.map_err(|e| ModelError::Parquet { path: path.clone(), source: e.into() })?)?;
+        }
+    }
+    Ok(())
 }
 
 /// Rows of table `name` for `run`, from the Parquet footers only; 0 for a missing partition.

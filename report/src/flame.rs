@@ -16,16 +16,11 @@
 //! `<event>` in file names is the event name with every character other than ASCII letters,
 //! digits, `.`, `_` and `-` replaced by `_` (`sched:sched_switch` → `sched_sched_switch`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::DataType;
-use model::read::read_table;
-use model::tables::perf_frames::PerfFrameRow;
-use model::tables::perf_samples::PerfSampleRow;
-use model::tables::perf_stacks::PerfStackRow;
-use model::Table;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 
@@ -36,70 +31,6 @@ use crate::{format, write_atomic, ReportError};
 pub const TOP_FUNCTIONS_TABLE: &str = "perf_top_functions";
 /// How many functions the per-event table lists.
 const TOP_FUNCTIONS: usize = 10;
-
-/// The perf tables of one run.
-#[derive(Debug, Clone, Default)]
-pub struct PerfTables {
-    pub samples: Vec<PerfSampleRow>,
-    pub stacks: Vec<PerfStackRow>,
-    pub frames: Vec<PerfFrameRow>,
-}
-
-fn read<T: Table>(dataset: &Path, run: &str) -> Result<Vec<T>, ReportError> {
-    read_table::<T>(dataset, run).map_err(|source| ReportError::Read { table: T::NAME, run: run.to_string(), source })
-}
-
-impl PerfTables {
-    /// Reads `perf_samples`; the stacks and frames only when there are samples.
-    pub fn load(dataset: &Path, run: &str) -> Result<Self, ReportError> {
-        let samples: Vec<PerfSampleRow> = read(dataset, run)?;
-        if samples.is_empty() {
-            return Ok(Self::default());
-        }
-        Ok(Self { samples, stacks: read(dataset, run)?, frames: read(dataset, run)? })
-    }
-}
-
-/// A frame's name in a folded line.
-fn frame_name(f: &PerfFrameRow) -> String {
-    let name = match (f.function.as_str(), f.dso.as_deref()) {
-        ("" | "[unknown]", Some(dso)) if !dso.is_empty() && dso != "[unknown]" => {
-            format!("[{}]", &dso[dso.rfind('/').map_or(0, |i| i + 1)..])
-        }
-        ("", _) => "[unknown]".to_string(),
-        (func, _) => func.to_string(),
-    };
-    name.replace(';', ":").replace(['\n', '\r'], " ")
-}
-
-/// Folded stacks per event: event → (`comm;root;...;leaf` → number of samples).
-pub fn fold(t: &PerfTables) -> BTreeMap<String, BTreeMap<String, u64>> {
-    let frames: HashMap<(&str, i64), String> =
-        t.frames.iter().map(|f| ((f.source.as_str(), f.frame_id), frame_name(f))).collect();
-    // (source, stack) → (position, frame name), then root first.
-    let mut by_stack: HashMap<(&str, i64), Vec<(i64, &str)>> = HashMap::new();
-    for r in &t.stacks {
-        let name = frames.get(&(r.source.as_str(), r.frame_id)).map_or("[unknown]", String::as_str);
-        by_stack.entry((r.source.as_str(), r.stack_id)).or_default().push((r.position, name));
-    }
-    let stacks: HashMap<(&str, i64), String> = by_stack
-        .into_iter()
-        .map(|(k, mut v)| {
-            v.sort_by_key(|p| std::cmp::Reverse(p.0)); // position 0 = leaf: root (highest position) first
-            (k, v.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(";"))
-        })
-        .collect();
-    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for s in &t.samples {
-        let comm = s.comm.replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_");
-        let line = match stacks.get(&(s.source.as_str(), s.stack_id)) {
-            Some(body) if s.stack_id != 0 && !body.is_empty() => format!("{comm};{body}"),
-            _ => comm,
-        };
-        *out.entry(s.event.clone()).or_default().entry(line).or_insert(0) += 1;
-    }
-    out
-}
 
 /// The folded-file text of one event: `stack count` lines, sorted, newline-terminated.
 pub fn folded_text(stacks: &BTreeMap<String, u64>) -> String {
@@ -286,9 +217,7 @@ pub fn write_profiles(
     // Run → event → (slug, folded text).
     let mut folded_of: Vec<BTreeMap<String, (String, String)>> = Vec::new();
     for run in runs {
-        let tables = PerfTables::load(dataset, &run.name)?;
-        let per_event = fold(&tables);
-        drop(tables);
+        let per_event = crate::fold::Folder::load(dataset, &run.name)?.fold(dataset, &run.name, None)?;
         let mut texts = BTreeMap::new();
         if per_event.is_empty() {
             folded_of.push(texts);

@@ -17,6 +17,7 @@ mod context;
 pub mod data;
 mod epoll;
 pub mod flame;
+mod fold;
 pub mod format;
 mod perf_gc;
 mod plot;

@@ -13,11 +13,13 @@ use model::read::read_table;
 use model::tables::perf_gc_functions::PerfGcFunctionRow;
 use model::tables::perf_gc_samples::PerfGcSampleRow;
 use model::tables::perf_gc_windows::PerfGcWindowRow;
+use model::tables::perf_samples::{self, PerfSampleRow};
 use model::Table;
 use serde::Serialize;
 
 use crate::data::RunData;
-use crate::flame::{event_slug, fold, folded_text, PerfTables};
+use crate::flame::{event_slug, folded_text};
+use crate::fold::Folder;
 use crate::{format, write_atomic, ReportError};
 
 /// Functions listed per window kind.
@@ -110,14 +112,31 @@ pub fn section(
     }
     let functions: Vec<PerfGcFunctionRow> = read(dataset, &run.name)?;
     let in_windows: Vec<PerfGcSampleRow> = read(dataset, &run.name)?;
-    let mut tables = PerfTables::load(dataset, &run.name)?;
     let clocks: HashSet<&str> = windows.iter().map(|w| w.clock.as_str()).collect();
-    let timed: Vec<i64> =
-        tables.samples.iter().filter(|s| clocks.contains(s.clock.as_str())).filter_map(|s| s.time_ns).collect();
-    let span = match (timed.iter().min(), timed.iter().max()) {
-        (Some(lo), Some(hi)) => (*lo, *hi),
-        _ => (0, 0),
-    };
+    // Time span and count of the samples on the windows' clocks.
+    let (mut timed, mut span) = (0i64, (i64::MAX, i64::MIN));
+    model::read::for_each_batch::<PerfSampleRow>(dataset, &run.name, |b| {
+        use arrow::array::{Array, Int64Array, StringArray};
+        let col = |name: &str| b.column_by_name(name).map(|c| c.as_any());
+        let clock = col(perf_samples::col::clock).and_then(|c| c.downcast_ref::<StringArray>());
+        let time = col(perf_samples::col::time_ns).and_then(|c| c.downcast_ref::<Int64Array>());
+        let (Some(clock), Some(time)) = (clock, time) else {
+            return Err(model::ModelError::MissingColumn {
+                table: PerfSampleRow::NAME.into(),
+                column: "clock/time_ns".into(),
+            });
+        };
+        for i in (0..b.num_rows()).filter(|&i| !time.is_null(i) && clocks.contains(clock.value(i))) {
+            timed += 1;
+            span = (span.0.min(time.value(i)), span.1.max(time.value(i)));
+        }
+        Ok(())
+    })
+    .map_err(|source| ReportError::Read { table: PerfSampleRow::NAME, run: run.name.clone(), source })?;
+    if timed == 0 {
+        span = (0, 0);
+    }
+    let mut folder = Folder::load(dataset, &run.name)?;
     let placed: HashSet<(&str, i64)> = windows.iter().map(|w| (w.pause_source.as_str(), w.pause_line)).collect();
     let in_profile: HashSet<(&str, i64)> =
         windows.iter().filter(|w| w.in_profile).map(|w| (w.pause_source.as_str(), w.pause_line)).collect();
@@ -131,7 +150,6 @@ pub fn section(
             }
         })
         .collect();
-    let all_samples = tables.samples.clone();
     let mut kinds = Vec::new();
     for kind in ["pause", "before_pause"] {
         let of_kind: Vec<&PerfGcWindowRow> = windows.iter().filter(|w| w.window == kind && w.in_profile).collect();
@@ -140,9 +158,9 @@ pub fn section(
         let samples: i64 = of_kind.iter().map(|w| w.samples).sum();
         let keys: HashSet<(&str, i64)> =
             in_windows.iter().filter(|s| s.window == kind).map(|s| (s.source.as_str(), s.line)).collect();
-        tables.samples = all_samples.iter().filter(|s| keys.contains(&(s.source.as_str(), s.line))).cloned().collect();
+        let keep = |source: &str, line: i64| keys.contains(&(source, line));
         let mut events = Vec::new();
-        for (event, stacks) in fold(&tables) {
+        for (event, stacks) in folder.fold(dataset, &run.name, Some(&keep))? {
             let slug = format!("{}-gc-{}-{}", run.name, kind.replace('_', "-"), event_slug(&event));
             let folded_file = format!("perf-{slug}.folded");
             let text = folded_text(&stacks);
@@ -183,7 +201,7 @@ pub fn section(
             duration: format::duration(covered),
             time_share: format::percent(covered as f64 / profile_ns as f64, 1),
             samples,
-            sample_share: format::percent(samples as f64 / timed.len().max(1) as f64, 1),
+            sample_share: format::percent(samples as f64 / timed.max(1) as f64, 1),
             events,
         });
     }

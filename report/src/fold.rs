@@ -1,0 +1,180 @@
+//! Folded stacks (`comm;root;...;leaf count`, per event) straight from the Parquet batches of
+//! `perf_frames`, `perf_stacks` and `perf_samples`, without a row struct per row: a system-wide
+//! profile has millions of stack positions and samples, and holding them as rows (a `String`
+//! per cell) took gigabytes. Frame names are interned, stacks kept as name ids (root first), and
+//! samples counted per (event, comm, stack) before any line is built.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use arrow::array::{Array, Int64Array, StringArray};
+use arrow::record_batch::RecordBatch;
+use model::read::for_each_batch;
+use model::tables::perf_frames::{self, PerfFrameRow};
+use model::tables::perf_samples::{self, PerfSampleRow};
+use model::tables::perf_stacks::{self, PerfStackRow};
+use model::{ModelError, Table};
+
+use crate::ReportError;
+
+/// Event → folded line → samples.
+pub type Folded = BTreeMap<String, BTreeMap<String, u64>>;
+
+fn strings<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a StringArray, ModelError> {
+    let c = b
+        .column_by_name(column)
+        .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
+    c.as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| ModelError::ColumnType { column: column.into(), found: c.data_type().to_string() })
+}
+
+fn ints<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a Int64Array, ModelError> {
+    let c = b
+        .column_by_name(column)
+        .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
+    c.as_any()
+        .downcast_ref::<Int64Array>()
+        .ok_or_else(|| ModelError::ColumnType { column: column.into(), found: c.data_type().to_string() })
+}
+
+/// A string value, "" for null.
+fn at(a: &StringArray, i: usize) -> &str {
+    if a.is_null(i) {
+        ""
+    } else {
+        a.value(i)
+    }
+}
+
+/// A frame's name in a folded line (unknown functions named after their dso's file name).
+fn frame_name(function: &str, dso: Option<&str>) -> String {
+    let name = match (function, dso) {
+        ("" | "[unknown]", Some(dso)) if !dso.is_empty() && dso != "[unknown]" => {
+            format!("[{}]", &dso[dso.rfind('/').map_or(0, |i| i + 1)..])
+        }
+        ("", _) => "[unknown]".to_string(),
+        (func, _) => func.to_string(),
+    };
+    name.replace(';', ":").replace(['\n', '\r'], " ")
+}
+
+/// Interned strings.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    values: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        self.values.push(s.to_string());
+        self.ids.insert(s.to_string(), self.values.len() as u32 - 1);
+        self.values.len() as u32 - 1
+    }
+}
+
+/// The frames and stacks of one run, ready to fold samples onto.
+pub struct Folder {
+    sources: Interner,
+    names: Interner,
+    /// (source, stack id) → frame name ids, root first.
+    stacks: HashMap<(u32, i64), Vec<u32>>,
+}
+
+impl Folder {
+    /// Reads the run's `perf_frames` and `perf_stacks`.
+    pub fn load(dataset: &Path, run: &str) -> Result<Self, ReportError> {
+        let err = |table| move |source| ReportError::Read { table, run: run.to_string(), source };
+        let (mut sources, mut names) = (Interner::default(), Interner::default());
+        let mut frame_names: HashMap<(u32, i64), u32> = HashMap::new();
+        for_each_batch::<PerfFrameRow>(dataset, run, |b| {
+            use perf_frames::col as c;
+            let t = PerfFrameRow::NAME;
+            let (source, id) = (strings(b, t, c::source)?, ints(b, t, c::frame_id)?);
+            let (function, dso) = (strings(b, t, c::function)?, strings(b, t, c::dso)?);
+            for i in 0..b.num_rows() {
+                let d = (!dso.is_null(i)).then(|| dso.value(i));
+                let name = names.id(&frame_name(at(function, i), d));
+                frame_names.insert((sources.id(at(source, i)), id.value(i)), name);
+            }
+            Ok(())
+        })
+        .map_err(err(PerfFrameRow::NAME))?;
+        let unknown = names.id("[unknown]");
+        let mut positions: HashMap<(u32, i64), Vec<(i64, u32)>> = HashMap::new();
+        for_each_batch::<PerfStackRow>(dataset, run, |b| {
+            use perf_stacks::col as c;
+            let t = PerfStackRow::NAME;
+            let (source, stack) = (strings(b, t, c::source)?, ints(b, t, c::stack_id)?);
+            let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
+            for i in 0..b.num_rows() {
+                let src = sources.id(at(source, i));
+                let name = frame_names.get(&(src, frame.value(i))).copied().unwrap_or(unknown);
+                positions.entry((src, stack.value(i))).or_default().push((position.value(i), name));
+            }
+            Ok(())
+        })
+        .map_err(err(PerfStackRow::NAME))?;
+        let stacks = positions
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.sort_unstable_by_key(|p| std::cmp::Reverse(p.0)); // position 0 = leaf: root first
+                (k, v.into_iter().map(|(_, n)| n).collect())
+            })
+            .collect();
+        Ok(Folder { sources, names, stacks })
+    }
+
+    /// The run's samples folded per event; `keep(source, line)` selects samples (all when
+    /// `None`). Frame-less samples fold to the bare comm.
+    pub fn fold(
+        &mut self,
+        dataset: &Path,
+        run: &str,
+        keep: Option<&dyn Fn(&str, i64) -> bool>,
+    ) -> Result<Folded, ReportError> {
+        let mut events = Interner::default();
+        let mut comms = Interner::default();
+        let mut counts: HashMap<(u32, u32, u32, i64), u64> = HashMap::new();
+        let sources = &mut self.sources;
+        for_each_batch::<PerfSampleRow>(dataset, run, |b| {
+            use perf_samples::col as c;
+            let t = PerfSampleRow::NAME;
+            let (source, line, event) = (strings(b, t, c::source)?, ints(b, t, c::line)?, strings(b, t, c::event)?);
+            let (comm, stack) = (strings(b, t, c::comm)?, ints(b, t, c::stack_id)?);
+            for i in 0..b.num_rows() {
+                if keep.is_some_and(|k| !k(at(source, i), line.value(i))) {
+                    continue;
+                }
+                let key = (events.id(at(event, i)), comms.id(at(comm, i)), sources.id(at(source, i)), stack.value(i));
+                *counts.entry(key).or_default() += 1;
+            }
+            Ok(())
+        })
+        .map_err(|source| ReportError::Read { table: PerfSampleRow::NAME, run: run.to_string(), source })?;
+        let mut out = Folded::new();
+        let mut line = String::new();
+        for ((event, comm, source, stack), n) in counts {
+            line.clear();
+            line.push_str(&comms.values[comm as usize].replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_"));
+            if let Some(frames) = self.stacks.get(&(source, stack)).filter(|_| stack != 0) {
+                for &f in frames {
+                    line.push(';');
+                    line.push_str(&self.names.values[f as usize]);
+                }
+            }
+            let per_event = out.entry(events.values[event as usize].clone()).or_default();
+            match per_event.get_mut(line.as_str()) {
+                Some(c) => *c += n,
+                None => {
+                    per_event.insert(line.clone(), n);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
