@@ -20,6 +20,9 @@ use crate::ReportError;
 /// Event → folded line → samples.
 pub type Folded = BTreeMap<String, BTreeMap<String, u64>>;
 
+/// Selects samples by (source, line).
+pub type Keep<'a> = &'a dyn Fn(&str, i64) -> bool;
+
 fn strings<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a StringArray, ModelError> {
     let c = b
         .column_by_name(column)
@@ -131,12 +134,7 @@ impl Folder {
 
     /// The run's samples folded per event; `keep(source, line)` selects samples (all when
     /// `None`). Frame-less samples fold to the bare comm.
-    pub fn fold(
-        &mut self,
-        dataset: &Path,
-        run: &str,
-        keep: Option<&dyn Fn(&str, i64) -> bool>,
-    ) -> Result<Folded, ReportError> {
+    pub fn fold(&mut self, dataset: &Path, run: &str, keep: Option<Keep<'_>>) -> Result<Folded, ReportError> {
         let mut events = Interner::default();
         let mut comms = Interner::default();
         let mut counts: HashMap<(u32, u32, u32, i64), u64> = HashMap::new();
