@@ -10,16 +10,7 @@ use crate::{ModelError, Table};
 
 /// Reads all rows of table `T` for `run`; a missing partition reads as no rows.
 pub fn read_table<T: Table>(dataset: &Path, run: &str) -> Result<Vec<T>, ModelError> {
-    let dir = partition_dir(dataset, T::NAME, run);
-    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(ModelError::Io { path: dir, source }),
-    };
-    files.sort();
+    let files = parquet_files(&partition_dir(dataset, T::NAME, run))?;
     let mut rows = Vec::new();
     for path in files {
         let pq = |source| ModelError::Parquet { path: path.clone(), source };
@@ -30,6 +21,20 @@ pub fn read_table<T: Table>(dataset: &Path, run: &str) -> Result<Vec<T>, ModelEr
         }
     }
     Ok(rows)
+}
+
+/// The Parquet files of a partition directory, sorted; none when it does not exist.
+fn parquet_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, ModelError> {
+    let mut files: Vec<_> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(ModelError::Io { path: dir.to_path_buf(), source }),
+    };
+    files.sort();
+    Ok(files)
 }
 
 /// Opens one Parquet file of table `T`, refusing a newer schema version than this build reads.
@@ -59,16 +64,7 @@ pub fn for_each_batch<T: Table>(
     run: &str,
     mut each: impl FnMut(&arrow::record_batch::RecordBatch) -> Result<(), ModelError>,
 ) -> Result<(), ModelError> {
-    let dir = partition_dir(dataset, T::NAME, run);
-    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => return Err(ModelError::Io { path: dir, source }),
-    };
-    files.sort();
+    let files = parquet_files(&partition_dir(dataset, T::NAME, run))?;
     for path in files {
         let reader = open_checked::<T>(&path)?
             .with_batch_size(64 * 1024)
@@ -83,14 +79,8 @@ pub fn for_each_batch<T: Table>(
 
 /// Rows of table `name` for `run`, from the Parquet footers only; 0 for a missing partition.
 pub fn count_rows(dataset: &Path, name: &str, run: &str) -> Result<i64, ModelError> {
-    let dir = partition_dir(dataset, name, run);
-    let rd = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(source) => return Err(ModelError::Io { path: dir, source }),
-    };
     let mut rows = 0;
-    for path in rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "parquet")) {
+    for path in parquet_files(&partition_dir(dataset, name, run))? {
         let file = std::fs::File::open(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
         let builder =
             ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| ModelError::Parquet { path, source })?;

@@ -190,51 +190,20 @@ fn load_generic<Elf: FileHeader<Endian = Endianness>>(
 
     // The symbol source: a debug file's .symtab, else ours, else .dynsym.
     let mut raw: Vec<RawSymbol> = Vec::new();
+    let mut collect = |data: &[u8], from: &object::read::elf::SectionTable<'_, Elf>, kind: elf::SectionType| {
+        collect_symbols::<Elf>(endian, data, from, kind, &sections, &segments, is_arm, is_arm_family, &mut raw)
+    };
     let mut loaded = false;
-    if let Some(dbg) = debug {
-        if dbg.get(4) == runtime.get(4) {
-            if let Ok(dh) = Elf::parse(dbg) {
-                if let Ok(dsections) = dh.sections(endian, dbg) {
-                    loaded = collect_symbols::<Elf>(
-                        endian,
-                        dbg,
-                        &dsections,
-                        elf::SHT_SYMTAB,
-                        &sections,
-                        &segments,
-                        is_arm,
-                        is_arm_family,
-                        &mut raw,
-                    );
-                }
-            }
+    if let Some(dbg) = debug.filter(|d| d.get(4) == runtime.get(4)) {
+        if let Some(dsections) = Elf::parse(dbg).ok().and_then(|dh| dh.sections(endian, dbg).ok()) {
+            loaded = collect(dbg, &dsections, elf::SHT_SYMTAB);
         }
     }
     if !loaded {
-        loaded = collect_symbols::<Elf>(
-            endian,
-            runtime,
-            &sections,
-            elf::SHT_SYMTAB,
-            &sections,
-            &segments,
-            is_arm,
-            is_arm_family,
-            &mut raw,
-        );
+        loaded = collect(runtime, &sections, elf::SHT_SYMTAB);
     }
     if !loaded {
-        collect_symbols::<Elf>(
-            endian,
-            runtime,
-            &sections,
-            elf::SHT_DYNSYM,
-            &sections,
-            &segments,
-            is_arm,
-            is_arm_family,
-            &mut raw,
-        );
+        collect(runtime, &sections, elf::SHT_DYNSYM);
         // A Go binary stripped of .symtab still has its runtime PC table.
         raw.extend(go_pclntab::<Elf>(endian, runtime, &sections).unwrap_or_default());
     }
