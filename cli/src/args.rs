@@ -18,6 +18,12 @@ Examples:
   tracefold analyze ds/
   tracefold report ds/ --out report/ --baseline g1 --candidate zgc
 
+  # A perf.data from another machine, symbolized offline, with the GC log of the same run
+  # (perf record -k CLOCK_MONOTONIC + -Xlog:gc:...:time,uptime,timenanos): the report shows
+  # what ran during the pauses and just before them:
+  tracefold run --run app=perf.data,gc.log --binary-dir bundle/bin --kallsyms bundle/kallsyms.xz \\
+      --perf-map-dir bundle/ --out out/
+
 Exit codes: 0 ok, 1 completed with findings (--strict and lines not understood), 2 error.";
 
 /// tracefold: turn GC logs and traces of a slow service into one Parquet dataset, analyse it,
