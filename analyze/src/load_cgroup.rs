@@ -116,30 +116,24 @@ pub fn load_offsets(dataset: &Path, run: &str) -> Result<BTreeMap<String, i64>, 
 
 /// Largest JVM parallel GC worker count among the run's sources (`runs.gc_parallel_workers`).
 pub fn load_jvm_workers(dataset: &Path, run: &str) -> Result<Option<i64>, AnalyzeError> {
-    use model::tables::runs::col as c;
-    let files = files_of(dataset, model::tables::runs::NAME, run)?;
-    if files.is_empty() {
-        return Ok(None);
-    }
-    let dir = model::write::partition_dir(dataset, model::tables::runs::NAME, run);
-    let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
-    let df = scan_lazy(&files)
-        .and_then(|lf| lf.select([col(c::gc_parallel_workers).strict_cast(DataType::Int64).max()]).collect())
-        .map_err(err)?;
-    Ok(df.column(c::gc_parallel_workers).and_then(|c| c.i64()).map_err(err)?.get(0))
+    max_of(dataset, model::tables::runs::NAME, run, model::tables::runs::col::gc_parallel_workers)
 }
 
 /// Largest GOMAXPROCS (`procs`) among the run's cycles, if any cycle reports it.
 pub fn load_max_procs(dataset: &Path, run: &str) -> Result<Option<i64>, AnalyzeError> {
-    use gc_cycles::col as c;
-    let files = files_of(dataset, gc_cycles::NAME, run)?;
+    max_of(dataset, gc_cycles::NAME, run, gc_cycles::col::procs)
+}
+
+/// Largest value of an integer column of a run's table; `None` without rows or values.
+fn max_of(dataset: &Path, table: &str, run: &str, column: &str) -> Result<Option<i64>, AnalyzeError> {
+    let files = files_of(dataset, table, run)?;
     if files.is_empty() {
         return Ok(None);
     }
-    let dir = model::write::partition_dir(dataset, gc_cycles::NAME, run);
+    let dir = model::write::partition_dir(dataset, table, run);
     let err = |source| AnalyzeError::Polars { path: dir.clone(), source };
     let df = scan_lazy(&files)
-        .and_then(|lf| lf.select([col(c::procs).strict_cast(DataType::Int64).max()]).collect())
+        .and_then(|lf| lf.select([col(column).strict_cast(DataType::Int64).max()]).collect())
         .map_err(err)?;
-    Ok(df.column(c::procs).and_then(|c| c.i64()).map_err(err)?.get(0))
+    Ok(df.column(column).and_then(|c| c.i64()).map_err(err)?.get(0))
 }

@@ -23,7 +23,8 @@ pub type Folded = BTreeMap<String, BTreeMap<String, u64>>;
 /// Selects samples by (source, line).
 pub type Keep<'a> = &'a dyn Fn(&str, i64) -> bool;
 
-fn strings<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a StringArray, ModelError> {
+/// A String column of a batch, by name.
+pub(crate) fn strings<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a StringArray, ModelError> {
     let c = b
         .column_by_name(column)
         .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
@@ -32,7 +33,8 @@ fn strings<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a Stri
         .ok_or_else(|| ModelError::ColumnType { column: column.into(), found: c.data_type().to_string() })
 }
 
-fn ints<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a Int64Array, ModelError> {
+/// An Int64 column of a batch, by name.
+pub(crate) fn ints<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a Int64Array, ModelError> {
     let c = b
         .column_by_name(column)
         .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;

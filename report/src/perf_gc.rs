@@ -116,16 +116,9 @@ pub fn section(
     // Time span and count of the samples on the windows' clocks.
     let (mut timed, mut span) = (0i64, (i64::MAX, i64::MIN));
     model::read::for_each_batch::<PerfSampleRow>(dataset, &run.name, |b| {
-        use arrow::array::{Array, Int64Array, StringArray};
-        let col = |name: &str| b.column_by_name(name).map(|c| c.as_any());
-        let clock = col(perf_samples::col::clock).and_then(|c| c.downcast_ref::<StringArray>());
-        let time = col(perf_samples::col::time_ns).and_then(|c| c.downcast_ref::<Int64Array>());
-        let (Some(clock), Some(time)) = (clock, time) else {
-            return Err(model::ModelError::MissingColumn {
-                table: PerfSampleRow::NAME.into(),
-                column: "clock/time_ns".into(),
-            });
-        };
+        use arrow::array::Array;
+        let clock = crate::fold::strings(b, PerfSampleRow::NAME, perf_samples::col::clock)?;
+        let time = crate::fold::ints(b, PerfSampleRow::NAME, perf_samples::col::time_ns)?;
         for i in (0..b.num_rows()).filter(|&i| !time.is_null(i) && clocks.contains(clock.value(i))) {
             timed += 1;
             span = (span.0.min(time.value(i)), span.1.max(time.value(i)));
