@@ -210,7 +210,7 @@ fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
 fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
     let err =
         |source| AnalyzeError::Write { dataset: dataset.to_path_buf(), run: c.run.clone(), source: Box::new(source) };
-    let mut staging = RunStaging::new(dataset, &c.run).map_err(err)?;
+    let staging = RunStaging::new(dataset, &c.run).map_err(err)?;
     let mut written = Vec::new();
     if !c.cgroup.is_empty() {
         let rows = staging.write::<CgroupIntervalRow>(SOURCE_FORMAT, c.cgroup).map_err(err)?;

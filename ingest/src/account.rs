@@ -26,6 +26,12 @@ impl SkipKind {
     }
 }
 
+/// An example line as kept in `ingest_log`: numbered, cut to [`EXAMPLE_BYTES`].
+fn example(line_no: u64, line: &[u8]) -> String {
+    let cut = &line[..line.len().min(EXAMPLE_BYTES)];
+    format!("line {line_no}: {}", String::from_utf8_lossy(cut))
+}
+
 #[derive(Debug, Clone)]
 struct Reason {
     kind: SkipKind,
@@ -44,6 +50,10 @@ pub struct LineAccount {
     notes: Vec<String>,
     /// Index of the last reason used (consecutive lines often share one).
     last: usize,
+    /// Address, length and kind of the `&'static` reason that last resolved to `last` (see
+    /// [`LineAccount::skip_static`]): a static string never moves, so a repeat is found
+    /// without comparing text.
+    last_static: Option<(usize, usize, SkipKind)>,
 }
 
 impl LineAccount {
@@ -57,6 +67,7 @@ impl LineAccount {
     }
     /// Counts a line as skipped for `reason`.
     pub fn skip(&mut self, kind: SkipKind, reason: &str, line_no: u64, line: &[u8]) {
+        self.last_static = None;
         let hit = self.reasons.get(self.last).is_some_and(|r| r.kind == kind && r.reason == reason);
         let found =
             if hit { Some(self.last) } else { self.reasons.iter().position(|r| r.kind == kind && r.reason == reason) };
@@ -77,9 +88,23 @@ impl LineAccount {
         let r = &mut self.reasons[idx];
         r.count += 1;
         if r.examples.len() < EXAMPLES {
-            let cut = &line[..line.len().min(EXAMPLE_BYTES)];
-            r.examples.push(format!("line {line_no}: {}", String::from_utf8_lossy(cut)));
+            r.examples.push(example(line_no, line));
         }
+    }
+    /// [`LineAccount::skip`] for a reason that is a string constant: the hot path of parsers
+    /// that skip most lines for one reason (a repeat costs a compare of two addresses).
+    pub fn skip_static(&mut self, kind: SkipKind, reason: &'static str, line_no: u64, line: &[u8]) {
+        let key = (reason.as_ptr() as usize, reason.len(), kind);
+        if self.last_static == Some(key) {
+            let r = &mut self.reasons[self.last];
+            r.count += 1;
+            if r.examples.len() < EXAMPLES {
+                r.examples.push(example(line_no, line));
+            }
+            return;
+        }
+        self.skip(kind, reason, line_no, line);
+        self.last_static = Some(key);
     }
     /// Adds a note (a fact worth knowing that is not a skip).
     pub fn note(&mut self, note: impl Into<String>) {
@@ -160,5 +185,40 @@ impl LineAccount {
             });
         }
         rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_and_dynamic_reasons_count_apart() {
+        const DETAIL: &str = "detail";
+        let mut a = LineAccount::default();
+        for n in 1..=5u64 {
+            a.read();
+            a.skip_static(SkipKind::Ignore, DETAIL, n, b"x");
+        }
+        // A dynamic reason with the same text is the same reason; another text is another.
+        a.read();
+        a.skip(SkipKind::Ignore, &String::from("detail"), 6, b"y");
+        a.read();
+        a.skip(SkipKind::Skip, &format!("bad {}", 7), 7, b"z");
+        a.read();
+        a.skip_static(SkipKind::Ignore, DETAIL, 8, b"w");
+        a.read();
+        a.skip_static(SkipKind::Skip, DETAIL, 9, b"v");
+        let rows = a.rows("f", None);
+        let count = |kind: &str, reason: &str| {
+            rows.iter().find(|r| r.kind == kind && r.reason.as_deref() == Some(reason)).map(|r| r.skipped)
+        };
+        assert_eq!(count("ignore", "detail"), Some(7));
+        assert_eq!(count("skip", "bad 7"), Some(1));
+        assert_eq!(count("skip", "detail"), Some(1));
+        assert_eq!(rows[0].read, 9);
+        assert_eq!(rows[0].skipped, 9);
+        let ex = rows.iter().find(|r| r.kind == "ignore").and_then(|r| r.examples.clone()).unwrap();
+        assert_eq!(ex, "line 1: x\\nline 2: x\\nline 3: x".replace("\\n", "\n"));
     }
 }

@@ -1,6 +1,10 @@
 //! A line reader over any `BufRead`: SIMD newline search (memchr), no copy when a line lies
 //! inside the reader's buffer, `\n`/`\r\n` stripped, and no failure on invalid UTF-8 (parsers
 //! work on bytes; the caller decides what a non-UTF-8 line means).
+//!
+//! Two ways to read: [`LineReader::next_line`] (a line at a time, for parsers that look ahead
+//! or stop early) and [`LineReader::for_each_line`] (every line to a closure, a whole buffer at
+//! a time: one newline search runs across the buffer, for parsers whose time is per line).
 
 use std::io::BufRead;
 
@@ -66,6 +70,65 @@ impl<R: BufRead> LineReader<R> {
         Ok(Some((self.line_no, strip_cr(&self.spill))))
     }
 
+    /// Calls `f` with every remaining line (1-based number, bytes without terminator), in order,
+    /// until the end of input or the first error of `f`. An I/O failure becomes a
+    /// [`crate::ReadError`] that says where it happened.
+    pub fn for_each_line<E: From<crate::ReadError>>(
+        &mut self,
+        mut f: impl FnMut(u64, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.pending_consume > 0 {
+            self.inner.consume(self.pending_consume);
+            self.pending_consume = 0;
+        }
+        // `spill` holds the start of a line that crossed the end of the previous buffer.
+        self.spill.clear();
+        loop {
+            let buf = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => return Err(crate::ReadError { offset: self.offset, line: self.line_no, source }.into()),
+            };
+            if buf.is_empty() {
+                break;
+            }
+            let n = buf.len();
+            let mut start = 0;
+            if !self.spill.is_empty() {
+                let Some(i) = memchr::memchr(b'\n', buf) else {
+                    self.spill.extend_from_slice(buf);
+                    self.inner.consume(n);
+                    self.offset += n as u64;
+                    continue;
+                };
+                self.spill.extend_from_slice(&buf[..i]);
+                self.line_no += 1;
+                self.offset += (i + 1) as u64;
+                f(self.line_no, strip_cr(&self.spill))?;
+                self.spill.clear();
+                start = i + 1;
+            }
+            let base = start;
+            for nl in memchr::memchr_iter(b'\n', &buf[base..]) {
+                let end = base + nl;
+                self.line_no += 1;
+                self.offset += (end + 1 - start) as u64;
+                f(self.line_no, strip_cr(&buf[start..end]))?;
+                start = end + 1;
+            }
+            // The rest is the start of a line that ends in a later buffer (or at end of input).
+            self.spill.extend_from_slice(&buf[start..]);
+            self.offset += (n - start) as u64;
+            self.inner.consume(n);
+        }
+        if !self.spill.is_empty() {
+            self.line_no += 1;
+            f(self.line_no, strip_cr(&self.spill))?;
+            self.spill.clear();
+        }
+        Ok(())
+    }
+
     /// [`LineReader::next_line`], with an I/O failure turned into a [`crate::ReadError`] that
     /// says where it happened.
     pub fn next_checked(&mut self) -> Result<Option<(u64, &[u8])>, crate::ReadError> {
@@ -102,5 +165,51 @@ mod tests {
         }
         assert_eq!(got, vec![(1, "a".into()), (2, "b".repeat(46)), (3, String::new()), (4, "last".into())]);
         assert_eq!(r.offset(), text.len() as u64);
+    }
+
+    #[test]
+    fn for_each_line_equals_next_line_at_every_buffer_size() {
+        let text = b"a\r\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n\n\r\nccc\ndd\nlast";
+        let mut expected = Vec::new();
+        let mut r = LineReader::new(&text[..]);
+        while let Some((n, l)) = r.next_line().unwrap() {
+            expected.push((n, l.to_vec()));
+        }
+        assert_eq!(expected.len(), 7);
+        for cap in 1..=text.len() + 1 {
+            let mut r = LineReader::new(std::io::BufReader::with_capacity(cap, &text[..]));
+            // A line read first by next_line, the rest by for_each_line.
+            let first = r.next_line().unwrap().map(|(n, l)| (n, l.to_vec()));
+            let mut got = vec![first.unwrap()];
+            r.for_each_line(|n, l| {
+                got.push((n, l.to_vec()));
+                Ok::<_, crate::ReadError>(())
+            })
+            .unwrap();
+            assert_eq!(got, expected, "buffer capacity {cap}");
+            assert_eq!(r.offset(), text.len() as u64, "buffer capacity {cap}");
+        }
+    }
+
+    #[test]
+    fn for_each_line_stops_at_the_first_error() {
+        #[derive(Debug)]
+        struct Stop(u64);
+        impl From<crate::ReadError> for Stop {
+            fn from(_: crate::ReadError) -> Self {
+                Stop(0)
+            }
+        }
+        let mut seen = 0;
+        let r = LineReader::new(&b"1\n2\n3\n"[..]).for_each_line(|n, _| {
+            seen += 1;
+            if n == 2 {
+                Err(Stop(n))
+            } else {
+                Ok(())
+            }
+        });
+        assert!(matches!(r, Err(Stop(2))));
+        assert_eq!(seen, 2);
     }
 }

@@ -128,8 +128,9 @@ struct Parsed {
     /// Format id; `None` when no format matched.
     format: Option<&'static str>,
     hint: String,
-    sha256: String,
-    size: u64,
+    /// SHA-256 and size of the raw bytes: the hashing thread may still be reading when the
+    /// parser is done, so it is joined only when the `runs` table is written, last.
+    hash: Option<source::PendingHash>,
     out: GcOutput,
     cycles: Vec<GcCycleRow>,
     cgroup_samples: Vec<CgroupSampleRow>,
@@ -186,21 +187,27 @@ fn parse_file(
     progress: &dyn Progress,
 ) -> Result<Parsed, IngestError> {
     let (hash, parsed) = if input.cgroup_dir {
-        rayon::join(
+        let (hash, parsed) = rayon::join(
             || source::hash_dir(&input.path),
             || parse_content(input, part, staging, forced, symbolizer, progress, None),
-        )
+        );
+        (source::PendingHash::ready(&input.path, hash), parsed)
     } else {
         // The file is read once: the parser's chunks are hashed on a thread beside it.
         let (feed, hash) = source::hash_beside(&input.path);
-        let parsed = parse_content(input, part, staging, forced, symbolizer, progress, Some(feed));
-        (hash.finish(), parsed)
+        (hash, parse_content(input, part, staging, forced, symbolizer, progress, Some(feed)))
     };
-    let (sha256, size) = hash?;
-    let mut p = parsed?;
-    p.sha256 = sha256;
-    p.size = size;
-    Ok(p)
+    match parsed {
+        Ok(mut p) => {
+            p.hash = Some(hash);
+            Ok(p)
+        }
+        Err(e) => {
+            // The reading thread ends once it has read the file; wait for it, keep the parse error.
+            let _ = hash.finish();
+            Err(e)
+        }
+    }
 }
 
 fn parse_content(
@@ -217,8 +224,7 @@ fn parse_content(
         input: input.clone(),
         format: None,
         hint: String::new(),
-        sha256: String::new(),
-        size: 0,
+        hash: None,
         out: GcOutput::default(),
         cycles: Vec::new(),
         cgroup_samples: Vec::new(),
@@ -343,10 +349,35 @@ fn parse_content(
     Ok(parsed)
 }
 
+/// Table writes of a run, run in parallel by [`TableJobs::run`].
+struct TableJobs<'a> {
+    staging: &'a RunStaging,
+    format: &'a str,
+    jobs: Vec<Box<dyn FnOnce() -> Result<usize, model::ModelError> + Send + 'a>>,
+}
+
+impl<'a> TableJobs<'a> {
+    fn new(staging: &'a RunStaging, format: &'a str) -> Self {
+        Self { staging, format, jobs: Vec::new() }
+    }
+
+    /// Adds the write of all `rows` of table `T`.
+    fn add<T: model::Table + Send + 'a>(&mut self, rows: Vec<T>) {
+        let (staging, format) = (self.staging, self.format);
+        self.jobs.push(Box::new(move || staging.write::<T>(format, rows)));
+    }
+
+    /// Writes every table; the first error (in the order added) is returned.
+    fn run(self) -> Result<(), IngestError> {
+        let results: Vec<_> = self.jobs.into_par_iter().map(|job| job()).collect();
+        results.into_iter().try_for_each(|r| r.map(drop).map_err(IngestError::from))
+    }
+}
+
 fn write_run(
     opts: &IngestOptions,
     run: &str,
-    mut staging: RunStaging,
+    staging: RunStaging,
     mut parsed: Vec<Parsed>,
 ) -> Result<IngestSummary, IngestError> {
     let now =
@@ -375,8 +406,9 @@ fn write_run(
             ingested_at_ns: now,
             labels: labels.join(";"),
             source: source.clone(),
-            size_bytes: p.size as i64,
-            sha256: std::mem::take(&mut p.sha256),
+            // Filled in once the hashes are joined, below.
+            size_bytes: 0,
+            sha256: String::new(),
             format: fid.map(str::to_string),
             tool_version: p.out.tool_version.clone(),
             status: if fid.is_some() { "ok".into() } else { "skipped".into() },
@@ -410,24 +442,6 @@ fn write_run(
         });
         clocks.merge(std::mem::take(&mut p.out.clocks));
     }
-    // Every table is written, empty or not, in source order.
-    use std::mem::take;
-    let mut netpolls: Vec<_> = parsed.iter_mut().map(|p| p.netpoll.take().unwrap_or_default()).collect();
-    staging.write::<GcPauseRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.out.pauses)))?;
-    staging.write::<GcCycleRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.cycles)))?;
-    staging.write::<SafepointRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.out.safepoints)))?;
-    staging.write::<CgroupSampleRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.cgroup_samples)))?;
-    staging.write::<BpftraceLineRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.bpftrace.lines)))?;
-    staging.write::<BpftraceMapRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.bpftrace.maps)))?;
-    staging.write::<BpftraceHistRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.bpftrace.hist)))?;
-    staging.write::<LostEventsRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.bpftrace.lost)))?;
-    staging.write::<EpollCallRow>(&fmt, netpolls.iter_mut().flat_map(|n| take(&mut n.calls)))?;
-    staging.write::<EpollReadyRow>(&fmt, netpolls.iter_mut().flat_map(|n| take(&mut n.ready)))?;
-    staging.write::<PerfSampleRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf.samples)))?;
-    staging.write::<PerfStackRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf.stacks)))?;
-    staging.write::<PerfFrameRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf.frames)))?;
-    staging.write::<PerfThreadRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf_threads)))?;
-    staging.write::<PerfMetaRow>(&fmt, parsed.iter_mut().flat_map(|p| take(&mut p.perf_meta)))?;
     let mut offsets = clocks.rows();
     for (clock, offset) in &opts.clock_offsets {
         offsets.retain(|o| &o.clock != clock);
@@ -452,9 +466,42 @@ fn write_run(
             ..known
         });
     }
+    // Every table is written, empty or not, rows in source order; tables in parallel, while
+    // hashing threads may still be reading. `runs` waits for the hashes and comes last.
+    let hashes: Vec<_> = parsed.iter_mut().map(|p| p.hash.take()).collect();
+    let mut jobs = TableJobs::new(&staging, &fmt);
+    let mut netpolls: Vec<_> = parsed.iter_mut().map(|p| p.netpoll.take().unwrap_or_default()).collect();
+    macro_rules! rows {
+        ($list:expr, |$p:ident| $field:expr) => {
+            $list.iter_mut().flat_map(|$p| std::mem::take(&mut $field)).collect::<Vec<_>>()
+        };
+    }
+    jobs.add::<GcPauseRow>(rows!(parsed, |p| p.out.pauses));
+    jobs.add::<GcCycleRow>(rows!(parsed, |p| p.cycles));
+    jobs.add::<SafepointRow>(rows!(parsed, |p| p.out.safepoints));
+    jobs.add::<CgroupSampleRow>(rows!(parsed, |p| p.cgroup_samples));
+    jobs.add::<BpftraceLineRow>(rows!(parsed, |p| p.bpftrace.lines));
+    jobs.add::<BpftraceMapRow>(rows!(parsed, |p| p.bpftrace.maps));
+    jobs.add::<BpftraceHistRow>(rows!(parsed, |p| p.bpftrace.hist));
+    jobs.add::<LostEventsRow>(rows!(parsed, |p| p.bpftrace.lost));
+    jobs.add::<EpollCallRow>(rows!(netpolls, |n| n.calls));
+    jobs.add::<EpollReadyRow>(rows!(netpolls, |n| n.ready));
+    jobs.add::<PerfSampleRow>(rows!(parsed, |p| p.perf.samples));
+    jobs.add::<PerfStackRow>(rows!(parsed, |p| p.perf.stacks));
+    jobs.add::<PerfFrameRow>(rows!(parsed, |p| p.perf.frames));
+    jobs.add::<PerfThreadRow>(rows!(parsed, |p| p.perf_threads));
+    jobs.add::<PerfMetaRow>(rows!(parsed, |p| p.perf_meta));
+    jobs.add::<IngestLogRow>(log_rows);
+    jobs.add::<ClockOffsetRow>(offsets);
+    jobs.run()?;
+    for (row, hash) in runs_rows.iter_mut().zip(hashes) {
+        if let Some(hash) = hash {
+            let (sha256, size) = hash.finish()?;
+            row.sha256 = sha256;
+            row.size_bytes = size as i64;
+        }
+    }
     staging.write::<SourceRow>(&fmt, runs_rows)?;
-    staging.write::<IngestLogRow>(&fmt, log_rows)?;
-    staging.write::<ClockOffsetRow>(&fmt, offsets)?;
     staging.commit(ANALYSIS_TABLES)?;
     Ok(summary)
 }

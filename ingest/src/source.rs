@@ -231,10 +231,15 @@ pub struct HashFeed {
     rx: Receiver<Arc<Chunk>>,
 }
 
-/// The reading and hashing thread of a [`hash_beside`] pair.
+/// The reading and hashing thread of a [`hash_beside`] pair, or a hash already known.
 pub struct PendingHash {
     path: PathBuf,
-    thread: JoinHandle<std::io::Result<(String, u64)>>,
+    state: HashState,
+}
+
+enum HashState {
+    Thread(JoinHandle<std::io::Result<(String, u64)>>),
+    Done(Result<(String, u64), IngestError>),
 }
 
 /// Starts a thread that reads the raw bytes of `path` once, in chunks, handing each to the
@@ -245,7 +250,7 @@ pub fn hash_beside(path: &Path) -> (HashFeed, PendingHash) {
     let (tx, rx) = sync_channel::<Arc<Chunk>>(QUEUE_CHUNKS);
     let owned = path.to_path_buf();
     let thread = std::thread::spawn(move || read_and_hash(&owned, tx));
-    (HashFeed { rx }, PendingHash { path: path.to_path_buf(), thread })
+    (HashFeed { rx }, PendingHash { path: path.to_path_buf(), state: HashState::Thread(thread) })
 }
 
 fn read_and_hash(path: &Path, tx: SyncSender<Arc<Chunk>>) -> std::io::Result<(String, u64)> {
@@ -292,13 +297,21 @@ fn read_and_hash(path: &Path, tx: SyncSender<Arc<Chunk>>) -> std::io::Result<(St
 }
 
 impl PendingHash {
+    /// A hash computed already (e.g. by [`hash_dir`]).
+    pub fn ready(path: &Path, hash: Result<(String, u64), IngestError>) -> Self {
+        Self { path: path.to_path_buf(), state: HashState::Done(hash) }
+    }
+
     /// Waits for the hash: SHA-256 (lowercase hex) and size of the file's raw bytes. Call it
     /// after the reader given the feed is dropped (or read to its end).
     pub fn finish(self) -> Result<(String, u64), IngestError> {
         let io = |source| IngestError::Io { path: self.path.clone(), source };
-        match self.thread.join() {
-            Ok(r) => r.map_err(io),
-            Err(panic) => std::panic::resume_unwind(panic),
+        match self.state {
+            HashState::Done(r) => r,
+            HashState::Thread(thread) => match thread.join() {
+                Ok(r) => r.map_err(io),
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
         }
     }
 }

@@ -137,7 +137,8 @@ pub struct RunStaging {
     dataset: PathBuf,
     run: String,
     dir: PathBuf,
-    tables: Vec<String>,
+    /// Tables staged so far (writers may open from several threads).
+    tables: std::sync::Mutex<Vec<String>>,
     committed: bool,
 }
 
@@ -149,7 +150,13 @@ impl RunStaging {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         let dir = dataset.join(".staging").join(format!("{run}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        Ok(Self { dataset: dataset.to_path_buf(), run: run.to_string(), dir, tables: Vec::new(), committed: false })
+        Ok(Self {
+            dataset: dataset.to_path_buf(),
+            run: run.to_string(),
+            dir,
+            tables: Default::default(),
+            committed: false,
+        })
     }
 
     /// The run's name.
@@ -158,9 +165,12 @@ impl RunStaging {
     }
 
     /// Opens a streaming writer for table `T` of this run.
-    pub fn writer<T: Table>(&mut self, source_format: &str) -> Result<TableWriter<T>, ModelError> {
-        if !self.tables.iter().any(|t| t == T::NAME) {
-            self.tables.push(T::NAME.to_string());
+    pub fn writer<T: Table>(&self, source_format: &str) -> Result<TableWriter<T>, ModelError> {
+        {
+            let mut tables = self.tables.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !tables.iter().any(|t| t == T::NAME) {
+                tables.push(T::NAME.to_string());
+            }
         }
         TableWriter::create(&partition_dir(&self.dir, T::NAME, &self.run), 0, &self.run, source_format)
     }
@@ -173,11 +183,7 @@ impl RunStaging {
     }
 
     /// Writes all rows of table `T` of this run.
-    pub fn write<T: Table>(
-        &mut self,
-        source_format: &str,
-        rows: impl IntoIterator<Item = T>,
-    ) -> Result<usize, ModelError> {
+    pub fn write<T: Table>(&self, source_format: &str, rows: impl IntoIterator<Item = T>) -> Result<usize, ModelError> {
         let mut w = self.writer::<T>(source_format)?;
         w.extend(rows)?;
         w.finish()
@@ -188,7 +194,9 @@ impl RunStaging {
     /// tables made stale by a re-ingest). Each table is swapped by directory renames.
     pub fn commit(mut self, also_remove: &[&str]) -> Result<(), ModelError> {
         let old = self.dir.join(".replaced");
-        for table in &self.tables {
+        let mut tables = std::mem::take(self.tables.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
+        tables.sort();
+        for table in &tables {
             let staged = partition_dir(&self.dir, table, &self.run);
             let dest = partition_dir(&self.dataset, table, &self.run);
             let parent = dest.parent().expect("partition dir has a parent");
@@ -201,7 +209,7 @@ impl RunStaging {
             std::fs::rename(&staged, &dest).map_err(io_err(&staged))?;
         }
         for table in also_remove {
-            if self.tables.iter().any(|t| t == table) {
+            if tables.iter().any(|t| t == table) {
                 continue;
             }
             let dest = partition_dir(&self.dataset, table, &self.run);

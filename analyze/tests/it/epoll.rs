@@ -65,7 +65,7 @@ fn write_epoll_run(dataset: &Path, run: &str) {
     ];
     // tid 300, window [5 s, 6 s): ten 100 ms-timeout calls blocked 1..=10 ms, all timing out.
     rows.extend((1..=10).map(|k| call(a, 300, "timer", 100, 5_000 + 10 * k, Some((k * MS, 0)))));
-    let mut staging = RunStaging::new(dataset, run).unwrap();
+    let staging = RunStaging::new(dataset, run).unwrap();
     let sources =
         [a, "netpoll.ndjson"].map(|s| SourceRow { source: s.into(), status: "ok".into(), ..Default::default() });
     staging.write::<SourceRow>("test", sources).unwrap();

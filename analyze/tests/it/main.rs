@@ -70,7 +70,7 @@ fn cycle(source: &str, start: i64, dur: i64, before: i64, after: i64) -> GcCycle
 }
 
 fn write_run(dataset: &Path, run: &str, pauses: Vec<GcPauseRow>, cycles: Vec<GcCycleRow>) {
-    let mut staging = RunStaging::new(dataset, run).unwrap();
+    let staging = RunStaging::new(dataset, run).unwrap();
     staging.write::<GcPauseRow>("test", pauses).unwrap();
     if !cycles.is_empty() {
         staging.write::<GcCycleRow>("test", cycles).unwrap();
@@ -356,7 +356,7 @@ fn run_without_gc_data_loses_stale_analysis() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path();
     // Run "perf" is in the `runs` table only, but has a stale gc_run_summary partition.
-    let mut staging = RunStaging::new(ds, "perf").unwrap();
+    let staging = RunStaging::new(ds, "perf").unwrap();
     staging
         .write::<SourceRow>(
             "test",

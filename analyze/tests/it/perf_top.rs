@@ -94,7 +94,7 @@ fn write_perf_run(dataset: &Path, run: &str) {
         samples("b.txt", "cpu-clock", 0, 10, 1),
     ]
     .concat();
-    let mut staging = RunStaging::new(dataset, run).unwrap();
+    let staging = RunStaging::new(dataset, run).unwrap();
     let sources = ["a.txt", "b.txt"].map(|s| SourceRow { source: s.into(), status: "ok".into(), ..Default::default() });
     staging.write::<SourceRow>("test", sources).unwrap();
     staging.write::<PerfSampleRow>("test", samples).unwrap();
@@ -163,7 +163,7 @@ fn self_and_total_samples_hand_computed() {
 fn run_without_perf_samples_writes_no_table_and_drops_a_stale_one() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path();
-    let mut staging = RunStaging::new(ds, "gone").unwrap();
+    let staging = RunStaging::new(ds, "gone").unwrap();
     staging
         .write::<SourceRow>("test", [SourceRow { source: "x".into(), status: "ok".into(), ..Default::default() }])
         .unwrap();

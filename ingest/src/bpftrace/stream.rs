@@ -163,7 +163,7 @@ mod tests {
         let want = from_lines("run1.txt", &mem.lines, &opts);
 
         let tmp = tempfile::tempdir().unwrap();
-        let mut staging = RunStaging::new(tmp.path(), "r").unwrap();
+        let staging = RunStaging::new(tmp.path(), "r").unwrap();
         // Small batches, so rows are flushed while pairing is under way.
         let mut out = BpftraceOutput { flush_rows: 500, ..Default::default() };
         let n = ingest_to_parts(&ctx, &mut &bytes[..], &mut out, &staging, 1, "bpftrace", opts).unwrap().unwrap();

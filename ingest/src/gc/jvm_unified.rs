@@ -8,6 +8,7 @@
 //! observations when lines carry both a wall-time and an uptime decorator.
 
 mod decorators;
+mod detail;
 mod pause;
 
 use std::io::BufRead;
@@ -17,6 +18,7 @@ use model::tables::gc_cycles::GcCycleRow;
 use model::tables::safepoints::SafepointRow;
 
 use self::decorators::{parse_decorated, Decorated};
+use self::detail::DetailProbe;
 use super::{GcOutput, SourceCtx};
 use crate::account::SkipKind;
 use crate::lines::LineReader;
@@ -71,40 +73,6 @@ const JVM_MESSAGES: &[&str] = &[
 /// Skip reason of `GC(n)` lines that are neither pauses nor cycle summaries.
 const GC_DETAIL: &str = "gc detail line (phases, heap, metaspace, ...)";
 
-/// Starts of `GC(n)` message bodies that may be tabled (pauses, cycle summaries, concurrent
-/// phases, aborts); any other `GC(n)` line is a detail line.
-const TABLED_BODIES: &[&[u8]] = &[
-    b"Pause ",
-    b"y: ",
-    b"Y: ",
-    b"O: ",
-    b"Garbage Collection",
-    b"Major Collection",
-    b"Minor Collection",
-    b"Concurrent",
-    b"Cancelling",
-    b"Upgrade",
-];
-
-/// Fast path on raw bytes, before UTF-8 checks and decorator parsing: a decorated line whose
-/// message is `GC(n) <body>` with a body that cannot be tabled. Most lines of a debug-level
-/// log are these (phase timings, heap regions), so this decides the parser's speed.
-fn is_gc_detail_line(line: &[u8]) -> bool {
-    if line.first() != Some(&b'[') {
-        return false;
-    }
-    let Some(end) = memchr::memchr_iter(b']', line).find(|&i| line.get(i + 1) == Some(&b' ')) else { return false };
-    let msg = &line[end + 2..];
-    let Some(rest) = msg.strip_prefix(b"GC(") else { return false };
-    let Some(close) = memchr::memchr(b')', rest) else { return false };
-    if !rest[..close].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let body = &rest[close + 1..];
-    let body = &body[body.iter().position(|&b| b != b' ').unwrap_or(body.len())..];
-    !TABLED_BODIES.iter().any(|p| body.starts_with(p))
-}
-
 /// Safepoint messages, recognised also when the log has no tags decorator.
 fn is_safepoint_message(msg: &str) -> bool {
     msg.starts_with("Safepoint \"")
@@ -124,31 +92,31 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> R
         pending_trigger: None,
         pending_concurrent_cause: None,
     };
-    while let Some((line_no, bytes)) = reader.next_checked()? {
+    let mut detail = DetailProbe::default();
+    reader.for_each_line(|line_no, bytes| {
         out.account.read();
-        if is_gc_detail_line(bytes) {
-            out.account.skip(SkipKind::Ignore, GC_DETAIL, line_no, bytes);
-            continue;
+        if detail.is_gc_detail_line(bytes) {
+            out.account.skip_static(SkipKind::Ignore, GC_DETAIL, line_no, bytes);
+            return Ok::<_, ReadError>(());
         }
         let Ok(text) = std::str::from_utf8(bytes) else {
             out.account.skip(SkipKind::Skip, "invalid UTF-8", line_no, bytes);
-            continue;
+            return Ok(());
         };
         if text.trim().is_empty() {
             out.account.skip(SkipKind::Ignore, "empty line", line_no, bytes);
-            continue;
+            return Ok(());
         }
         let Some(d) = parse_decorated(text) else {
             out.account.skip(SkipKind::Skip, "not a unified logging line", line_no, bytes);
-            continue;
+            return Ok(());
         };
-        let reason = line(ctx, &mut st, &uptime_clock, &d, line_no as i64, out);
-        match reason {
+        match line(ctx, &mut st, &uptime_clock, &d, line_no as i64, out) {
             None => out.account.parsed(),
             Some((kind, reason)) => out.account.skip(kind, reason, line_no, bytes),
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Handles one decorated line; returns the skip reason when the line is not tabled.

@@ -66,7 +66,7 @@ fn write_cgroup_run(
     pauses: Vec<GcPauseRow>,
     overlap: Vec<GcCgroupOverlapRow>,
 ) {
-    let mut st = RunStaging::new(ds, name).unwrap();
+    let st = RunStaging::new(ds, name).unwrap();
     st.write(
         "cgsnap",
         [SourceRow {

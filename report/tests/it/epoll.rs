@@ -57,7 +57,7 @@ fn window(tid: i64, start_s: i64, calls: i64) -> EpollWindowRow {
 }
 
 fn add_epoll(ds: &Path, windows: Vec<EpollWindowRow>, calls: Vec<EpollCallRow>) {
-    let mut st = RunStaging::new(ds, "jdk17-g1").unwrap();
+    let st = RunStaging::new(ds, "jdk17-g1").unwrap();
     st.write::<EpollCallRow>("bpftrace", calls).unwrap();
     if !windows.is_empty() {
         st.write::<EpollWindowRow>("analysis", windows).unwrap();

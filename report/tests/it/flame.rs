@@ -51,7 +51,7 @@ fn sample_rows(source: &str, event: &str, comm: &str, stack_id: i64, n: usize) -
 }
 
 fn write_perf(ds: &Path, run: &str, samples: Vec<PerfSampleRow>, stacks: Vec<PerfStackRow>, frames: Vec<PerfFrameRow>) {
-    let mut st = RunStaging::new(ds, run).unwrap();
+    let st = RunStaging::new(ds, run).unwrap();
     st.write("perf-script", samples).unwrap();
     st.write("perf-script", stacks).unwrap();
     st.write("perf-script", frames).unwrap();

@@ -75,7 +75,7 @@ fn stats(collector: &str, kind: Option<&str>, cause: Option<&str>, durations: &[
 fn write_run(dataset: &Path, spec: &RunSpec) {
     let source = format!("logs/{}.log", spec.name);
     let clock = format!("jvm_uptime@{}", spec.name);
-    let mut st = RunStaging::new(dataset, spec.name).unwrap();
+    let st = RunStaging::new(dataset, spec.name).unwrap();
     st.write(
         "jvm-unified",
         [SourceRow {
@@ -458,7 +458,7 @@ fn multi_collector_run_uses_run_summary() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     write_run(&ds, &g1());
-    let mut st = RunStaging::new(&ds, "two-jvms").unwrap();
+    let st = RunStaging::new(&ds, "two-jvms").unwrap();
     st.write(
         "jvm-unified",
         ["a.log", "b.log"].map(|source| SourceRow {

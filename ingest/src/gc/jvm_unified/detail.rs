@@ -1,0 +1,177 @@
+//! The parser's fast path: telling a `GC(n)` detail line (a phase timing, a heap region line:
+//! most lines of a debug-level log) from a line that may be tabled, on raw bytes, before any
+//! UTF-8 check or decorator parsing.
+//!
+//! A decorated line is `[...]` groups back to back, one space, then the message. Lines of one
+//! log share the shape of their decorators (which `]` ends where), so the probe remembers the
+//! last shape and checks a line against it with a few byte compares and one vectorised count;
+//! a line of another shape (an uptime that grew a digit, tags padded anew) is walked in full
+//! and its shape remembered.
+
+/// Starts of `GC(n)` message bodies that may be tabled (pauses, cycle summaries, concurrent
+/// phases, aborts); any other `GC(n)` line is a detail line.
+const TABLED_BODIES: &[&[u8]] = &[
+    b"Pause ",
+    b"y: ",
+    b"Y: ",
+    b"O: ",
+    b"Garbage Collection",
+    b"Major Collection",
+    b"Minor Collection",
+    b"Concurrent",
+    b"Cancelling",
+    b"Upgrade",
+];
+
+/// First bytes of [`TABLED_BODIES`] (a test keeps the two in step).
+const TABLED_FIRST: &[u8] = b"PyYOGMCU";
+
+/// Decorator groups remembered at most (a line with more is walked in full every time).
+const MAX_GROUPS: usize = 16;
+
+/// Remembers the decorator shape of the last decorated line.
+#[derive(Debug, Default)]
+pub(super) struct DetailProbe {
+    /// Positions of the `]` closing each decorator group; the last is followed by the space.
+    closes: [usize; MAX_GROUPS],
+    groups: usize,
+}
+
+impl DetailProbe {
+    /// Whether `line` is a decorated line whose message is `GC(n) <body>` with a body that
+    /// cannot be tabled. Same answer as walking the decorators of every line (tested).
+    pub(super) fn is_gc_detail_line(&mut self, line: &[u8]) -> bool {
+        let msg_at = match self.same_shape(line) {
+            Some(at) => at,
+            None => match self.walk(line) {
+                Some(at) => at,
+                None => return false,
+            },
+        };
+        is_detail_message(&line[msg_at..])
+    }
+
+    /// The message start when `line` has the remembered shape: `[` first, a `]` at each
+    /// remembered position followed by `[` (the last by a space), and no other `]` before.
+    fn same_shape(&self, line: &[u8]) -> Option<usize> {
+        let g = self.groups;
+        if g == 0 || line.first() != Some(&b'[') {
+            return None;
+        }
+        let last = self.closes[g - 1];
+        // The `]` count below is kept in a byte (it vectorises): prefixes are far shorter.
+        if last >= usize::from(u8::MAX) || line.len() < last + 2 || line[last + 1] != b' ' {
+            return None;
+        }
+        for (k, &c) in self.closes[..g].iter().enumerate() {
+            let next = if k + 1 == g { b' ' } else { b'[' };
+            if line[c] != b']' || line[c + 1] != next {
+                return None;
+            }
+        }
+        // No other `]` before the message.
+        let count = line[..=last].iter().fold(0u8, |n, &b| n + u8::from(b == b']'));
+        (usize::from(count) == g).then_some(last + 2)
+    }
+
+    /// Walks the decorators of `line`; on success remembers its shape and returns the message
+    /// start. `None` when the line is not `[...]` groups followed by a space.
+    fn walk(&mut self, line: &[u8]) -> Option<usize> {
+        let mut closes = [0usize; MAX_GROUPS];
+        let mut groups = 0;
+        let mut i = 0;
+        loop {
+            if line.get(i) != Some(&b'[') {
+                return None;
+            }
+            let close = i + 1 + line[i + 1..].iter().position(|&b| b == b']')?;
+            if groups < MAX_GROUPS {
+                closes[groups] = close;
+            }
+            groups += 1;
+            match line.get(close + 1) {
+                Some(b'[') => i = close + 1,
+                Some(b' ') => {
+                    if groups <= MAX_GROUPS {
+                        self.closes = closes;
+                        self.groups = groups;
+                    }
+                    return Some(close + 2);
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// `GC(<digits>) <body>` with a body (after spaces) that is not a tabled one.
+fn is_detail_message(msg: &[u8]) -> bool {
+    let Some(rest) = msg.strip_prefix(b"GC(") else { return false };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || rest.get(digits) != Some(&b')') {
+        return false;
+    }
+    let body = &rest[digits + 1..];
+    let body = &body[body.iter().position(|&b| b != b' ').unwrap_or(body.len())..];
+    // Most detail bodies start with a letter no tabled body starts with.
+    let may_be_tabled = body.first().is_some_and(|b| TABLED_FIRST.contains(b));
+    !(may_be_tabled && TABLED_BODIES.iter().any(|p| body.starts_with(p)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reference: walk every line's decorators, remembering nothing.
+    fn walked(line: &[u8]) -> bool {
+        DetailProbe::default().is_gc_detail_line(line)
+    }
+
+    #[test]
+    fn tabled_first_bytes_cover_the_tabled_bodies() {
+        for body in TABLED_BODIES {
+            assert!(TABLED_FIRST.contains(&body[0]), "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn remembered_shape_gives_the_walked_answer() {
+        let lines: &[&[u8]] = &[
+            b"[2026-11-26T11:47:42.782+0000][0.207s][debug][gc,heap        ] GC(5)   region size 1024K",
+            b"[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(5) Pause Young (Normal) 30M->3M(48M) 1.657ms",
+            b"[2026-11-26T11:47:42.782+0000][0.207s][debug][gc,heap        ] GC(5)  Metaspace       used 117K",
+            // The uptime grew a digit: every `]` after it moved.
+            b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap        ] GC(5)   region size 1024K",
+            b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap       ] GC(5)   region size 1024K",
+            // A `]` inside a remembered group, or a group cut short: not the shape.
+            b"[2026-11-26T11:47:42.7]2+0000][10.207s][debug][gc,heap        ] GC(5)   region size 1024K",
+            b"[2026-11-26T11:47:42.782+0000][10.207s] GC(5) x][gc,heap        ] GC(5)   region size 1024K",
+            b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap        ]GC(5)   region size 1024K",
+            b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap        ] GC(5)",
+            b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap        ] GC(5) Concurrent Mark 1.2ms",
+            b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap        ] GC() x",
+            b"[2026-11-26T11:47:42.782+0000][10.207s][debug][safepoint      ] Safepoint \"G1\"",
+            b"[0.5s] GC(7) Heap after GC invocations=8",
+            b"GC(7) Heap after GC invocations=8",
+            b"",
+            b"[",
+            b"[a]",
+            b"[a] ",
+        ];
+        let expected = [
+            true, false, true, true, true, false, true, false, true, false, false, false, true, false, false, false,
+            false, false,
+        ];
+        for (line, want) in lines.iter().zip(expected) {
+            assert_eq!(walked(line), want, "{}", String::from_utf8_lossy(line));
+        }
+        // Every order of the lines through one probe gives the walked answers.
+        let mut probe = DetailProbe::default();
+        for round in 0..lines.len() {
+            for k in 0..lines.len() {
+                let line = lines[(k * 7 + round) % lines.len()];
+                assert_eq!(probe.is_gc_detail_line(line), walked(line), "{}", String::from_utf8_lossy(line));
+            }
+        }
+    }
+}
