@@ -27,6 +27,8 @@ impl SkipKind {
 }
 
 /// An example line as kept in `ingest_log`: numbered, cut to [`EXAMPLE_BYTES`].
+#[cold]
+#[inline(never)]
 fn example(line_no: u64, line: &[u8]) -> String {
     let cut = &line[..line.len().min(EXAMPLE_BYTES)];
     format!("line {line_no}: {}", String::from_utf8_lossy(cut))
@@ -58,6 +60,7 @@ pub struct LineAccount {
 
 impl LineAccount {
     /// Counts a line as read (call once per line).
+    #[inline]
     pub fn read(&mut self) {
         self.read += 1;
     }
@@ -93,6 +96,7 @@ impl LineAccount {
     }
     /// [`LineAccount::skip`] for a reason that is a string constant: the hot path of parsers
     /// that skip most lines for one reason (a repeat costs a compare of two addresses).
+    #[inline]
     pub fn skip_static(&mut self, kind: SkipKind, reason: &'static str, line_no: u64, line: &[u8]) {
         let key = (reason.as_ptr() as usize, reason.len(), kind);
         if self.last_static == Some(key) {

@@ -147,6 +147,7 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
+#[inline]
 fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }

@@ -9,6 +9,8 @@
 
 mod decorators;
 mod detail;
+#[cfg(test)]
+mod fast_path_tests;
 mod pause;
 
 use std::io::BufRead;
@@ -72,6 +74,19 @@ const JVM_MESSAGES: &[&str] = &[
 
 /// Skip reason of `GC(n)` lines that are neither pauses nor cycle summaries.
 const GC_DETAIL: &str = "gc detail line (phases, heap, metaspace, ...)";
+/// Skip reason of `gc`-tagged lines without a `GC(n)` id that say nothing tabled.
+const NO_GC_ID: &str = "gc message without GC(n) id";
+/// Messages of `gc`-tagged lines without a `GC(n)` id that [`line`] reads.
+const GC_SETUP_MESSAGES: &[&str] = &[
+    "Using ",
+    "Heap Max Capacity: ",
+    "Max Capacity: ",
+    "Parallel Workers: ",
+    "GC Workers: ",
+    "GC Workers Max: ",
+    "Version: ",
+    "Trigger: ",
+];
 
 /// Safepoint messages, recognised also when the log has no tags decorator.
 fn is_safepoint_message(msg: &str) -> bool {
@@ -84,6 +99,12 @@ fn is_safepoint_message(msg: &str) -> bool {
 
 /// Parses a unified JVM log.
 pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> Result<(), ReadError> {
+    ingest_lines(ctx, input, out, true)
+}
+
+/// [`ingest`], with or without the fast path of [`DetailProbe`] (a test proves both give the
+/// same output).
+fn ingest_lines(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput, fast: bool) -> Result<(), ReadError> {
     let mut reader = LineReader::new(input);
     let uptime_clock = clock::scoped(JVM_UPTIME, &ctx.clock_scope);
     let mut st = State {
@@ -95,8 +116,8 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput) -> R
     let mut detail = DetailProbe::default();
     reader.for_each_line(|line_no, bytes| {
         out.account.read();
-        if detail.is_gc_detail_line(bytes) {
-            out.account.skip_static(SkipKind::Ignore, GC_DETAIL, line_no, bytes);
+        if let Some(reason) = detail.fast_skip(bytes).filter(|_| fast) {
+            out.account.skip_static(SkipKind::Ignore, reason, line_no, bytes);
             return Ok::<_, ReadError>(());
         }
         let Ok(text) = std::str::from_utf8(bytes) else {
@@ -151,6 +172,7 @@ fn line(
         return Some((SkipKind::Ignore, "not a gc or safepoint tag"));
     }
     let msg = d.msg;
+    // (Keep GC_SETUP_MESSAGES in step with the messages read here.)
     if let Some(rest) = msg.strip_prefix("Using ") {
         if tags == "gc" || tags == "gc,init" || untagged {
             st.collector = collector_from_using(rest).to_string();
@@ -181,7 +203,7 @@ fn line(
         return Some((SkipKind::Ignore, "collector heuristics (Trigger:)"));
     }
     let Some((gc_id, body)) = split_gc_id(msg) else {
-        return Some((SkipKind::Ignore, "gc message without GC(n) id"));
+        return Some((SkipKind::Ignore, NO_GC_ID));
     };
     if tags == "gc" || tags == "gc,phases" || untagged {
         if let Some(p) = pause::parse(body) {

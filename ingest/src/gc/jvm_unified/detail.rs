@@ -1,6 +1,7 @@
-//! The parser's fast path: telling a `GC(n)` detail line (a phase timing, a heap region line:
-//! most lines of a debug-level log) from a line that may be tabled, on raw bytes, before any
-//! UTF-8 check or decorator parsing.
+//! The parser's fast path: telling the lines it skips most often from lines that may be
+//! tabled, on raw bytes, before any UTF-8 check or decorator parsing: `GC(n)` detail lines (a
+//! phase timing, a heap region line: most lines of a debug-level log) and `gc`-tagged messages
+//! without a `GC(n)` id (marking statistics, ergonomics) that are not setup lines.
 //!
 //! A decorated line is `[...]` groups back to back, one space, then the message. Lines of one
 //! log share the shape of their decorators (which `]` ends where), so the probe remembers the
@@ -38,21 +39,46 @@ pub(super) struct DetailProbe {
 }
 
 impl DetailProbe {
-    /// Whether `line` is a decorated line whose message is `GC(n) <body>` with a body that
-    /// cannot be tabled. Same answer as walking the decorators of every line (tested).
-    pub(super) fn is_gc_detail_line(&mut self, line: &[u8]) -> bool {
+    /// The skip reason of `line` when it is one of the two kinds above, the parser's own answer
+    /// for it; `None` sends the line to the full parser.
+    #[inline]
+    pub(super) fn fast_skip(&mut self, line: &[u8]) -> Option<&'static str> {
         let msg_at = match self.same_shape(line) {
             Some(at) => at,
-            None => match self.walk(line) {
-                Some(at) => at,
-                None => return false,
-            },
+            None => self.walk(line)?,
         };
-        is_detail_message(&line[msg_at..])
+        let msg = &line[msg_at..];
+        if msg.starts_with(b"GC(") {
+            return is_detail_message(msg).then_some(super::GC_DETAIL);
+        }
+        self.is_plain_gc_message(line, msg).then_some(super::NO_GC_ID)
+    }
+
+    /// Whether `line` (of the remembered shape, message `msg`) is tagged `gc...` (its last
+    /// decorator is the tag set) and says none of [`super::GC_SETUP_MESSAGES`]: the full parser
+    /// skips it as `NO_GC_ID`. Non-ASCII lines go to the full parser (it checks UTF-8).
+    #[inline]
+    fn is_plain_gc_message(&self, line: &[u8], msg: &[u8]) -> bool {
+        let g = self.groups;
+        let start = if g >= 2 { self.closes[g - 2] + 2 } else { 1 };
+        let tags = &line[start..self.closes[g - 1]];
+        let tags = &tags[..tags.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1)];
+        tags.starts_with(b"gc")
+            && tags.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b',' || b == b'_')
+            && !super::GC_SETUP_MESSAGES.iter().any(|m| msg.starts_with(m.as_bytes()))
+            && line.is_ascii()
+    }
+
+    /// Whether `line` is a decorated line whose message is `GC(n) <body>` with a body that
+    /// cannot be tabled.
+    #[cfg(test)]
+    fn is_gc_detail_line(&mut self, line: &[u8]) -> bool {
+        self.fast_skip(line) == Some(super::GC_DETAIL)
     }
 
     /// The message start when `line` has the remembered shape: `[` first, a `]` at each
     /// remembered position followed by `[` (the last by a space), and no other `]` before.
+    #[inline]
     fn same_shape(&self, line: &[u8]) -> Option<usize> {
         let g = self.groups;
         if g == 0 || line.first() != Some(&b'[') {
@@ -76,6 +102,7 @@ impl DetailProbe {
 
     /// Walks the decorators of `line`; on success remembers its shape and returns the message
     /// start. `None` when the line is not `[...]` groups followed by a space.
+    #[inline(never)]
     fn walk(&mut self, line: &[u8]) -> Option<usize> {
         let mut closes = [0usize; MAX_GROUPS];
         let mut groups = 0;
@@ -92,10 +119,12 @@ impl DetailProbe {
             match line.get(close + 1) {
                 Some(b'[') => i = close + 1,
                 Some(b' ') => {
-                    if groups <= MAX_GROUPS {
-                        self.closes = closes;
-                        self.groups = groups;
+                    // More groups than remembered: left to the full parser.
+                    if groups > MAX_GROUPS {
+                        return None;
                     }
+                    self.closes = closes;
+                    self.groups = groups;
                     return Some(close + 2);
                 }
                 _ => return None,
@@ -105,10 +134,12 @@ impl DetailProbe {
 }
 
 /// `GC(<digits>) <body>` with a body (after spaces) that is not a tabled one.
+#[inline]
 fn is_detail_message(msg: &[u8]) -> bool {
     let Some(rest) = msg.strip_prefix(b"GC(") else { return false };
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits == 0 || rest.get(digits) != Some(&b')') {
+    // Up to 18 digits always fit the parser's i64 id; longer ids are left to it.
+    if digits == 0 || digits > 18 || rest.get(digits) != Some(&b')') {
         return false;
     }
     let body = &rest[digits + 1..];

@@ -1,0 +1,110 @@
+//! The fast path ([`super::detail::DetailProbe`]) changes nothing: every unified log of the
+//! fixtures (and of `../shared/corpus/gc/jvm` when present), and lines made to trip it, give
+//! the same rows, cycles, clocks and `ingest_log` with and without it.
+
+use std::path::{Path, PathBuf};
+
+use super::{ingest_lines, sniff};
+use crate::gc::{GcOutput, SourceCtx};
+
+fn output(text: &[u8], fast: bool) -> String {
+    let ctx = SourceCtx { source: "log".into(), clock_scope: "log".into() };
+    let mut out = GcOutput::default();
+    let mut input = std::io::BufReader::with_capacity(1 << 12, text);
+    ingest_lines(&ctx, &mut input, &mut out, fast).expect("in-memory read");
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?} {:?} {:?}",
+        out.pauses,
+        out.safepoints,
+        out.cycles,
+        out.clocks,
+        out.account.rows("log", Some("jvm-unified")),
+        out.tool_version,
+        out.heap_max_bytes,
+        out.parallel_workers
+    )
+}
+
+/// Panics with the first difference between the two outputs, in context.
+fn assert_same(fast: &str, full: &str, what: &str) {
+    if let Some(at) = fast
+        .bytes()
+        .zip(full.bytes())
+        .position(|(a, b)| a != b)
+        .or((fast.len() != full.len()).then(|| fast.len().min(full.len())))
+    {
+        let from = fast[..at].char_indices().rev().nth(200).map_or(0, |(i, _)| i);
+        let ctx = |s: &str| s[from..].chars().take(400).collect::<String>();
+        panic!("{what}: outputs differ\nfast: {}\nfull: {}", ctx(fast), ctx(full));
+    }
+}
+
+fn logs_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            logs_under(&p, out);
+        } else if std::fs::read(&p).is_ok_and(|b| sniff(&b[..b.len().min(crate::format::SNIFF_BYTES)])) {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn fast_path_gives_the_full_parsers_output_on_every_unified_log() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut logs = Vec::new();
+    logs_under(&root.join("fixtures"), &mut logs);
+    let fixtures = logs.len();
+    logs_under(&root.join("../shared/corpus/gc/jvm"), &mut logs);
+    assert!(fixtures >= 10, "unified logs in fixtures: {fixtures}");
+    for path in &logs {
+        let text = std::fs::read(path).unwrap();
+        assert_same(&output(&text, true), &output(&text, false), &path.display().to_string());
+    }
+    eprintln!("{} unified logs ({fixtures} from fixtures): fast path = full parser", logs.len());
+}
+
+#[test]
+fn fast_path_gives_the_full_parsers_output_on_lines_made_to_trip_it() {
+    let lines = [
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,init        ] Version: 17.0.15+6 (release)",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] Using G1",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,init        ] Heap Max Capacity: 48M",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,init        ] Parallel Workers: 2",
+        "[2026-11-26T11:47:42.782+0000][0.207s][debug][gc,stats       ] Marking Stats, task = 0, calls = 9",
+        "[2026-11-26T11:47:42.782+0000][0.207s][debug][gc,stats       ] Marking Stats, tâsk = 0, calls = 9",
+        "[2026-11-26T11:47:42.782+0000][0.207s][debug][gc,heap        ] GC(5)   region size 1024K",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(5) Pause Young (Normal) (G1 Evacuation Pause) 30M->3M(48M) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(x) Pause Young (Normal) 30M->3M(48M) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(99999999999999999999) Heap",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] Trigger: Free 10M",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ]    ",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][safepoint      ] Safepoint synchronization initiated",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gcbox][gc,stats] Marking Stats",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,stats][gcbox] Marking Stats",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,stats][info] Marking Stats",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][GC,stats       ] Marking Stats",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc stats       ] Marking Stats",
+        "[0.207s][gc] Using Serial",
+        "[0.207s][gc] Marking Stats",
+        "[0.207s] Marking Stats",
+        "[1][2][3][4][5][6][7][8][9][10][11][12][13][14][15][16][17][gc] Marking Stats",
+        "[1][2][3][4][5][6][7][8][9][10][11][12][13][14][15][16][gc] Marking Stats",
+        "[0.207s][gc] GC(3) Pause Full (System.gc()) 10M->1M(48M) 3.000ms",
+        "",
+        "plain text",
+    ];
+    // Each line after each other line, so the remembered shape is every line's in turn.
+    let mut text = String::new();
+    for a in &lines {
+        for b in &lines {
+            text.push_str(a);
+            text.push('\n');
+            text.push_str(b);
+            text.push('\n');
+        }
+    }
+    assert_same(&output(text.as_bytes(), true), &output(text.as_bytes(), false), "made-up lines");
+}
