@@ -101,7 +101,7 @@ static FORMATS: &[Format] = &[
         id: "bpftrace",
         name: "bpftrace output, text or JSON (-f json), bpftrace 0.17 to current",
         detection: "an `Attaching N probes...` line, a JSON record `{\"type\": ...}` of a bpftrace type, or map dump lines `@name[...]: value`",
-        tables: &["bpftrace_lines", "bpftrace_maps", "bpftrace_hist", "lost_events"],
+        tables: &["bpftrace_lines", "bpftrace_maps", "bpftrace_hist", "lost_events", "epoll_calls", "epoll_ready"],
         sniff: bpftrace::sniff,
         parse: Parser::Bpftrace(bpftrace::ingest),
     },

@@ -168,14 +168,25 @@ pub fn ingest_run(opts: &IngestOptions, progress: &dyn Progress) -> Result<Inges
     let staging = RunStaging::new(&opts.dataset, &run)?;
     // One symbolizer per run: each binary / kallsyms / perf map is read at most once.
     let symbolizer = crate::symbolize::Symbolizer::new(opts.symbols.clone());
-    let parsed: Vec<Result<Parsed, IngestError>> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, f)| parse_file(f, i + 1, &staging, forced, &symbolizer, progress))
-        .collect();
+    // Tables no source will fill are written while the sources are parsed.
+    let prediction = crate::empty_tables::predict(&files, forced);
+    let (early, parsed) = rayon::join(
+        || match &prediction {
+            Some((fmt, empty)) => crate::empty_tables::write_all(&staging, empty, fmt),
+            None => Ok(()),
+        },
+        || -> Vec<Result<Parsed, IngestError>> {
+            files
+                .par_iter()
+                .enumerate()
+                .map(|(i, f)| parse_file(f, i + 1, &staging, forced, &symbolizer, progress))
+                .collect()
+        },
+    );
     progress.end();
     let parsed: Vec<Parsed> = parsed.into_iter().collect::<Result<_, _>>()?;
-    write_run(opts, &run, staging, parsed)
+    early?;
+    write_run(opts, &run, staging, parsed, prediction)
 }
 
 fn parse_file(
@@ -353,16 +364,22 @@ fn parse_content(
 struct TableJobs<'a> {
     staging: &'a RunStaging,
     format: &'a str,
+    /// Tables written empty already, with this format list (see `empty_tables`).
+    written_empty: &'a [&'static str],
     jobs: Vec<Box<dyn FnOnce() -> Result<usize, model::ModelError> + Send + 'a>>,
 }
 
 impl<'a> TableJobs<'a> {
-    fn new(staging: &'a RunStaging, format: &'a str) -> Self {
-        Self { staging, format, jobs: Vec::new() }
+    fn new(staging: &'a RunStaging, format: &'a str, written_empty: &'a [&'static str]) -> Self {
+        Self { staging, format, written_empty, jobs: Vec::new() }
     }
 
-    /// Adds the write of all `rows` of table `T`.
+    /// Adds the write of all `rows` of table `T` (unless it is written empty already and has
+    /// no rows).
     fn add<T: model::Table + Send + 'a>(&mut self, rows: Vec<T>) {
+        if rows.is_empty() && self.written_empty.contains(&T::NAME) {
+            return;
+        }
         let (staging, format) = (self.staging, self.format);
         self.jobs.push(Box::new(move || staging.write::<T>(format, rows)));
     }
@@ -374,11 +391,14 @@ impl<'a> TableJobs<'a> {
     }
 }
 
+/// Writes the run's tables and commits it. `early` is the format list and the tables written
+/// empty while parsing; a table that got rows after all is written again.
 fn write_run(
     opts: &IngestOptions,
     run: &str,
     staging: RunStaging,
     mut parsed: Vec<Parsed>,
+    early: Option<(String, Vec<&'static str>)>,
 ) -> Result<IngestSummary, IngestError> {
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
@@ -469,7 +489,12 @@ fn write_run(
     // Every table is written, empty or not, rows in source order; tables in parallel, while
     // hashing threads may still be reading. `runs` waits for the hashes and comes last.
     let hashes: Vec<_> = parsed.iter_mut().map(|p| p.hash.take()).collect();
-    let mut jobs = TableJobs::new(&staging, &fmt);
+    // Empty tables written with another format list than the parsers' are written again.
+    let written_empty = match &early {
+        Some((early_fmt, tables)) if *early_fmt == fmt => tables.as_slice(),
+        _ => &[],
+    };
+    let mut jobs = TableJobs::new(&staging, &fmt, written_empty);
     let mut netpolls: Vec<_> = parsed.iter_mut().map(|p| p.netpoll.take().unwrap_or_default()).collect();
     macro_rules! rows {
         ($list:expr, |$p:ident| $field:expr) => {

@@ -159,6 +159,12 @@ impl RunStaging {
         })
     }
 
+    /// Where table `table` of the run is staged: `<staging>/<table>`, renamed to
+    /// `<dataset>/<table>/run=<name>` on commit (one directory per table, not two).
+    fn staged_dir(&self, table: &str) -> PathBuf {
+        self.dir.join(table)
+    }
+
     /// The run's name.
     pub fn run(&self) -> &str {
         &self.run
@@ -172,14 +178,14 @@ impl RunStaging {
                 tables.push(T::NAME.to_string());
             }
         }
-        TableWriter::create(&partition_dir(&self.dir, T::NAME, &self.run), 0, &self.run, source_format)
+        TableWriter::create(&self.staged_dir(T::NAME), 0, &self.run, source_format)
     }
 
     /// A writer for part `part` of table `T` (parts > 0 let sources stream their rows in
     /// parallel; part 0 is [`RunStaging::writer`]'s). The table must also get a part-0 writer
     /// (or be registered by one) to be moved into place on commit.
     pub fn part_writer<T: Table>(&self, part: usize, source_format: &str) -> Result<TableWriter<T>, ModelError> {
-        TableWriter::create(&partition_dir(&self.dir, T::NAME, &self.run), part, &self.run, source_format)
+        TableWriter::create(&self.staged_dir(T::NAME), part, &self.run, source_format)
     }
 
     /// Writes all rows of table `T` of this run.
@@ -197,7 +203,7 @@ impl RunStaging {
         let mut tables = std::mem::take(self.tables.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
         tables.sort();
         for table in &tables {
-            let staged = partition_dir(&self.dir, table, &self.run);
+            let staged = self.staged_dir(table);
             let dest = partition_dir(&self.dataset, table, &self.run);
             let parent = dest.parent().expect("partition dir has a parent");
             std::fs::create_dir_all(parent).map_err(io_err(parent))?;
