@@ -166,7 +166,7 @@ fn line(
         None => d.wall_ns(),
     };
     if tags == "safepoint" || (untagged && is_safepoint_message(d.msg)) {
-        return safepoint(ctx, st, d, clock, event_ns(), line_no, out);
+        return safepoint(ctx, st, d, clock, &event_ns, line_no, out);
     }
     if !tags.starts_with("gc") && !untagged {
         return Some((SkipKind::Ignore, "not a gc or safepoint tag"));
@@ -349,26 +349,28 @@ fn safepoint(
     st: &mut State,
     d: &Decorated<'_>,
     clock: &str,
-    event_ns: Option<i64>,
+    event_ns: &dyn Fn() -> Option<i64>,
     line_no: i64,
     out: &mut GcOutput,
 ) -> Option<(SkipKind, &'static str)> {
     let msg = d.msg;
-    let mut row = SafepointRow {
+    // The row is built only for the lines that make one (most safepoint lines do not).
+    let row = |operation: Option<String>| SafepointRow {
         source: ctx.source.clone(),
         line: line_no,
         clock: clock.to_string(),
-        end_ns: event_ns,
+        end_ns: event_ns(),
         line_wall_ns: d.wall_ns(),
+        operation,
         ..Default::default()
     };
-    if let Some(rest) = msg.strip_prefix("Safepoint \"") {
+    let row = if let Some(rest) = msg.strip_prefix("Safepoint \"") {
         let (op, fields) = rest.split_once('"')?;
-        row.operation = Some(op.to_string());
+        let mut row = row(Some(op.to_string()));
         let mut total = None;
         for field in fields.split(", ") {
             let Some((key, value)) = field.trim_start_matches(',').trim().split_once(": ") else { continue };
-            let ns = units::duration_ns(&value.replace(' ', ""));
+            let ns = spaced_duration_ns(value);
             match key {
                 "Reaching safepoint" => row.reaching_ns = ns,
                 "Cleanup" => row.cleanup_ns = ns,
@@ -380,22 +382,39 @@ fn safepoint(
         }
         let Some(total) = total else { return Some((SkipKind::Skip, "safepoint line without Total")) };
         row.total_ns = total;
+        row
     } else if let Some(op) = msg.strip_prefix("Entering safepoint region: ") {
         st.pending_operation = Some(op.trim().to_string());
         return Some((SkipKind::Ignore, "safepoint begin (two-line form)"));
     } else if let Some(rest) = msg.strip_prefix("Total time for which application threads were stopped: ") {
         let (total, reaching) = super::stopped_time(rest)?;
+        let mut row = row(st.pending_operation.take());
         row.total_ns = total;
         row.reaching_ns = reaching;
-        row.operation = st.pending_operation.take();
+        row
     } else {
         return Some((SkipKind::Ignore, "safepoint detail (application time, leaving region, ...)"));
-    }
+    };
     if d.has_uptime() {
         observe(ctx, out, clock, d, line_no);
     }
     out.safepoint(row);
     None
+}
+
+/// `1696167 ns` (the unit after a space, as safepoint lines write it) → ns.
+fn spaced_duration_ns(value: &str) -> Option<i64> {
+    let exp = match value.split_once(' ') {
+        Some((n, "ns")) => Some((n, 0)),
+        Some((n, "us")) => Some((n, 3)),
+        Some((n, "ms")) => Some((n, 6)),
+        Some((n, "s" | "sec" | "secs")) => Some((n, 9)),
+        _ => None,
+    };
+    match exp {
+        Some((n, exp)) => units::decimal_scaled(n, exp),
+        None => units::duration_ns(&value.replace(' ', "")),
+    }
 }
 
 fn observe(ctx: &SourceCtx, out: &mut GcOutput, clock: &str, d: &Decorated<'_>, line_no: i64) {

@@ -19,6 +19,8 @@ pub(crate) struct Decorated<'a> {
     pub tags: Option<&'a str>,
     /// The message after the decorators.
     pub msg: &'a str,
+    /// [`Decorated::wall_ns`] once decoded (a tabled line asks for it more than once).
+    wall_cache: std::cell::Cell<Option<Option<i64>>>,
 }
 
 const LEVELS: &[&str] = &["trace", "debug", "info", "warning", "error"];
@@ -96,11 +98,16 @@ impl Decorated<'_> {
 
     /// Wall time (`time`, `utctime` or `timemillis`), ns since the Unix epoch.
     pub fn wall_ns(&self) -> Option<i64> {
+        if let Some(known) = self.wall_cache.get() {
+            return known;
+        }
         let w = self.wall?;
-        match w.strip_suffix("ms") {
+        let ns = match w.strip_suffix("ms") {
             Some(ms) => ms.parse::<i64>().ok().map(|v| v * 1_000_000),
             None => units::iso8601_ns(w),
-        }
+        };
+        self.wall_cache.set(Some(ns));
+        ns
     }
 
     /// `timenanos` (the JVM's System.nanoTime(), CLOCK_MONOTONIC on Linux), ns, when the line
