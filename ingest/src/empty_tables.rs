@@ -78,6 +78,8 @@ pub(crate) fn predict(files: &[InputFile], forced: Option<&'static Format>) -> O
         }
         let fmt = match forced {
             Some(fmt) => fmt,
+            // A pipe (`<(zcat gc.log.gz)`) can be read once only: by its parser.
+            None if !std::fs::metadata(&f.path).is_ok_and(|m| m.is_file()) => return None,
             None => format::detect(&source::open(&f.path, None).ok()?.head)?,
         };
         formats.push(fmt.id);

@@ -257,12 +257,16 @@ pub fn hash_beside(path: &Path) -> (HashFeed, PendingHash) {
 fn hash_chunks(path: &Path, rx: Receiver<Arc<Chunk>>) -> std::io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
     let mut size = 0u64;
-    // Dropping each chunk once hashed lets the parser's reader reuse it.
+    // Dropping each chunk once hashed lets the parser's reader reuse it. An empty chunk says
+    // the reader reached the end of the file.
     for chunk in rx {
+        if chunk.len == 0 {
+            return Ok((hex(&hasher.finalize()), size));
+        }
         hasher.update(&chunk.buf[..chunk.len]);
         size += chunk.len as u64;
     }
-    // The reader is gone: whatever it did not read is read here.
+    // The reader stopped early (a regular file: see `ChunkReader`'s drop): the rest is read here.
     let mut file = std::fs::File::open(path)?;
     std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(size))?;
     size += hash_rest(&mut file, &mut hasher)?;
@@ -324,17 +328,40 @@ impl ChunkReader<'_> {
                 Err(e) => return Err(e),
             }
         }
+        let at_end = c.len < c.buf.len();
         if c.len > 0 {
-            if self.tx.as_ref().is_some_and(|t| t.send(chunk.clone()).is_err()) {
-                self.tx = None;
-            }
+            self.send(chunk.clone());
             if let Some(f) = self.on_progress {
                 f(chunk.len as u64);
             }
         }
+        if at_end {
+            // The end-of-file mark; the hashing thread needs nothing more.
+            self.send(Arc::new(Chunk { buf: Vec::new(), len: 0 }));
+            self.tx = None;
+        }
         self.current = Some(chunk);
         self.pos = 0;
         Ok(())
+    }
+
+    fn send(&mut self, chunk: Arc<Chunk>) {
+        if self.tx.as_ref().is_some_and(|t| t.send(chunk).is_err()) {
+            self.tx = None;
+        }
+    }
+}
+
+impl Drop for ChunkReader<'_> {
+    /// Stopped before the end: the hashing thread reads the rest of a regular file itself (in
+    /// parallel with whatever the parser does next); a pipe can be read only here, once.
+    fn drop(&mut self) {
+        let regular = self.file.metadata().is_ok_and(|m| m.is_file());
+        while self.tx.is_some() && !regular {
+            if self.next_chunk().is_err() {
+                break;
+            }
+        }
     }
 }
 

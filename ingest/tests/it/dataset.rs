@@ -174,3 +174,56 @@ fn cgroup_streams_are_written_in_batches_without_losing_rows() {
     b.sort();
     assert_eq!(a, b);
 }
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A pipe (`<(zcat gc.log.gz)`, a FIFO) is read once, by its parser; the hash is of what
+/// came through, and the tables are those of the file.
+#[test]
+fn a_pipe_is_read_once_and_hashed_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("gc.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo not available");
+        return;
+    }
+    let text = std::fs::read(fixture("gc/jdk17/g1.log")).unwrap();
+    let writer = {
+        let (fifo, text) = (fifo.clone(), text.clone());
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let ds = tmp.path().join("ds");
+    let opts =
+        IngestOptions { inputs: vec![fifo], dataset: ds.clone(), run: Some("piped".into()), ..Default::default() };
+    let s = ingest_run(&opts, &NoProgress).unwrap();
+    writer.join().unwrap();
+    assert_eq!(s.sources[0].pauses, 28);
+    let runs: Vec<SourceRow> = read_table(&ds, "piped").unwrap();
+    assert_eq!(runs[0].sha256, sha256_hex(&text));
+    assert_eq!(runs[0].size_bytes, text.len() as i64);
+}
+
+/// Parsers that stop reading early (perf.data is read by its own reader) or never start (a
+/// file of no known format) still get the whole file's hash.
+#[test]
+fn files_read_in_part_are_hashed_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    for f in ["perf/data/c_dwarf.data", "gc/jdk17/GcChurn.java"] {
+        std::fs::copy(fixture(f), dir.join(std::path::Path::new(f).file_name().unwrap())).unwrap();
+    }
+    let ds = tmp.path().join("ds");
+    let opts = IngestOptions { inputs: vec![dir.clone()], dataset: ds.clone(), ..Default::default() };
+    ingest_run(&opts, &NoProgress).unwrap();
+    let runs: Vec<SourceRow> = read_table(&ds, &tracefold_ingest::run::default_run_name(&dir)).unwrap();
+    assert_eq!(runs.len(), 2);
+    for r in &runs {
+        let bytes = std::fs::read(&r.source).unwrap();
+        assert_eq!(r.sha256, sha256_hex(&bytes), "{}", r.source);
+        assert_eq!(r.size_bytes, bytes.len() as i64, "{}", r.source);
+    }
+}
