@@ -38,8 +38,22 @@ fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::from(0),
         Ok(Outcome::Findings) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, `: `-joined, leaving out a cause that its parent's message
+/// already quotes (library errors name the file and then say why, `{path}: {source}`).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }

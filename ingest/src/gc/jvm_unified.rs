@@ -76,6 +76,11 @@ const JVM_MESSAGES: &[&str] = &[
 const GC_DETAIL: &str = "gc detail line (phases, heap, metaspace, ...)";
 /// Skip reason of `gc`-tagged lines without a `GC(n)` id that say nothing tabled.
 const NO_GC_ID: &str = "gc message without GC(n) id";
+/// Skip reason of `safepoint`-tagged lines that are not a safepoint's summary.
+const SAFEPOINT_DETAIL: &str = "safepoint detail (application time, leaving region, ...)";
+/// Messages of `safepoint`-tagged lines that [`safepoint`] reads.
+const SAFEPOINT_MESSAGES: &[&str] =
+    &["Safepoint \"", "Entering safepoint region: ", "Total time for which application threads were stopped: "];
 /// Messages of `gc`-tagged lines without a `GC(n)` id that [`line`] reads.
 const GC_SETUP_MESSAGES: &[&str] = &[
     "Using ",
@@ -364,6 +369,7 @@ fn safepoint(
         operation,
         ..Default::default()
     };
+    // (Keep SAFEPOINT_MESSAGES in step with the messages read here.)
     let row = if let Some(rest) = msg.strip_prefix("Safepoint \"") {
         let (op, fields) = rest.split_once('"')?;
         let mut row = row(Some(op.to_string()));
@@ -393,7 +399,7 @@ fn safepoint(
         row.reaching_ns = reaching;
         row
     } else {
-        return Some((SkipKind::Ignore, "safepoint detail (application time, leaving region, ...)"));
+        return Some((SkipKind::Ignore, SAFEPOINT_DETAIL));
     };
     if d.has_uptime() {
         observe(ctx, out, clock, d, line_no);

@@ -21,6 +21,8 @@ pub(crate) struct Decorated<'a> {
     pub msg: &'a str,
     /// [`Decorated::wall_ns`] once decoded (a tabled line asks for it more than once).
     wall_cache: std::cell::Cell<Option<Option<i64>>>,
+    /// [`Decorated::coarse_uptime_ns`] once decoded.
+    uptime_cache: std::cell::Cell<Option<Option<i64>>>,
 }
 
 const LEVELS: &[&str] = &["trace", "debug", "info", "warning", "error"];
@@ -72,10 +74,15 @@ impl Decorated<'_> {
 
     /// Uptime from `uptimemillis` or `uptime`, ns.
     fn coarse_uptime_ns(&self) -> Option<i64> {
-        if let Some(ms) = self.uptime_ms.and_then(|n| n.parse::<i64>().ok()) {
-            return Some(ms * 1_000_000);
+        if let Some(known) = self.uptime_cache.get() {
+            return known;
         }
-        self.uptime_s.and_then(|s| units::decimal_scaled(s, 9))
+        let ns = match self.uptime_ms.and_then(|n| n.parse::<i64>().ok()) {
+            Some(ms) => Some(ms * 1_000_000),
+            None => self.uptime_s.and_then(|s| units::decimal_scaled(s, 9)),
+        };
+        self.uptime_cache.set(Some(ns));
+        ns
     }
 
     /// `(timenanos, uptimenanos)`. Two `ns` groups are both, in decorator order. A single one
