@@ -115,8 +115,12 @@ enum Context {
 pub struct Stacks {
     /// Frames by id - 1.
     pub frames: Vec<FrameKey>,
+    /// Frame ids by key (the key kept in the table: looking it up in `frames` instead would
+    /// cost a cache miss per frame of every sample).
     frame_ids: HashMap<FrameKey, u32, FxBuild>,
-    stack_ids: HashMap<Box<[u32]>, i64, FxBuild>,
+    /// Stack ids, found by the hash of their frames; the frames themselves are looked up in
+    /// `stack_frames` (no second copy of each stack as a key).
+    stack_ids: hashbrown::HashTable<i64>,
     /// Frame ids (1-based) of all stacks, concatenated leaf first.
     pub stack_frames: Vec<u32>,
     /// Start of stack `id` in `stack_frames` at index `id - 1` (plus a final end).
@@ -213,20 +217,7 @@ impl Stacks {
                 frames.push(self.frame(key));
             }
         }
-        let id = if frames.is_empty() {
-            0
-        } else if let Some(&id) = self.stack_ids.get(frames.as_slice()) {
-            id
-        } else {
-            if self.stack_starts.is_empty() {
-                self.stack_starts.push(0);
-            }
-            self.stack_frames.extend_from_slice(&frames);
-            self.stack_starts.push(self.stack_frames.len());
-            let id = self.stack_starts.len() as i64 - 1;
-            self.stack_ids.insert(frames.clone().into_boxed_slice(), id);
-            id
-        };
+        let id = if frames.is_empty() { 0 } else { self.stack_id(&frames) };
         self.scratch = frames;
         let slot = id as usize;
         if self.stack_samples.len() <= slot {
@@ -236,10 +227,36 @@ impl Stacks {
         id
     }
 
+    /// The id of the stack of `frames` (non-empty), interned when new.
+    fn stack_id(&mut self, frames: &[u32]) -> i64 {
+        let hash = |f: &[u32]| {
+            let mut h = FxHasher::default();
+            f.iter().for_each(|&x| h.add(u64::from(x)));
+            h.add(f.len() as u64);
+            h.0
+        };
+        let (starts, all) = (&self.stack_starts, &self.stack_frames);
+        let of = |id: i64| &all[starts[id as usize - 1]..starts[id as usize]];
+        let h = hash(frames);
+        if let Some(&id) = self.stack_ids.find(h, |&id| of(id) == frames) {
+            return id;
+        }
+        if self.stack_starts.is_empty() {
+            self.stack_starts.push(0);
+        }
+        self.stack_frames.extend_from_slice(frames);
+        self.stack_starts.push(self.stack_frames.len());
+        let id = self.stack_starts.len() as i64 - 1;
+        let (starts, all) = (&self.stack_starts, &self.stack_frames);
+        let of = |id: i64| &all[starts[id as usize - 1]..starts[id as usize]];
+        self.stack_ids.insert_unique(h, id, |&id| hash(of(id)));
+        id
+    }
+
     /// Frees the lookup maps (no more samples will come): stacks and frames stay.
     pub fn drop_index(&mut self) {
         self.frame_ids = HashMap::default();
-        self.stack_ids = HashMap::default();
+        self.stack_ids = hashbrown::HashTable::new();
     }
 
     /// Number of non-empty stacks.
