@@ -13,7 +13,8 @@ use crate::args::{Cli, Command};
 
 /// mimalloc instead of glibc malloc: ingest builds millions of short-lived rows and strings, and
 /// glibc's consolidation and chunk unlinking took a third of the CPU on large perf.data and
-/// bpftrace inputs.
+/// bpftrace inputs. mimalloc 2 (the crate's `v2`), not 3: as fast here, and its peak RSS is
+/// lower (175 MB perf.data: 266 vs 335-367 MB; 48 MB bpftrace text: 170 vs 222 MB).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
