@@ -43,10 +43,10 @@ pub enum FrameKey {
         /// DSO-relative address.
         rel: u64,
     },
-    /// Address in anonymous executable memory of process `pid` (JIT code), absolute.
+    /// Address in anonymous executable memory (JIT code), absolute; the DSO
+    /// (`/tmp/perf-PID.map`) names the process. (No pid here: a key of 16 bytes, not 24,
+    /// matters with millions of frames.)
     Jit {
-        /// Process.
-        pid: i32,
         /// DSO id (`/tmp/perf-PID.map`).
         dso: u32,
         /// Absolute address.
@@ -131,6 +131,8 @@ pub struct Stacks {
     kernel_dso: Option<u32>,
 }
 
+const _: () = assert!(std::mem::size_of::<FrameKey>() == 16, "FrameKey stays 16 bytes");
+
 impl Stacks {
     fn frame(&mut self, key: FrameKey) -> u32 {
         if let Some(&id) = self.frame_ids.get(&key) {
@@ -147,14 +149,14 @@ impl Stacks {
             Context::Kernel => {
                 let dso = match maps.kernel(addr) {
                     Some(m) => m.dso,
-                    None => *self
-                        .kernel_dso
-                        .get_or_insert_with(|| maps.dsos.intern(Dso { name: KERNEL_DSO.into(), build_id: None })),
+                    None => *self.kernel_dso.get_or_insert_with(|| {
+                        maps.dsos.intern(Dso { name: KERNEL_DSO.into(), build_id: None, jit_pid: None })
+                    }),
                 };
                 FrameKey::Kernel { dso, addr }
             }
             Context::User => match maps.user(pid, addr) {
-                Some(m) if m.anon => FrameKey::Jit { pid, dso: m.dso, addr },
+                Some(m) if m.anon => FrameKey::Jit { dso: m.dso, addr },
                 Some(m) => FrameKey::User { dso: m.dso, rel: (addr - m.start).wrapping_add(m.pgoff) },
                 None => FrameKey::Unknown { addr },
             },

@@ -19,6 +19,8 @@ pub struct Dso {
     pub name: String,
     /// GNU build-id (MMAP2 inline, else the perf.data build-id table).
     pub build_id: Option<Vec<u8>>,
+    /// The process of a JIT DSO (`/tmp/perf-PID.map`), whose symbols its perf map gives.
+    pub jit_pid: Option<i32>,
 }
 
 /// Interned DSOs (index = id).
@@ -128,7 +130,7 @@ impl Maps {
             .map(<[u8]>::to_vec)
             .or_else(|| key.as_ref().and_then(|k| self.build_ids.get(k)).cloned())
             .filter(|b| !b.is_empty() && b.iter().any(|&x| x != 0));
-        let dso = self.dsos.intern(Dso { name, build_id });
+        let dso = self.dsos.intern(Dso { name, build_id, jit_pid: anon.then_some(pid) });
         let m = Mapping { start, end: start.saturating_add(len), pgoff, dso, anon };
         if kernel && pid == -1 {
             insert(&mut self.kernel, m);

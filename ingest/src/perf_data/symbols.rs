@@ -39,10 +39,12 @@ fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer) -> Outcome {
                 Lookup::MissingBinary => Outcome::Missing(dso),
             }
         }
-        FrameKey::Jit { pid, dso, addr } => match sym.jit(pid as i64, addr) {
-            Some(s) => Outcome::Found(s.name),
-            None => Outcome::Missing(dso),
-        },
+        FrameKey::Jit { dso, addr } => {
+            match dsos.list[dso as usize].jit_pid.and_then(|pid| sym.jit(pid.into(), addr)) {
+                Some(s) => Outcome::Found(s.name),
+                None => Outcome::Missing(dso),
+            }
+        }
         FrameKey::Unknown { .. } => Outcome::NoSymbol,
     }
 }
@@ -98,7 +100,7 @@ pub fn frame_rows(
         .enumerate()
         .map(|(i, (key, outcome))| {
             let (dso, addr) = match *key {
-                FrameKey::Kernel { dso, addr } | FrameKey::Jit { dso, addr, .. } => {
+                FrameKey::Kernel { dso, addr } | FrameKey::Jit { dso, addr } => {
                     (dsos.list[dso as usize].name.clone(), addr)
                 }
                 FrameKey::User { dso, rel } => (dsos.list[dso as usize].name.clone(), rel),
