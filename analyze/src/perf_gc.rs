@@ -310,11 +310,10 @@ pub fn functions(input: &PerfInput, in_windows: &[PerfGcSampleRow]) -> Vec<PerfG
             (n > 0).then(|| SampleGroup { samples: n, period, ..g.clone() })
         })
         .collect();
-    let outside_pct: HashMap<(String, String, Option<String>), f64> =
-        top_functions_of(&outside, &input.stacks, &input.frames)
-            .into_iter()
-            .map(|r| ((r.event, r.function, r.dso), r.self_pct))
-            .collect();
+    let outside_pct: HashMap<(String, String, Option<String>), f64> = top_functions_of(&outside, &input.index)
+        .into_iter()
+        .map(|r| ((r.event, r.function, r.dso), r.self_pct))
+        .collect();
     let mut rows = Vec::new();
     for (kind, m) in by_kind.iter().enumerate() {
         let g = groups(m);
@@ -322,7 +321,7 @@ pub fn functions(input: &PerfInput, in_windows: &[PerfGcSampleRow]) -> Vec<PerfG
         for x in &g {
             *totals.entry(x.event.as_str()).or_default() += x.samples;
         }
-        for r in top_functions_of(&g, &input.stacks, &input.frames) {
+        for r in top_functions_of(&g, &input.index) {
             let outside_self_pct =
                 outside_pct.get(&(r.event.clone(), r.function.clone(), r.dso.clone())).copied().unwrap_or(0.0);
             rows.push(PerfGcFunctionRow {

@@ -77,6 +77,34 @@ pub fn for_each_batch<T: Table>(
     Ok(())
 }
 
+/// Column `column` of a record batch of `table`, as strings; errors name both.
+pub fn str_column<'a>(
+    b: &'a arrow::record_batch::RecordBatch,
+    table: &str,
+    column: &str,
+) -> Result<&'a arrow::array::StringArray, ModelError> {
+    let c = b
+        .column_by_name(column)
+        .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
+    c.as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .ok_or_else(|| ModelError::ColumnType { column: column.into(), found: c.data_type().to_string() })
+}
+
+/// Column `column` of a record batch of `table`, as 64-bit integers; errors name both.
+pub fn i64_column<'a>(
+    b: &'a arrow::record_batch::RecordBatch,
+    table: &str,
+    column: &str,
+) -> Result<&'a arrow::array::Int64Array, ModelError> {
+    let c = b
+        .column_by_name(column)
+        .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
+    c.as_any()
+        .downcast_ref::<arrow::array::Int64Array>()
+        .ok_or_else(|| ModelError::ColumnType { column: column.into(), found: c.data_type().to_string() })
+}
+
 /// Rows of table `name` for `run`, from the Parquet footers only; 0 for a missing partition.
 pub fn count_rows(dataset: &Path, name: &str, run: &str) -> Result<i64, ModelError> {
     let mut rows = 0;

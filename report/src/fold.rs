@@ -7,13 +7,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use arrow::array::{Array, Int64Array, StringArray};
-use arrow::record_batch::RecordBatch;
+use arrow::array::{Array, StringArray};
 use model::read::for_each_batch;
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
-use model::{ModelError, Table};
+use model::Table;
 
 use crate::ReportError;
 
@@ -23,27 +22,9 @@ pub type Folded = BTreeMap<String, BTreeMap<String, u64>>;
 /// Selects samples by (source, line).
 pub type Keep<'a> = &'a dyn Fn(&str, i64) -> bool;
 
-/// A String column of a batch, by name.
-pub(crate) fn strings<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a StringArray, ModelError> {
-    let c = b
-        .column_by_name(column)
-        .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
-    c.as_any()
-        .downcast_ref::<StringArray>()
-        .ok_or_else(|| ModelError::ColumnType { column: column.into(), found: c.data_type().to_string() })
-}
+/// Column accessors of a record batch (errors name the table and column).
+pub(crate) use model::read::{i64_column as ints, str_column as strings};
 
-/// An Int64 column of a batch, by name.
-pub(crate) fn ints<'a>(b: &'a RecordBatch, table: &str, column: &str) -> Result<&'a Int64Array, ModelError> {
-    let c = b
-        .column_by_name(column)
-        .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
-    c.as_any()
-        .downcast_ref::<Int64Array>()
-        .ok_or_else(|| ModelError::ColumnType { column: column.into(), found: c.data_type().to_string() })
-}
-
-/// A string value, "" for null.
 fn at(a: &StringArray, i: usize) -> &str {
     if a.is_null(i) {
         ""
