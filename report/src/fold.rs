@@ -68,8 +68,11 @@ pub struct Folder {
     sources: Interner,
     names: Interner,
     /// (source, stack id) → frame name ids, root first.
-    stacks: HashMap<(u32, i64), Vec<u32>>,
+    stacks: HashMap<(u32, i64), Box<[u32]>>,
 }
+
+/// Positions (position, frame name id) of one stack, as read.
+type Positions = Vec<(i64, u32)>;
 
 impl Folder {
     /// Reads the run's `perf_frames` and `perf_stacks`.
@@ -91,7 +94,23 @@ impl Folder {
         })
         .map_err(err(PerfFrameRow::NAME))?;
         let unknown = names.id("[unknown]");
-        let mut positions: HashMap<(u32, i64), Vec<(i64, u32)>> = HashMap::new();
+        // Stack rows come stack by stack (as tracefold writes them): each stack is finished when
+        // the next begins, so only one stack's positions are held at a time.
+        let mut stacks: HashMap<(u32, i64), Box<[u32]>> = HashMap::new();
+        let mut split: std::collections::HashSet<(u32, i64)> = std::collections::HashSet::new();
+        let mut current: Option<((u32, i64), Positions)> = None;
+        let root_first = |mut pos: Positions| -> Box<[u32]> {
+            pos.sort_by_key(|p| std::cmp::Reverse(p.0)); // position 0 = leaf: root first
+            pos.into_iter().map(|(_, n)| n).collect()
+        };
+        // A stack met twice is split: it is rebuilt below from all its rows.
+        let mut finish = |key: (u32, i64), pos: Positions, stacks: &mut HashMap<(u32, i64), Box<[u32]>>| {
+            if split.contains(&key) || stacks.remove(&key).is_some() {
+                split.insert(key);
+            } else {
+                stacks.insert(key, root_first(pos));
+            }
+        };
         for_each_batch::<PerfStackRow>(dataset, run, |b| {
             use perf_stacks::col as c;
             let t = PerfStackRow::NAME;
@@ -99,19 +118,45 @@ impl Folder {
             let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
             for i in 0..b.num_rows() {
                 let src = sources.id(at(source, i));
+                let key = (src, stack.value(i));
                 let name = frame_names.get(&(src, frame.value(i))).copied().unwrap_or(unknown);
-                positions.entry((src, stack.value(i))).or_default().push((position.value(i), name));
+                match &mut current {
+                    Some((k, pos)) if *k == key => pos.push((position.value(i), name)),
+                    _ => {
+                        if let Some((k, pos)) = current.replace((key, vec![(position.value(i), name)])) {
+                            finish(k, pos, &mut stacks);
+                        }
+                    }
+                }
             }
             Ok(())
         })
         .map_err(err(PerfStackRow::NAME))?;
-        let stacks = positions
-            .into_iter()
-            .map(|(k, mut v)| {
-                v.sort_unstable_by_key(|p| std::cmp::Reverse(p.0)); // position 0 = leaf: root first
-                (k, v.into_iter().map(|(_, n)| n).collect())
+        if let Some((k, pos)) = current.take() {
+            finish(k, pos, &mut stacks);
+        }
+        if !split.is_empty() {
+            // Rare (not tracefold's own tables): the split stacks' rows, all of them, again.
+            let mut whole: HashMap<(u32, i64), Positions> = split.iter().map(|k| (*k, Vec::new())).collect();
+            for_each_batch::<PerfStackRow>(dataset, run, |b| {
+                use perf_stacks::col as c;
+                let t = PerfStackRow::NAME;
+                let (source, stack) = (strings(b, t, c::source)?, ints(b, t, c::stack_id)?);
+                let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
+                for i in 0..b.num_rows() {
+                    let src = sources.id(at(source, i));
+                    if let Some(pos) = whole.get_mut(&(src, stack.value(i))) {
+                        let name = frame_names.get(&(src, frame.value(i))).copied().unwrap_or(unknown);
+                        pos.push((position.value(i), name));
+                    }
+                }
+                Ok(())
             })
-            .collect();
+            .map_err(err(PerfStackRow::NAME))?;
+            for (k, pos) in whole {
+                stacks.insert(k, root_first(pos));
+            }
+        }
         Ok(Folder { sources, names, stacks })
     }
 

@@ -251,3 +251,36 @@ fn runs_without_perf_samples_have_no_section() {
     assert!(!md.contains("CPU profile"));
     assert!(!summary.images.iter().any(|p| p.to_string_lossy().contains("flame")));
 }
+
+/// Stack rows need not come stack by stack (tables written by other tools): a stack whose rows
+/// are spread out folds as when they are together.
+#[test]
+fn stacks_whose_rows_are_spread_out_fold_the_same() {
+    let dir = perf_dataset();
+    let ds = dir.path().join("ds");
+    let src = "perf/g1.txt";
+    let frames = vec![
+        frame(src, 1, "main", Some("/app/bin")),
+        frame(src, 2, "work", Some("/app/bin")),
+        frame(src, 3, "alloc", Some("/app/bin")),
+        frame(src, 4, "[unknown]", Some("/usr/lib/libc.so.6")),
+    ];
+    // The rows of stacks 1, 2 and 3 interleaved, positions out of order.
+    let (s1, s2, s3) = (stack(src, 1, &[2, 1]), stack(src, 2, &[3, 2, 1]), stack(src, 3, &[4, 1]));
+    let stacks =
+        vec![s2[2].clone(), s1[0].clone(), s3[1].clone(), s2[0].clone(), s1[1].clone(), s3[0].clone(), s2[1].clone()];
+    let samples = [
+        sample_rows(src, "cpu-clock", "java", 1, 2),
+        sample_rows(src, "sched:sched_switch", "java", 1, 1),
+        sample_rows(src, "cpu-clock", "java", 2, 1),
+        sample_rows(src, "cpu-clock", "GC Thread#0", 3, 1),
+        sample_rows(src, "cpu-clock", "java", 0, 1),
+    ]
+    .concat();
+    write_perf(&ds, "jdk17-g1", samples, stacks, frames);
+    render(dir.path(), Some("jdk21-zgc"), Some("jdk17-g1")).unwrap();
+    assert_eq!(
+        read(&dir.path().join("out/perf-jdk17-g1-cpu-clock.folded")),
+        "GC_Thread#0;main;[libc.so.6] 1\njava 1\njava;main;work 2\njava;main;work;alloc 1\n"
+    );
+}
