@@ -1,0 +1,200 @@
+//! Writing a parsed run: every table (in parallel, rows in source order), the `runs` rows once
+//! the sources' hashes are in, the clock offsets, and the commit that moves the run into the
+//! dataset.
+
+use model::tables::bpftrace_hist::BpftraceHistRow;
+use model::tables::bpftrace_lines::BpftraceLineRow;
+use model::tables::bpftrace_maps::BpftraceMapRow;
+use model::tables::cgroup_samples::CgroupSampleRow;
+use model::tables::clock_offsets::ClockOffsetRow;
+use model::tables::epoll_calls::EpollCallRow;
+use model::tables::epoll_ready::EpollReadyRow;
+use model::tables::gc_cycles::GcCycleRow;
+use model::tables::gc_pauses::GcPauseRow;
+use model::tables::ingest_log::IngestLogRow;
+use model::tables::lost_events::LostEventsRow;
+use model::tables::perf_frames::PerfFrameRow;
+use model::tables::perf_meta::PerfMetaRow;
+use model::tables::perf_samples::PerfSampleRow;
+use model::tables::perf_stacks::PerfStackRow;
+use model::tables::perf_threads::PerfThreadRow;
+use model::tables::runs::SourceRow;
+use model::tables::safepoints::SafepointRow;
+use model::tables::ANALYSIS_TABLES;
+use model::write::RunStaging;
+use rayon::prelude::*;
+
+use super::{IngestOptions, IngestSummary, Parsed, SourceSummary};
+use crate::clock::ClockObservations;
+use crate::IngestError;
+
+/// Table writes of a run, run in parallel by [`TableJobs::run`].
+struct TableJobs<'a> {
+    staging: &'a RunStaging,
+    format: &'a str,
+    /// Tables written empty already, with this format list (see `empty_tables`).
+    written_empty: &'a [&'static str],
+    jobs: Vec<Box<dyn FnOnce() -> Result<usize, model::ModelError> + Send + 'a>>,
+}
+
+impl<'a> TableJobs<'a> {
+    fn new(staging: &'a RunStaging, format: &'a str, written_empty: &'a [&'static str]) -> Self {
+        Self { staging, format, written_empty, jobs: Vec::new() }
+    }
+
+    /// Adds the write of all `rows` of table `T` (unless it is written empty already and has
+    /// no rows).
+    fn add<T: model::Table + Send + 'a>(&mut self, rows: Vec<T>) {
+        if rows.is_empty() && self.written_empty.contains(&T::NAME) {
+            return;
+        }
+        let (staging, format) = (self.staging, self.format);
+        self.jobs.push(Box::new(move || staging.write::<T>(format, rows)));
+    }
+
+    /// Writes every table; the first error (in the order added) is returned.
+    fn run(self) -> Result<(), IngestError> {
+        let results: Vec<_> = self.jobs.into_par_iter().map(|job| job()).collect();
+        results.into_iter().try_for_each(|r| r.map(drop).map_err(IngestError::from))
+    }
+}
+
+/// Writes the run's tables and commits it. `early` is the format list and the tables written
+/// empty while parsing; a table that got rows after all is written again.
+pub(super) fn write_run(
+    opts: &IngestOptions,
+    run: &str,
+    staging: RunStaging,
+    mut parsed: Vec<Parsed>,
+    early: Option<(String, Vec<&'static str>)>,
+) -> Result<IngestSummary, IngestError> {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
+    let labels: Vec<String> = opts.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let formats: Vec<&str> = {
+        let mut f: Vec<&str> = parsed.iter().filter_map(|p| p.format).collect();
+        f.sort_unstable();
+        f.dedup();
+        f
+    };
+    let fmt = formats.join(",");
+    let mut runs_rows = Vec::new();
+    let mut log_rows: Vec<IngestLogRow> = Vec::new();
+    let mut clocks = ClockObservations::default();
+    let mut summary = IngestSummary {
+        run: run.to_string(),
+        dataset: opts.dataset.clone(),
+        sources: Vec::new(),
+        unrecognised: Vec::new(),
+    };
+    for p in &mut parsed {
+        let source = p.input.path.display().to_string();
+        let fid = p.format;
+        runs_rows.push(SourceRow {
+            ingested_at_ns: now,
+            labels: labels.join(";"),
+            source: source.clone(),
+            // Filled in once the hashes are joined, below.
+            size_bytes: 0,
+            sha256: String::new(),
+            format: fid.map(str::to_string),
+            tool_version: p.out.tool_version.clone(),
+            status: if fid.is_some() { "ok".into() } else { "skipped".into() },
+            gc_heap_max_bytes: p.out.heap_max_bytes,
+            gc_parallel_workers: p.out.parallel_workers,
+        });
+        if fid.is_none() {
+            log_rows.push(IngestLogRow {
+                source: source.clone(),
+                kind: "skip".into(),
+                reason: Some(format!("no known format ({})", p.hint)),
+                ..Default::default()
+            });
+            summary.unrecognised.push(source);
+            continue;
+        }
+        log_rows.extend(p.out.account.rows(&source, fid));
+        summary.sources.push(SourceSummary {
+            source: source.clone(),
+            format: fid.map(str::to_string),
+            pauses: p.out.pauses.len(),
+            cycles: p.cycles.len(),
+            safepoints: p.out.safepoints.len(),
+            cgroup_samples: p.cgroup_rows,
+            bpftrace_rows: p.bpftrace.rows(),
+            perf_samples: p.perf.samples.len() + p.perf_streamed,
+            lines_read: p.out.account.lines_read(),
+            lines_parsed: p.out.account.lines_parsed(),
+            lines_skipped: p.out.account.lines_skipped(),
+            lines_not_understood: p.out.account.lines_not_understood(),
+        });
+        clocks.merge(std::mem::take(&mut p.out.clocks));
+    }
+    let mut offsets = clocks.rows();
+    for (clock, offset) in &opts.clock_offsets {
+        offsets.retain(|o| &o.clock != clock);
+        offsets.push(ClockOffsetRow {
+            clock: clock.clone(),
+            offset_ns: *offset,
+            method: "user".into(),
+            observations: 1,
+            spread_ns: 0,
+            evidence: "--clock-offset".into(),
+        });
+    }
+    for (clock, other) in &opts.clock_same_as {
+        let Some(known) = offsets.iter().find(|o| &o.clock == other).cloned() else {
+            return Err(IngestError::ClockAlias { clock: clock.clone(), other: other.clone() });
+        };
+        offsets.retain(|o| &o.clock != clock);
+        offsets.push(ClockOffsetRow {
+            clock: clock.clone(),
+            method: format!("user: same clock as {other} ({})", known.method),
+            evidence: format!("--clock-offset {clock}={other}"),
+            ..known
+        });
+    }
+    // Every table is written, empty or not, rows in source order; tables in parallel, while
+    // hashing threads may still be reading. `runs` waits for the hashes and comes last.
+    let hashes: Vec<_> = parsed.iter_mut().map(|p| p.hash.take()).collect();
+    // Empty tables written with another format list than the parsers' are written again.
+    let written_empty = match &early {
+        Some((early_fmt, tables)) if *early_fmt == fmt => tables.as_slice(),
+        _ => &[],
+    };
+    let mut jobs = TableJobs::new(&staging, &fmt, written_empty);
+    let mut netpolls: Vec<_> = parsed.iter_mut().map(|p| p.netpoll.take().unwrap_or_default()).collect();
+    macro_rules! rows {
+        ($list:expr, |$p:ident| $field:expr) => {
+            $list.iter_mut().flat_map(|$p| std::mem::take(&mut $field)).collect::<Vec<_>>()
+        };
+    }
+    jobs.add::<GcPauseRow>(rows!(parsed, |p| p.out.pauses));
+    jobs.add::<GcCycleRow>(rows!(parsed, |p| p.cycles));
+    jobs.add::<SafepointRow>(rows!(parsed, |p| p.out.safepoints));
+    jobs.add::<CgroupSampleRow>(rows!(parsed, |p| p.cgroup_samples));
+    jobs.add::<BpftraceLineRow>(rows!(parsed, |p| p.bpftrace.lines));
+    jobs.add::<BpftraceMapRow>(rows!(parsed, |p| p.bpftrace.maps));
+    jobs.add::<BpftraceHistRow>(rows!(parsed, |p| p.bpftrace.hist));
+    jobs.add::<LostEventsRow>(rows!(parsed, |p| p.bpftrace.lost));
+    jobs.add::<EpollCallRow>(rows!(netpolls, |n| n.calls));
+    jobs.add::<EpollReadyRow>(rows!(netpolls, |n| n.ready));
+    jobs.add::<PerfSampleRow>(rows!(parsed, |p| p.perf.samples));
+    jobs.add::<PerfStackRow>(rows!(parsed, |p| p.perf.stacks));
+    jobs.add::<PerfFrameRow>(rows!(parsed, |p| p.perf.frames));
+    jobs.add::<PerfThreadRow>(rows!(parsed, |p| p.perf_threads));
+    jobs.add::<PerfMetaRow>(rows!(parsed, |p| p.perf_meta));
+    jobs.add::<IngestLogRow>(log_rows);
+    jobs.add::<ClockOffsetRow>(offsets);
+    jobs.run()?;
+    for (row, hash) in runs_rows.iter_mut().zip(hashes) {
+        if let Some(hash) = hash {
+            let (sha256, size) = hash.finish()?;
+            row.sha256 = sha256;
+            row.size_bytes = size as i64;
+        }
+    }
+    staging.write::<SourceRow>(&fmt, runs_rows)?;
+    staging.commit(ANALYSIS_TABLES)?;
+    Ok(summary)
+}
