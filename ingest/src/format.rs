@@ -184,3 +184,18 @@ pub fn describe_unrecognised(head: &[u8]) -> String {
         format!("first line: {:?}", String::from_utf8_lossy(&first[..first.len().min(80)]))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_names_only_ingest_tables() {
+        for f in formats() {
+            assert!(!f.tables.is_empty(), "{}", f.id);
+            for t in f.tables {
+                assert!(model::tables::INGEST_TABLES.contains(t), "{}: {t}", f.id);
+            }
+        }
+    }
+}

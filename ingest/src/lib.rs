@@ -8,7 +8,6 @@ pub mod account;
 pub mod bpftrace;
 pub mod cgroup;
 pub mod clock;
-mod empty_tables;
 pub mod format;
 pub mod gc;
 pub mod lines;

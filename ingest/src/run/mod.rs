@@ -158,25 +158,14 @@ pub fn ingest_run(opts: &IngestOptions, progress: &dyn Progress) -> Result<Inges
     let staging = RunStaging::new(&opts.dataset, &run)?;
     // One symbolizer per run: each binary / kallsyms / perf map is read at most once.
     let symbolizer = crate::symbolize::Symbolizer::new(opts.symbols.clone());
-    // Tables no source will fill are written while the sources are parsed.
-    let prediction = crate::empty_tables::predict(&files, forced);
-    let (early, parsed) = rayon::join(
-        || match &prediction {
-            Some((fmt, empty)) => crate::empty_tables::write_all(&staging, empty, fmt),
-            None => Ok(()),
-        },
-        || -> Vec<Result<Parsed, IngestError>> {
-            files
-                .par_iter()
-                .enumerate()
-                .map(|(i, f)| parse_file(f, i + 1, &staging, forced, &symbolizer, progress))
-                .collect()
-        },
-    );
+    let parsed: Vec<Result<Parsed, IngestError>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| parse_file(f, i + 1, &staging, forced, &symbolizer, progress))
+        .collect();
     progress.end();
     let parsed: Vec<Parsed> = parsed.into_iter().collect::<Result<_, _>>()?;
-    early?;
-    write_run(opts, &run, staging, parsed, prediction)
+    write_run(opts, &run, staging, parsed)
 }
 
 fn parse_file(

@@ -32,22 +32,16 @@ use crate::IngestError;
 struct TableJobs<'a> {
     staging: &'a RunStaging,
     format: &'a str,
-    /// Tables written empty already, with this format list (see `empty_tables`).
-    written_empty: &'a [&'static str],
     jobs: Vec<Box<dyn FnOnce() -> Result<usize, model::ModelError> + Send + 'a>>,
 }
 
 impl<'a> TableJobs<'a> {
-    fn new(staging: &'a RunStaging, format: &'a str, written_empty: &'a [&'static str]) -> Self {
-        Self { staging, format, written_empty, jobs: Vec::new() }
+    fn new(staging: &'a RunStaging, format: &'a str) -> Self {
+        Self { staging, format, jobs: Vec::new() }
     }
 
-    /// Adds the write of all `rows` of table `T` (unless it is written empty already and has
-    /// no rows).
+    /// Adds the write of all `rows` of table `T`.
     fn add<T: model::Table + Send + 'a>(&mut self, rows: Vec<T>) {
-        if rows.is_empty() && self.written_empty.contains(&T::NAME) {
-            return;
-        }
         let (staging, format) = (self.staging, self.format);
         self.jobs.push(Box::new(move || staging.write::<T>(format, rows)));
     }
@@ -59,14 +53,12 @@ impl<'a> TableJobs<'a> {
     }
 }
 
-/// Writes the run's tables and commits it. `early` is the format list and the tables written
-/// empty while parsing; a table that got rows after all is written again.
+/// Writes the run's tables and commits it.
 pub(super) fn write_run(
     opts: &IngestOptions,
     run: &str,
     staging: RunStaging,
     mut parsed: Vec<Parsed>,
-    early: Option<(String, Vec<&'static str>)>,
 ) -> Result<IngestSummary, IngestError> {
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
@@ -157,12 +149,7 @@ pub(super) fn write_run(
     // Every table is written, empty or not, rows in source order; tables in parallel, while
     // hashing threads may still be reading. `runs` waits for the hashes and comes last.
     let hashes: Vec<_> = parsed.iter_mut().map(|p| p.hash.take()).collect();
-    // Empty tables written with another format list than the parsers' are written again.
-    let written_empty = match &early {
-        Some((early_fmt, tables)) if *early_fmt == fmt => tables.as_slice(),
-        _ => &[],
-    };
-    let mut jobs = TableJobs::new(&staging, &fmt, written_empty);
+    let mut jobs = TableJobs::new(&staging, &fmt);
     let mut netpolls: Vec<_> = parsed.iter_mut().map(|p| p.netpoll.take().unwrap_or_default()).collect();
     macro_rules! rows {
         ($list:expr, |$p:ident| $field:expr) => {
