@@ -19,17 +19,9 @@ if [ ! -s "$LOG" ]; then
     -cp "$WORK/classes" GcChurn "$SECS" 20000 1 >/dev/null
   for _ in $(seq "$COPIES"); do cat "$WORK/one.log"; done > "$LOG"
 fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tracefold-target}"
-cargo build --release -q -p tracefold
-BIN="$CARGO_TARGET_DIR/release/tracefold"
+. bench/lib.sh
+build_tracefold
 cat "$LOG" > /dev/null   # page cache
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-time_it() { # prints wall seconds of one run of "$@"
-  local s e; s=$(date +%s.%N); "$@" | cat >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-
-cpu_it() { # prints user+sys CPU seconds of one run of "$@" (steadier than wall on a busy machine)
-  { /usr/bin/time -f '%U %S' "$@" >/dev/null; } 2>&1 | tail -1 | awk '{print $1 + $2}'; }
 
 DS=$(mktemp -d "$WORK/ds-gc.XXXXXX")   # private: other runs of this script may share $WORK
 trap 'rm -rf "$DS"' EXIT
@@ -46,7 +38,7 @@ SHA=$(for _ in $(seq 3); do time_it sha256sum "$LOG"; done | median)
 TF_CPU=$(for _ in $(seq 3); do rm -rf "$DS"; cpu_it "$BIN" -q ingest "$LOG" --out "$DS" --run big; done | median)
 LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 rm -rf "$DS"
-RSS=$( { /usr/bin/time -f '%M' "$BIN" -q ingest "$LOG" --out "$DS" --run big >/dev/null; } 2>&1 | tail -1)
+RSS=$(rss "$BIN" -q ingest "$LOG" --out "$DS" --run big)
 PAUSES=$(grep -c 'Pause.*ms$' "$LOG" || true)
 SIZE=$(stat -c %s "$LOG")
 printf 'log: %s (%d bytes, %d lines ending a pause by grep)\n' "$LOG" "$SIZE" "$PAUSES"

@@ -21,9 +21,8 @@ if [ ! -s "$DATA" ]; then
   echo "recording $DATA (80 s, every CPU)" >&2
   perf record -q -a -g -F 8000 -o "$DATA" -- sleep 80
 fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tracefold-target}"
-cargo build --release -q -p tracefold
-BIN="$CARGO_TARGET_DIR/release/tracefold"
+. bench/lib.sh
+build_tracefold
 TOOLS="$WORK/tools/bin"
 if ! command -v inferno-collapse-perf >/dev/null && [ ! -x "$TOOLS/inferno-collapse-perf" ]; then
   echo "installing inferno 0.12.8 into $WORK/tools" >&2
@@ -31,18 +30,15 @@ if ! command -v inferno-collapse-perf >/dev/null && [ ! -x "$TOOLS/inferno-colla
 fi
 PATH="$TOOLS:$PATH"
 cat "$DATA" > /dev/null
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-time_it() { local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-rss() { { /usr/bin/time -f '%M' "$@" > /dev/null; } 2>&1 | tail -1; }
 DS="$WORK/ds-perf"; OUT="$WORK/out-perf"
 SYMS=(--kallsyms /proc/kallsyms)
 ingest() { rm -rf "$DS"; "$BIN" -q ingest "$DATA" --out "$DS" --run big "${SYMS[@]}"; }
 flame_tf() { rm -rf "$OUT"; "$BIN" -q run --run "big=$DATA" --out "$OUT" "${SYMS[@]}"; }
 pipeline() { perf script -i "$DATA" 2>/dev/null | inferno-collapse-perf | inferno-flamegraph > "$WORK/pipeline.svg"; }
-PS=$(for _ in $(seq "$N"); do time_it perf script -i "$DATA"; done | median)
-TI=$(for _ in $(seq "$N"); do time_it ingest; done | median)
-PL=$(for _ in $(seq "$N"); do time_it pipeline; done | median)
-TR=$(for _ in $(seq "$N"); do time_it flame_tf; done | median)
+PS=$(for _ in $(seq "$N"); do time_to_null perf script -i "$DATA"; done | median)
+TI=$(for _ in $(seq "$N"); do time_to_null ingest; done | median)
+PL=$(for _ in $(seq "$N"); do time_to_null pipeline; done | median)
+TR=$(for _ in $(seq "$N"); do time_to_null flame_tf; done | median)
 PS_RSS=$(rss perf script -i "$DATA")
 TI_RSS=$(rm -rf "$DS"; rss "$BIN" -q ingest "$DATA" --out "$DS" --run big "${SYMS[@]}")
 TR_RSS=$(rm -rf "$OUT"; rss "$BIN" -q run --run "big=$DATA" --out "$OUT" "${SYMS[@]}")

@@ -38,12 +38,9 @@ PY
     ;;
   *) echo "unknown kind $KIND" >&2; exit 2 ;;
 esac
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tracefold-target}"
-cargo build --release -q -p tracefold
-BIN="$CARGO_TARGET_DIR/release/tracefold"
+. bench/lib.sh
+build_tracefold
 cat "$LOG" > /dev/null
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-time_it() { local s e; s=$(date +%s.%N); "$@" | cat >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 DS=$(mktemp -d "$WORK/ds-$KIND.XXXXXX")   # private: other runs of this script may share $WORK
 trap 'rm -rf "$DS"' EXIT
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use arrow::array::Array;
-use model::read::{for_each_batch, i64_column, str_column};
+use model::read::{for_each_batch, i64_column, str_at, str_column};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
@@ -249,14 +249,6 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
     // A stack none of whose frames is known counts in no function (as before: no positions).
     index.stacks.retain(|_, (_, f)| !f.is_empty());
     Ok(index)
-}
-
-fn str_at(a: &arrow::array::StringArray, i: usize) -> &str {
-    if a.is_null(i) {
-        ""
-    } else {
-        a.value(i)
-    }
 }
 
 #[derive(Default)]

@@ -88,7 +88,12 @@ impl LineAccount {
             }
         };
         self.last = idx;
-        let r = &mut self.reasons[idx];
+        self.count_last(line_no, line);
+    }
+    /// Counts one more line for the reason used last.
+    #[inline]
+    fn count_last(&mut self, line_no: u64, line: &[u8]) {
+        let r = &mut self.reasons[self.last];
         r.count += 1;
         if r.examples.len() < EXAMPLES {
             r.examples.push(example(line_no, line));
@@ -100,11 +105,7 @@ impl LineAccount {
     pub fn skip_static(&mut self, kind: SkipKind, reason: &'static str, line_no: u64, line: &[u8]) {
         let key = (reason.as_ptr() as usize, reason.len(), kind);
         if self.last_static == Some(key) {
-            let r = &mut self.reasons[self.last];
-            r.count += 1;
-            if r.examples.len() < EXAMPLES {
-                r.examples.push(example(line_no, line));
-            }
+            self.count_last(line_no, line);
             return;
         }
         self.skip(kind, reason, line_no, line);

@@ -180,16 +180,6 @@ pub fn hash_dir(dir: &Path) -> Result<(String, u64), IngestError> {
     Ok((hex(&hasher.finalize()), size))
 }
 
-/// SHA-256 (lowercase hex) and size of a file's raw bytes, read on its own (see
-/// [`hash_beside`] to hash the bytes the parser reads instead).
-pub fn hash_file(path: &Path) -> Result<(String, u64), IngestError> {
-    let io = |source| IngestError::Io { path: path.to_path_buf(), source };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    let size = hash_rest(&mut file, &mut hasher).map_err(io)?;
-    Ok((hex(&hasher.finalize()), size))
-}
-
 fn hex(digest: &[u8]) -> String {
     use std::fmt::Write;
     digest.iter().fold(String::with_capacity(64), |mut s, b| {

@@ -24,7 +24,7 @@ pub trait Column: Sized {
     fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError>;
 }
 
-fn downcast<'a, T: 'static>(array: &'a dyn Array, column: &str) -> Result<&'a T, ModelError> {
+pub(crate) fn downcast<'a, T: 'static>(array: &'a dyn Array, column: &str) -> Result<&'a T, ModelError> {
     array
         .as_any()
         .downcast_ref::<T>()

@@ -83,12 +83,7 @@ pub fn str_column<'a>(
     table: &str,
     column: &str,
 ) -> Result<&'a arrow::array::StringArray, ModelError> {
-    let c = b
-        .column_by_name(column)
-        .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
-    c.as_any()
-        .downcast_ref::<arrow::array::StringArray>()
-        .ok_or_else(|| ModelError::ColumnType { column: column.into(), found: c.data_type().to_string() })
+    typed_column(b, table, column)
 }
 
 /// Column `column` of a record batch of `table`, as 64-bit integers; errors name both.
@@ -97,12 +92,28 @@ pub fn i64_column<'a>(
     table: &str,
     column: &str,
 ) -> Result<&'a arrow::array::Int64Array, ModelError> {
+    typed_column(b, table, column)
+}
+
+/// Row `i` of a string column, `""` when null.
+pub fn str_at(a: &arrow::array::StringArray, i: usize) -> &str {
+    use arrow::array::Array;
+    if a.is_null(i) {
+        ""
+    } else {
+        a.value(i)
+    }
+}
+
+fn typed_column<'a, A: 'static>(
+    b: &'a arrow::record_batch::RecordBatch,
+    table: &str,
+    column: &str,
+) -> Result<&'a A, ModelError> {
     let c = b
         .column_by_name(column)
         .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
-    c.as_any()
-        .downcast_ref::<arrow::array::Int64Array>()
-        .ok_or_else(|| ModelError::ColumnType { column: column.into(), found: c.data_type().to_string() })
+    crate::column::downcast::<A>(c.as_ref(), column)
 }
 
 /// Rows of table `name` for `run`, from the Parquet footers only; 0 for a missing partition.

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use arrow::array::{Array, StringArray};
+use arrow::array::Array;
 use model::read::for_each_batch;
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
@@ -23,15 +23,7 @@ pub type Folded = BTreeMap<String, BTreeMap<String, u64>>;
 pub type Keep<'a> = &'a dyn Fn(&str, i64) -> bool;
 
 /// Column accessors of a record batch (errors name the table and column).
-pub(crate) use model::read::{i64_column as ints, str_column as strings};
-
-fn at(a: &StringArray, i: usize) -> &str {
-    if a.is_null(i) {
-        ""
-    } else {
-        a.value(i)
-    }
-}
+pub(crate) use model::read::{i64_column as ints, str_at as at, str_column as strings};
 
 /// A frame's name in a folded line (unknown functions named after their dso's file name).
 fn frame_name(function: &str, dso: Option<&str>) -> String {
@@ -74,6 +66,31 @@ pub struct Folder {
 /// Positions (position, frame name id) of one stack, as read.
 type Positions = Vec<(i64, u32)>;
 
+/// Hands every `perf_stacks` row of `run` to `each`: (source, stack id), position, and the
+/// frame's name id (`unknown` for a frame absent from `frame_names`).
+fn stack_rows(
+    dataset: &Path,
+    run: &str,
+    sources: &mut Interner,
+    frame_names: &HashMap<(u32, i64), u32>,
+    unknown: u32,
+    mut each: impl FnMut((u32, i64), i64, u32),
+) -> Result<(), ReportError> {
+    for_each_batch::<PerfStackRow>(dataset, run, |b| {
+        use perf_stacks::col as c;
+        let t = PerfStackRow::NAME;
+        let (source, stack) = (strings(b, t, c::source)?, ints(b, t, c::stack_id)?);
+        let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
+        for i in 0..b.num_rows() {
+            let src = sources.id(at(source, i));
+            let name = frame_names.get(&(src, frame.value(i))).copied().unwrap_or(unknown);
+            each((src, stack.value(i)), position.value(i), name);
+        }
+        Ok(())
+    })
+    .map_err(|source| ReportError::Read { table: PerfStackRow::NAME, run: run.to_string(), source })
+}
+
 impl Folder {
     /// Reads the run's `perf_frames` and `perf_stacks`.
     pub fn load(dataset: &Path, run: &str) -> Result<Self, ReportError> {
@@ -111,48 +128,25 @@ impl Folder {
                 stacks.insert(key, root_first(pos));
             }
         };
-        for_each_batch::<PerfStackRow>(dataset, run, |b| {
-            use perf_stacks::col as c;
-            let t = PerfStackRow::NAME;
-            let (source, stack) = (strings(b, t, c::source)?, ints(b, t, c::stack_id)?);
-            let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
-            for i in 0..b.num_rows() {
-                let src = sources.id(at(source, i));
-                let key = (src, stack.value(i));
-                let name = frame_names.get(&(src, frame.value(i))).copied().unwrap_or(unknown);
-                match &mut current {
-                    Some((k, pos)) if *k == key => pos.push((position.value(i), name)),
-                    _ => {
-                        if let Some((k, pos)) = current.replace((key, vec![(position.value(i), name)])) {
-                            finish(k, pos, &mut stacks);
-                        }
-                    }
+        stack_rows(dataset, run, &mut sources, &frame_names, unknown, |key, position, name| match &mut current {
+            Some((k, pos)) if *k == key => pos.push((position, name)),
+            _ => {
+                if let Some((k, pos)) = current.replace((key, vec![(position, name)])) {
+                    finish(k, pos, &mut stacks);
                 }
             }
-            Ok(())
-        })
-        .map_err(err(PerfStackRow::NAME))?;
+        })?;
         if let Some((k, pos)) = current.take() {
             finish(k, pos, &mut stacks);
         }
         if !split.is_empty() {
             // Rare (not tracefold's own tables): the split stacks' rows, all of them, again.
             let mut whole: HashMap<(u32, i64), Positions> = split.iter().map(|k| (*k, Vec::new())).collect();
-            for_each_batch::<PerfStackRow>(dataset, run, |b| {
-                use perf_stacks::col as c;
-                let t = PerfStackRow::NAME;
-                let (source, stack) = (strings(b, t, c::source)?, ints(b, t, c::stack_id)?);
-                let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
-                for i in 0..b.num_rows() {
-                    let src = sources.id(at(source, i));
-                    if let Some(pos) = whole.get_mut(&(src, stack.value(i))) {
-                        let name = frame_names.get(&(src, frame.value(i))).copied().unwrap_or(unknown);
-                        pos.push((position.value(i), name));
-                    }
+            stack_rows(dataset, run, &mut sources, &frame_names, unknown, |key, position, name| {
+                if let Some(pos) = whole.get_mut(&key) {
+                    pos.push((position, name));
                 }
-                Ok(())
-            })
-            .map_err(err(PerfStackRow::NAME))?;
+            })?;
             for (k, pos) in whole {
                 stacks.insert(k, root_first(pos));
             }

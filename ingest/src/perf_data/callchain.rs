@@ -241,10 +241,8 @@ impl Stacks {
             h.add(f.len() as u64);
             h.0
         };
-        let (starts, all) = (&self.stack_starts, &self.stack_frames);
-        let of = |id: i64| &all[starts[id as usize - 1]..starts[id as usize]];
         let h = hash(frames);
-        if let Some(&id) = self.stack_ids.find(h, |&id| of(id) == frames) {
+        if let Some(&id) = self.stack_ids.find(h, |&id| self.stack(id as usize) == frames) {
             return id;
         }
         if self.stack_starts.is_empty() {
@@ -254,8 +252,7 @@ impl Stacks {
         self.stack_starts.push(self.stack_frames.len());
         let id = self.stack_starts.len() as i64 - 1;
         let (starts, all) = (&self.stack_starts, &self.stack_frames);
-        let of = |id: i64| &all[starts[id as usize - 1]..starts[id as usize]];
-        self.stack_ids.insert_unique(h, id, |&id| hash(of(id)));
+        self.stack_ids.insert_unique(h, id, |&id| hash(stack_in(starts, all, id as usize)));
         id
     }
 
@@ -277,6 +274,12 @@ impl Stacks {
 
     /// Frame ids (1-based) of stack `id` (1-based), leaf first.
     pub fn stack(&self, id: usize) -> &[u32] {
-        &self.stack_frames[self.stack_starts[id - 1]..self.stack_starts[id]]
+        stack_in(&self.stack_starts, &self.stack_frames, id)
     }
+}
+
+/// Frame ids of stack `id` (1-based) given [`Stacks`]' `stack_starts` and `stack_frames` (a
+/// free function: the interning table borrows them while it is changed).
+fn stack_in<'a>(starts: &[usize], frames: &'a [u32], id: usize) -> &'a [u32] {
+    &frames[starts[id - 1]..starts[id]]
 }

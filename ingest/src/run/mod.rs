@@ -161,31 +161,31 @@ pub fn ingest_run(opts: &IngestOptions, progress: &dyn Progress) -> Result<Inges
     let parsed: Vec<Result<Parsed, IngestError>> = files
         .par_iter()
         .enumerate()
-        .map(|(i, f)| parse_file(f, i + 1, &staging, forced, &symbolizer, progress))
+        .map(|(i, f)| parse_file(f, i + 1, RunParse { staging: &staging, forced, symbolizer: &symbolizer, progress }))
         .collect();
     progress.end();
     let parsed: Vec<Parsed> = parsed.into_iter().collect::<Result<_, _>>()?;
     write_run(opts, &run, staging, parsed)
 }
 
-fn parse_file(
-    input: &InputFile,
-    part: usize,
-    staging: &RunStaging,
+/// What the parses of one run's files share.
+#[derive(Clone, Copy)]
+struct RunParse<'a> {
+    staging: &'a RunStaging,
+    /// `--format`, instead of detecting.
     forced: Option<&'static Format>,
-    symbolizer: &crate::symbolize::Symbolizer,
-    progress: &dyn Progress,
-) -> Result<Parsed, IngestError> {
+    symbolizer: &'a crate::symbolize::Symbolizer,
+    progress: &'a dyn Progress,
+}
+
+fn parse_file(input: &InputFile, part: usize, run: RunParse<'_>) -> Result<Parsed, IngestError> {
     let (hash, parsed) = if input.cgroup_dir {
-        let (hash, parsed) = rayon::join(
-            || source::hash_dir(&input.path),
-            || parse_content(input, part, staging, forced, symbolizer, progress, None),
-        );
+        let (hash, parsed) = rayon::join(|| source::hash_dir(&input.path), || parse_content(input, part, run, None));
         (source::PendingHash::ready(&input.path, hash), parsed)
     } else {
         // The file is read once: the parser's chunks are hashed on a thread beside it.
         let (feed, hash) = source::hash_beside(&input.path);
-        (hash, parse_content(input, part, staging, forced, symbolizer, progress, Some(feed)))
+        (hash, parse_content(input, part, run, Some(feed)))
     };
     match parsed {
         Ok(mut p) => {
@@ -203,12 +203,10 @@ fn parse_file(
 fn parse_content(
     input: &InputFile,
     part: usize,
-    staging: &RunStaging,
-    forced: Option<&'static Format>,
-    symbolizer: &crate::symbolize::Symbolizer,
-    progress: &dyn Progress,
+    run: RunParse<'_>,
     hash_feed: Option<source::HashFeed>,
 ) -> Result<Parsed, IngestError> {
+    let RunParse { staging, forced, symbolizer, progress } = run;
     let ctx = SourceCtx { source: input.path.display().to_string(), clock_scope: clock_scope(&input.path) };
     let mut parsed = Parsed {
         input: input.clone(),

@@ -83,6 +83,28 @@ fn write_top_functions(ds: &Path, run: &str, rows: &[TopRow<'_>]) {
     w.close().unwrap();
 }
 
+/// The candidate's frames: an unknown function with a known dso among them.
+fn candidate_frames(src: &str) -> Vec<PerfFrameRow> {
+    vec![
+        frame(src, 1, "main", Some("/app/bin")),
+        frame(src, 2, "work", Some("/app/bin")),
+        frame(src, 3, "alloc", Some("/app/bin")),
+        frame(src, 4, "[unknown]", Some("/usr/lib/libc.so.6")),
+    ]
+}
+
+/// The candidate's samples of stacks 1-3 (two events, frame-less samples, a comm with a space).
+fn candidate_samples(src: &str) -> Vec<PerfSampleRow> {
+    [
+        sample_rows(src, "cpu-clock", "java", 1, 2),
+        sample_rows(src, "sched:sched_switch", "java", 1, 1),
+        sample_rows(src, "cpu-clock", "java", 2, 1),
+        sample_rows(src, "cpu-clock", "GC Thread#0", 3, 1),
+        sample_rows(src, "cpu-clock", "java", 0, 1),
+    ]
+    .concat()
+}
+
 /// Runs `jdk17-g1` and `jdk21-zgc` of [`two_run_dataset`], both with perf samples.
 fn perf_dataset() -> tempfile::TempDir {
     let dir = two_run_dataset();
@@ -91,21 +113,9 @@ fn perf_dataset() -> tempfile::TempDir {
     // Candidate: two events, frame-less samples, an unknown function with a known dso, a comm
     // with a space.
     let src = "perf/g1.txt";
-    let frames = vec![
-        frame(src, 1, "main", Some("/app/bin")),
-        frame(src, 2, "work", Some("/app/bin")),
-        frame(src, 3, "alloc", Some("/app/bin")),
-        frame(src, 4, "[unknown]", Some("/usr/lib/libc.so.6")),
-    ];
+    let frames = candidate_frames(src);
     let stacks = [stack(src, 1, &[2, 1]), stack(src, 2, &[3, 2, 1]), stack(src, 3, &[4, 1])].concat();
-    let samples = [
-        sample_rows(src, "cpu-clock", "java", 1, 2),
-        sample_rows(src, "sched:sched_switch", "java", 1, 1),
-        sample_rows(src, "cpu-clock", "java", 2, 1),
-        sample_rows(src, "cpu-clock", "GC Thread#0", 3, 1),
-        sample_rows(src, "cpu-clock", "java", 0, 1),
-    ]
-    .concat();
+    let samples = candidate_samples(src);
     write_perf(&ds, "jdk17-g1", samples, stacks, frames);
 
     // Baseline: two sources whose frame and stack ids overlap; a `;` in a function name.
@@ -259,24 +269,12 @@ fn stacks_whose_rows_are_spread_out_fold_the_same() {
     let dir = perf_dataset();
     let ds = dir.path().join("ds");
     let src = "perf/g1.txt";
-    let frames = vec![
-        frame(src, 1, "main", Some("/app/bin")),
-        frame(src, 2, "work", Some("/app/bin")),
-        frame(src, 3, "alloc", Some("/app/bin")),
-        frame(src, 4, "[unknown]", Some("/usr/lib/libc.so.6")),
-    ];
+    let frames = candidate_frames(src);
     // The rows of stacks 1, 2 and 3 interleaved, positions out of order.
     let (s1, s2, s3) = (stack(src, 1, &[2, 1]), stack(src, 2, &[3, 2, 1]), stack(src, 3, &[4, 1]));
     let stacks =
         vec![s2[2].clone(), s1[0].clone(), s3[1].clone(), s2[0].clone(), s1[1].clone(), s3[0].clone(), s2[1].clone()];
-    let samples = [
-        sample_rows(src, "cpu-clock", "java", 1, 2),
-        sample_rows(src, "sched:sched_switch", "java", 1, 1),
-        sample_rows(src, "cpu-clock", "java", 2, 1),
-        sample_rows(src, "cpu-clock", "GC Thread#0", 3, 1),
-        sample_rows(src, "cpu-clock", "java", 0, 1),
-    ]
-    .concat();
+    let samples = candidate_samples(src);
     write_perf(&ds, "jdk17-g1", samples, stacks, frames);
     render(dir.path(), Some("jdk21-zgc"), Some("jdk17-g1")).unwrap();
     assert_eq!(
