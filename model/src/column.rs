@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray};
+use arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, StringBuilder};
 use arrow::datatypes::DataType;
 
 use crate::ModelError;
@@ -17,7 +17,8 @@ pub trait Column: Sized {
     /// Whether the column may hold nulls.
     fn nullable() -> bool;
     /// Builds the column from the values of one batch.
-    fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef
+    /// (`values` is cloneable so string columns can be sized before they are filled.)
+    fn to_array<'a>(values: impl Iterator<Item = &'a Self> + Clone) -> ArrayRef
     where
         Self: 'a;
     /// Reads row `row` of a column already cast to [`Column::data_type`].
@@ -44,7 +45,7 @@ macro_rules! primitive_column {
             fn nullable() -> bool {
                 false
             }
-            fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+            fn to_array<'a>(values: impl Iterator<Item = &'a Self> + Clone) -> ArrayRef {
                 Arc::new(<$arr>::from_iter_values(values.cloned()))
             }
             fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
@@ -62,7 +63,7 @@ macro_rules! primitive_column {
             fn nullable() -> bool {
                 true
             }
-            fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+            fn to_array<'a>(values: impl Iterator<Item = &'a Self> + Clone) -> ArrayRef {
                 Arc::new(values.cloned().collect::<$arr>())
             }
             fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
@@ -83,7 +84,7 @@ impl Column for bool {
     fn nullable() -> bool {
         false
     }
-    fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+    fn to_array<'a>(values: impl Iterator<Item = &'a Self> + Clone) -> ArrayRef {
         Arc::new(values.map(|v| Some(*v)).collect::<BooleanArray>())
     }
     fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
@@ -102,8 +103,11 @@ impl Column for String {
     fn nullable() -> bool {
         false
     }
-    fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
-        Arc::new(values.map(|v| Some(v.as_str())).collect::<StringArray>())
+    fn to_array<'a>(values: impl Iterator<Item = &'a Self> + Clone) -> ArrayRef {
+        let bytes = values.clone().map(String::len).sum();
+        let mut b = StringBuilder::with_capacity(values.size_hint().0, bytes);
+        values.for_each(|v| b.append_value(v));
+        Arc::new(b.finish())
     }
     fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
         let a = downcast::<StringArray>(array, column)?;
@@ -121,8 +125,11 @@ impl Column for Option<String> {
     fn nullable() -> bool {
         true
     }
-    fn to_array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
-        Arc::new(values.map(|v| v.as_deref()).collect::<StringArray>())
+    fn to_array<'a>(values: impl Iterator<Item = &'a Self> + Clone) -> ArrayRef {
+        let bytes = values.clone().map(|v| v.as_ref().map_or(0, String::len)).sum();
+        let mut b = StringBuilder::with_capacity(values.size_hint().0, bytes);
+        values.for_each(|v| b.append_option(v.as_deref()));
+        Arc::new(b.finish())
     }
     fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
         let a = downcast::<StringArray>(array, column)?;

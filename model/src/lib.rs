@@ -13,6 +13,7 @@
 
 pub mod column;
 pub mod doc;
+mod encode;
 pub mod read;
 pub mod table;
 pub mod tables;

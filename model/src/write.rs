@@ -11,6 +11,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{WriterProperties, WriterVersion};
 
+use crate::encode::Encoder;
 use crate::{ModelError, Table};
 
 /// Rows buffered before a record batch is written (memory is bounded by this, not the input).
@@ -47,7 +48,7 @@ pub fn writer_properties<T: Table>(run: &str, source_format: &str) -> WriterProp
 /// Streams rows of one table into one Parquet file, written under a `.tmp` name and renamed on
 /// [`TableWriter::finish`]. Dropping an unfinished writer leaves only the `.tmp` file.
 pub struct TableWriter<T: Table> {
-    writer: ArrowWriter<File>,
+    encoder: Encoder,
     buffer: Vec<T>,
     tmp_path: PathBuf,
     path: PathBuf,
@@ -65,7 +66,21 @@ impl<T: Table> TableWriter<T> {
         let props = writer_properties::<T>(run, source_format);
         let writer = ArrowWriter::try_new(file, T::schema(), Some(props))
             .map_err(|source| ModelError::Parquet { path: tmp_path.clone(), source })?;
-        Ok(Self { writer, buffer: Vec::new(), tmp_path, path, rows: 0, _table: PhantomData })
+        Ok(Self {
+            encoder: Encoder::Inline(Box::new(writer)),
+            buffer: Vec::new(),
+            tmp_path,
+            path,
+            rows: 0,
+            _table: PhantomData,
+        })
+    }
+
+    /// Encodes on a thread of its own from now on: batches are built in the caller's thread
+    /// and encoded beside it (the file is the same). For tables streamed while a parser runs.
+    pub fn in_background(mut self) -> Self {
+        self.encoder = self.encoder.into_thread(&self.tmp_path);
+        self
     }
 
     /// Adds one row; writes a batch when [`BATCH_ROWS`] are buffered.
@@ -91,7 +106,7 @@ impl<T: Table> TableWriter<T> {
     pub fn write_batch(&mut self, batch: &arrow::record_batch::RecordBatch) -> Result<(), ModelError> {
         self.flush()?;
         self.rows += batch.num_rows();
-        self.writer.write(batch).map_err(|source| ModelError::Parquet { path: self.tmp_path.clone(), source })
+        self.encoder.write(batch.clone(), &self.tmp_path)
     }
 
     /// Rows written so far.
@@ -105,14 +120,14 @@ impl<T: Table> TableWriter<T> {
         }
         let batch = T::to_batch(&self.buffer);
         self.buffer.clear();
-        self.writer.write(&batch).map_err(|source| ModelError::Parquet { path: self.tmp_path.clone(), source })
+        self.encoder.write(batch, &self.tmp_path)
     }
 
     /// Writes the footer and renames the file to its final name. Returns the number of rows.
     pub fn finish(mut self) -> Result<usize, ModelError> {
         self.flush()?;
         let tmp = self.tmp_path.clone();
-        self.writer.close().map_err(|source| ModelError::Parquet { path: tmp.clone(), source })?;
+        self.encoder.close(&tmp)?;
         std::fs::rename(&tmp, &self.path).map_err(io_err(&tmp))?;
         Ok(self.rows)
     }

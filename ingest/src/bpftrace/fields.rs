@@ -3,69 +3,123 @@
 /// `k=v` tokens as `k=v`, other numeric tokens as `$<index>=<token>`, joined by `;`.
 pub fn fields(line: &str) -> String {
     let mut out = String::new();
-    for (i, tok) in line.split_ascii_whitespace().enumerate() {
-        let tok = tok.trim_end_matches([',', ';']);
-        let key_len = tok.bytes().position(|b| b == b'=');
-        let is_field = key_len.is_some_and(|k| {
-            k > 0 && tok.as_bytes()[..k].iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-        });
-        if !is_field && !is_number(tok) {
+    write_fields(line, &mut out);
+    out
+}
+
+/// [`fields`] appended to `out`: one pass over the bytes, tokens split on ASCII whitespace; a
+/// token with `=` is checked for a key, any other for a number.
+pub fn write_fields(line: &str, out: &mut String) {
+    let b = line.as_bytes();
+    let (mut at, mut index, mut first) = (0, 0usize, true);
+    loop {
+        while at < b.len() && b[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        if at == b.len() {
+            break;
+        }
+        let start = at;
+        while at < b.len() && !b[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let mut end = at;
+        while end > start && matches!(b[end - 1], b',' | b';') {
+            end -= 1;
+        }
+        let i = index;
+        index += 1;
+        let tok = &b[start..end];
+        let is_field = match tok.iter().position(|&c| c == b'=') {
+            Some(k) => k > 0 && tok[..k].iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')),
+            None => false,
+        };
+        if !is_field && !is_number_bytes(tok) {
             continue;
         }
-        if out.is_empty() {
-            out.reserve(line.len() + 16);
-        } else {
+        if !first {
             out.push(';');
         }
+        first = false;
         if !is_field {
             out.push('$');
-            push_index(&mut out, i);
+            push_index(out, i);
             out.push('=');
         }
-        out.push_str(tok);
+        // Token bounds are ASCII bytes, so the slice is on char boundaries.
+        out.push_str(&line[start..end]);
     }
-    out
 }
 
 /// Appends a token index in decimal without a temporary string.
 fn push_index(out: &mut String, i: usize) {
+    if i < 10 {
+        out.push((b'0' + i as u8) as char);
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut n = i;
     let mut at = digits.len();
-    loop {
+    while n > 0 {
         at -= 1;
         digits[at] = b'0' + (n % 10) as u8;
         n /= 10;
-        if n == 0 {
-            break;
-        }
     }
     out.extend(digits[at..].iter().map(|&d| d as char));
 }
 
 /// Decimal integer, negative integer, `0x` hex or decimal fraction.
 pub fn is_number(t: &str) -> bool {
-    let t = t.strip_prefix('-').unwrap_or(t);
-    if let Some(h) = t.strip_prefix("0x") {
-        return !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit());
+    is_number_bytes(t.as_bytes())
+}
+
+fn is_number_bytes(t: &[u8]) -> bool {
+    let t = t.strip_prefix(b"-").unwrap_or(t);
+    if let Some(h) = t.strip_prefix(b"0x") {
+        return !h.is_empty() && h.iter().all(u8::is_ascii_hexdigit);
+    }
+    let (Some(f), Some(l)) = (t.first(), t.last()) else { return false };
+    if !f.is_ascii_digit() || !l.is_ascii_digit() {
+        return false;
     }
     let mut dots = 0;
-    !t.is_empty()
-        && t.bytes().all(|b| {
-            dots += (b == b'.') as u32;
-            b.is_ascii_digit() || b == b'.'
-        })
-        && dots <= 1
-        && t.as_bytes()[0].is_ascii_digit()
-        && t.as_bytes()[t.len() - 1].is_ascii_digit()
+    for &c in t {
+        if c == b'.' {
+            dots += 1;
+        } else if !c.is_ascii_digit() {
+            return false;
+        }
+    }
+    dots <= 1
 }
 
 /// The first integer of 10 to 19 digits among the first two tokens (bpftrace `nsecs`).
 pub fn leading_ts_ns(line: &str) -> Option<i64> {
-    line.split_ascii_whitespace()
-        .take(2)
-        .find(|t| (10..=19).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|t| t.parse().ok())
+    let b = line.as_bytes();
+    let mut at = 0;
+    for _ in 0..2 {
+        while at < b.len() && b[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        let mut value: i64 = 0;
+        let mut digits = true;
+        while at < b.len() && !b[at].is_ascii_whitespace() {
+            let c = b[at];
+            digits &= c.is_ascii_digit();
+            value = value.wrapping_mul(10).wrapping_add(i64::from(c.wrapping_sub(b'0')));
+            at += 1;
+        }
+        let len = at - start;
+        if len == 0 {
+            return None;
+        }
+        if digits && (10..=19).contains(&len) {
+            // 19 digits may pass i64::MAX: parsed properly then.
+            return if len < 19 { Some(value) } else { line[start..at].parse().ok() };
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -80,5 +134,67 @@ mod tests {
         assert_eq!(leading_ts_ns("21:30:38"), None);
         assert_eq!(fields("a=1, =x b.c-d=2; 3 x 12345678901 -0.5"), "a=1;b.c-d=2;$3=3;$5=12345678901;$6=-0.5");
         assert_eq!(fields("no fields here"), "");
+    }
+
+    /// The one-pass scanner agrees with the plain definition (split, trim, classify) on lines
+    /// mixing every token shape.
+    #[test]
+    fn scanner_matches_the_definition() {
+        fn reference(line: &str) -> String {
+            let mut out = Vec::new();
+            for (i, tok) in line.split_ascii_whitespace().enumerate() {
+                let tok = tok.trim_end_matches([',', ';']);
+                let field = tok.find('=').is_some_and(|k| {
+                    k > 0 && tok[..k].bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+                });
+                if field {
+                    out.push(tok.to_string());
+                } else if is_number(tok) {
+                    out.push(format!("${i}={tok}"));
+                }
+            }
+            out.join(";")
+        }
+        let toks = [
+            "a=1",
+            "=x",
+            "k.v-2_=",
+            "x;=1",
+            "12",
+            "-7",
+            "0x1f",
+            "-0xAB",
+            "0x",
+            "1.5",
+            "1.2.3",
+            "1.",
+            ".5",
+            "-",
+            "é=1",
+            "naïve",
+            "3,",
+            "4;;",
+            "a=b,",
+            ",",
+            "ENTER",
+            "992150150644",
+            "9999999999999999999",
+            "tab\t",
+        ];
+        let mut seed = 7u64;
+        for _ in 0..3000 {
+            let mut line = String::new();
+            for _ in 0..(seed % 14) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                line.push_str(toks[(seed >> 33) as usize % toks.len()]);
+                line.push_str([" ", "  ", "\t", " , "][(seed >> 20) as usize % 4]);
+            }
+            assert_eq!(fields(&line), reference(&line), "{line:?}");
+            let ts = line
+                .split_ascii_whitespace()
+                .take(2)
+                .find(|t| (10..=19).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()));
+            assert_eq!(leading_ts_ns(&line), ts.and_then(|t| t.parse().ok()), "{line:?}");
+        }
     }
 }

@@ -14,6 +14,7 @@
 //! capture paired as the lines are read, to the source's own part files: memory is bounded by a
 //! batch (maps and histograms, printed at exit, stay in memory).
 
+pub mod columns;
 pub mod fields;
 pub mod hist;
 pub mod json;
@@ -50,6 +51,8 @@ pub struct BpftraceOutput {
     pub flushed_lines: usize,
     /// Rows buffered before the flush callback is called; 0: [`FLUSH_ROWS`].
     pub flush_rows: usize,
+    /// When set, `lines` rows are built here column by column instead of in `lines`.
+    pub columns: Option<columns::LineColumns>,
 }
 
 /// Rows buffered before the flush callback of [`ingest_with`] is called (by default).
@@ -61,17 +64,45 @@ impl BpftraceOutput {
         if let Some(n) = &mut self.netpoll {
             n.line(row.line, &row.text);
         }
-        self.lines.push(row);
+        match &mut self.columns {
+            Some(c) => c.push_row(&row),
+            None => self.lines.push(row),
+        }
+    }
+
+    /// Adds a text-mode `bpftrace_lines` row, its fields parsed from `text` (and feeds it to the
+    /// netpoll pairing, if any).
+    pub fn push_text_line(&mut self, source: &str, line: u64, kind: &str, text: &str) {
+        let line = line as i64;
+        if let Some(n) = &mut self.netpoll {
+            n.line(line, text);
+        }
+        match &mut self.columns {
+            Some(c) => c.push_text(source, line, kind, text),
+            None => self.lines.push(BpftraceLineRow {
+                source: source.to_string(),
+                line,
+                kind: kind.to_string(),
+                text: text.to_string(),
+                fields: fields::fields(text),
+                ts_ns: fields::leading_ts_ns(text),
+            }),
+        }
+    }
+
+    /// `lines` rows buffered (as rows or in `columns`).
+    pub fn lines_buffered(&self) -> usize {
+        self.lines.len() + self.columns.as_ref().map_or(0, columns::LineColumns::len)
     }
 
     /// Rows made so far, flushed or not: lines, map entries and histogram buckets.
     pub fn rows(&self) -> usize {
-        self.flushed_lines + self.lines.len() + self.maps.len() + self.hist.len()
+        self.flushed_lines + self.lines_buffered() + self.maps.len() + self.hist.len()
     }
 
     /// Rows buffered that a flush would hand over (lines and finished netpoll rows).
     fn buffered(&self) -> usize {
-        self.lines.len() + self.netpoll.as_ref().map_or(0, |n| n.pending_rows())
+        self.lines_buffered() + self.netpoll.as_ref().map_or(0, |n| n.pending_rows())
     }
 
     /// Calls `flush` when `flush_rows` rows are buffered.

@@ -10,6 +10,8 @@
 
 use std::io::BufRead;
 
+use arrow::record_batch::RecordBatch;
+
 use model::tables::bpftrace_lines::BpftraceLineRow;
 use model::tables::epoll_calls::EpollCallRow;
 use model::tables::epoll_ready::EpollReadyRow;
@@ -45,10 +47,23 @@ impl Parts<'_> {
     /// Writes the buffered lines and finished netpoll rows of `out`, leaving their buffers
     /// empty with their capacity (no regrowing a batch-sized `Vec` per batch).
     fn flush(&mut self, out: &mut BpftraceOutput) {
+        self.write_columns(out);
         out.flushed_lines += out.lines.len();
         match out.netpoll.as_mut().map(Pairing::rows_mut) {
             Some((calls, ready)) => self.write(&mut out.lines, calls, ready),
             None => self.write(&mut out.lines, &mut Vec::new(), &mut Vec::new()),
+        }
+    }
+
+    /// Writes the lines built column by column in `out.columns`, if any.
+    fn write_columns(&mut self, out: &mut BpftraceOutput) {
+        let Some(c) = out.columns.as_mut().filter(|c| !c.is_empty()) else { return };
+        out.flushed_lines += c.len();
+        let batch = c.take_batch();
+        if self.error.is_none() {
+            if let Err(e) = self.lines.write_batch(self.staging, self.part, self.format, &batch) {
+                self.error = Some(e);
+            }
         }
     }
 
@@ -94,6 +109,7 @@ pub fn ingest_to_parts(
     opts: NetpollOptions,
 ) -> Result<Option<NetpollOutput>, StreamError> {
     out.netpoll = Some(Pairing::new(&ctx.source, opts));
+    out.columns = Some(Default::default());
     let mut parts = Parts {
         staging,
         part,
@@ -105,6 +121,8 @@ pub fn ingest_to_parts(
     };
     ingest_with(ctx, input, out, &mut |o| parts.flush(o)).map_err(StreamError::Read)?;
     let mut netpoll = out.netpoll.take().and_then(Pairing::finish);
+    parts.write_columns(out);
+    out.columns = None;
     out.flushed_lines += out.lines.len();
     match &mut netpoll {
         Some(n) => parts.write(&mut out.lines, &mut n.calls, &mut n.ready),
@@ -126,15 +144,29 @@ impl<T: Table> Default for Part<T> {
 }
 
 impl<T: Table> Part<T> {
+    fn writer(&mut self, staging: &RunStaging, part: usize, fmt: &str) -> Result<&mut TableWriter<T>, ModelError> {
+        let w = match self.writer.take() {
+            Some(w) => w,
+            None => staging.part_writer::<T>(part, fmt)?.in_background(),
+        };
+        Ok(self.writer.insert(w))
+    }
+
     fn extend(&mut self, staging: &RunStaging, part: usize, fmt: &str, rows: &mut Vec<T>) -> Result<(), ModelError> {
         if rows.is_empty() {
             return Ok(());
         }
-        let w = match &mut self.writer {
-            Some(w) => w,
-            None => self.writer.insert(staging.part_writer::<T>(part, fmt)?),
-        };
-        w.extend(rows.drain(..))
+        self.writer(staging, part, fmt)?.extend(rows.drain(..))
+    }
+
+    fn write_batch(
+        &mut self,
+        staging: &RunStaging,
+        part: usize,
+        fmt: &str,
+        batch: &RecordBatch,
+    ) -> Result<(), ModelError> {
+        self.writer(staging, part, fmt)?.write_batch(batch)
     }
 
     fn finish(self) -> Result<(), ModelError> {

@@ -6,7 +6,7 @@ use model::tables::bpftrace_hist::BpftraceHistRow;
 use model::tables::bpftrace_lines::BpftraceLineRow;
 use model::tables::lost_events::LostEventsRow;
 
-use super::{fields, hist, stack_key, BpftraceOutput, MapValue};
+use super::{hist, stack_key, BpftraceOutput, MapValue};
 use crate::account::SkipKind;
 use crate::gc::SourceCtx;
 use crate::lines::LineReader;
@@ -79,14 +79,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn text_line(&mut self, line_no: u64, kind: &str, text: &str) {
-        self.out.push_line(BpftraceLineRow {
-            source: self.source.to_string(),
-            line: line_no as i64,
-            kind: kind.to_string(),
-            text: text.to_string(),
-            fields: fields::fields(text),
-            ts_ns: fields::leading_ts_ns(text),
-        });
+        self.out.push_text_line(self.source, line_no, kind, text);
         self.out.account.parsed();
     }
 
@@ -221,7 +214,12 @@ impl Parser<'_> {
 
 /// A bpftrace compiler diagnostic: `<file>.bt:52:15-16: WARNING: ...` (or `ERROR:`).
 fn is_diagnostic(t: &str) -> bool {
-    t.split_once(".bt:").is_some_and(|(_, r)| r.contains(": WARNING: ") || r.contains(": ERROR: "))
+    // `.bt:` found through its colons (a printf line has few), not a substring search per line.
+    let Some(at) = memchr::memchr_iter(b':', t.as_bytes()).find(|&i| t[..i].ends_with(".bt")) else {
+        return false;
+    };
+    let r = &t[at + 1..];
+    r.contains(": WARNING: ") || r.contains(": ERROR: ")
 }
 
 /// `HH:MM:SS` alone on a line (a `time()` line with the default format).
@@ -250,7 +248,10 @@ pub fn ingest(
             Err(source) => return Err(ReadError { offset: reader.offset(), line: reader.line_no(), source }),
         };
         p.out.account.read();
-        let l = String::from_utf8_lossy(bytes);
+        let l = match std::str::from_utf8(bytes) {
+            Ok(l) => std::borrow::Cow::Borrowed(l),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         let was_hist = matches!(&p.state, State::Hist { .. });
         p.line(line_no, &l);
         hist_open_at_end = (was_hist || matches!(&p.state, State::Hist { .. })) && !l.trim().is_empty();

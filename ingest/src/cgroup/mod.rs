@@ -24,8 +24,6 @@ pub mod path;
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::rc::Rc;
-use std::sync::mpsc::{sync_channel, SyncSender};
-use std::thread::JoinHandle;
 
 use arrow::record_batch::RecordBatch;
 use model::Table;
@@ -61,70 +59,36 @@ pub struct CgroupOutput {
 type SampleWriter = model::write::TableWriter<CgroupSampleRow>;
 
 /// A streaming writer for `cgroup_samples`. Values bound for it are built as columns (no
-/// allocation per row) and handed a batch at a time to a thread that encodes and writes them
-/// (in order, so the file does not depend on timing) while the stream is parsed.
+/// allocation per row) and handed a batch at a time to the table writer, which encodes them on
+/// a thread of its own ([`model::write::TableWriter::in_background`]) while the stream is parsed.
 pub struct Sink {
-    /// Batches to the writing thread.
-    tx: Option<SyncSender<RecordBatch>>,
-    /// The writing thread: gives the writer back with the first write error, if any.
-    thread: Option<JoinHandle<(SampleWriter, Option<model::ModelError>)>>,
+    writer: SampleWriter,
+    /// The first write error; later batches are dropped.
+    error: Option<model::ModelError>,
     /// Values not yet handed over.
     columns: SampleColumns,
     /// Values handed over.
     rows: usize,
 }
 
-/// Batches queued for the writing thread (memory: about this many batches).
-const QUEUED_BATCHES: usize = 2;
-
 impl Sink {
-    /// A sink writing to `writer` (on a thread of its own).
+    /// A sink writing to `writer` (moved to a thread of its own).
     pub fn new(writer: SampleWriter) -> Self {
-        let (tx, rx) = sync_channel::<RecordBatch>(QUEUED_BATCHES);
-        let thread = std::thread::spawn(move || {
-            let mut writer = writer;
-            let mut error = None;
-            for batch in rx {
-                if error.is_none() {
-                    error = writer.write_batch(&batch).err();
-                }
-            }
-            (writer, error)
-        });
-        Self { tx: Some(tx), thread: Some(thread), columns: SampleColumns::default(), rows: 0 }
+        Self { writer: writer.in_background(), error: None, columns: SampleColumns::default(), rows: 0 }
     }
 
     fn send(&mut self, batch: RecordBatch) {
         self.rows += batch.num_rows();
-        // A send fails only when the thread is gone; `finish` reports why.
-        if let Some(tx) = &self.tx {
-            if tx.send(batch).is_err() {
-                self.tx = None;
-            }
+        if self.error.is_none() {
+            self.error = self.writer.write_batch(&batch).err();
         }
     }
 
-    /// Waits for the writing thread, then completes the part file: the first write error, or
-    /// the number of rows written.
-    pub fn finish(mut self) -> Result<usize, model::ModelError> {
-        self.tx = None;
-        let thread = self.thread.take().expect("joined only here");
-        let (writer, error) = match thread.join() {
-            Ok(r) => r,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        match error {
+    /// Completes the part file: the first write error, or the number of rows written.
+    pub fn finish(self) -> Result<usize, model::ModelError> {
+        match self.error {
             Some(e) => Err(e),
-            None => writer.finish(),
-        }
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        self.tx = None;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            None => self.writer.finish(),
         }
     }
 }
