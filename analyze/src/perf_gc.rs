@@ -13,7 +13,9 @@
 //! the samples' clock has no offset is not placed. A sample inside a pause window is a `pause`
 //! sample even when it is also in the next pause's `before_pause` window.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use model::tables::perf_gc_functions::PerfGcFunctionRow;

@@ -20,7 +20,9 @@
 //! A function is identified by (`function`, `dso`) across the run's sources. Rows are sorted by
 //! event, `self_samples` descending, function, dso.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use arrow::array::Array;

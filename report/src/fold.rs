@@ -4,7 +4,9 @@
 //! per cell) took gigabytes. Frame names are interned, stacks kept as name ids (root first), and
 //! samples counted per (event, comm, stack) before any line is built.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::Path;
 
 use arrow::array::Array;
@@ -37,21 +39,30 @@ fn frame_name(function: &str, dso: Option<&str>) -> String {
     name.replace(';', ":").replace(['\n', '\r'], " ")
 }
 
-/// Interned strings.
+/// Interned strings. Columns repeat a value over many rows (a source, an event), so the last
+/// id looked up is tried first.
 #[derive(Default)]
 struct Interner {
     ids: HashMap<String, u32>,
     values: Vec<String>,
+    last: Option<u32>,
 }
 
 impl Interner {
     fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
+        if let Some(last) = self.last.filter(|&l| self.values[l as usize] == s) {
+            return last;
         }
-        self.values.push(s.to_string());
-        self.ids.insert(s.to_string(), self.values.len() as u32 - 1);
-        self.values.len() as u32 - 1
+        let id = match self.ids.get(s) {
+            Some(&id) => id,
+            None => {
+                self.values.push(s.to_string());
+                self.ids.insert(s.to_string(), self.values.len() as u32 - 1);
+                self.values.len() as u32 - 1
+            }
+        };
+        self.last = Some(id);
+        id
     }
 }
 
@@ -114,7 +125,7 @@ impl Folder {
         // Stack rows come stack by stack (as tracefold writes them): each stack is finished when
         // the next begins, so only one stack's positions are held at a time.
         let mut stacks: HashMap<(u32, i64), Box<[u32]>> = HashMap::new();
-        let mut split: std::collections::HashSet<(u32, i64)> = std::collections::HashSet::new();
+        let mut split: HashSet<(u32, i64)> = HashSet::new();
         let mut current: Option<((u32, i64), Positions)> = None;
         let root_first = |mut pos: Positions| -> Box<[u32]> {
             pos.sort_by_key(|p| std::cmp::Reverse(p.0)); // position 0 = leaf: root first

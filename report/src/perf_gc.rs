@@ -6,7 +6,9 @@
 //! Inputs: the analysis tables `perf_gc_windows`, `perf_gc_functions`, `perf_gc_samples`, and
 //! the run's perf tables (to fold the window samples' stacks).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::HashSet;
 use std::path::{Path, PathBuf};
 
 use model::read::read_table;
