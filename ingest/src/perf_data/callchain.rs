@@ -59,49 +59,10 @@ pub enum FrameKey {
     },
 }
 
-/// A fast non-cryptographic hasher for the interning maps (FxHash's mixing step): millions of
-/// lookups per large profile, keys from the file (collisions only cost time).
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
+/// The interning maps' hasher: millions of lookups per large profile, keys from the file
+/// (collisions only cost time), and a fixed seed so runs do the same work.
+type FastHash = foldhash::fast::FixedState;
 
-impl FxHasher {
-    fn add(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-    fn write_i32(&mut self, n: i32) {
-        self.add(n as u32 as u64);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-    fn write_isize(&mut self, n: isize) {
-        self.add(n as u64);
-    }
-}
-
-type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Context {
@@ -135,7 +96,7 @@ const _: () = assert!(std::mem::size_of::<FrameKey>() == 16, "FrameKey stays 16 
 
 impl Stacks {
     fn frame(&mut self, key: FrameKey) -> u32 {
-        let hash = |k: &FrameKey| FxBuild::default().hash_one(k);
+        let hash = |k: &FrameKey| FastHash::default().hash_one(k);
         let h = hash(&key);
         let frames = &self.frames;
         if let Some(&id) = self.frame_ids.find(h, |&id| frames[id as usize - 1] == key) {
@@ -235,12 +196,7 @@ impl Stacks {
 
     /// The id of the stack of `frames` (non-empty), interned when new.
     fn stack_id(&mut self, frames: &[u32]) -> i64 {
-        let hash = |f: &[u32]| {
-            let mut h = FxHasher::default();
-            f.iter().for_each(|&x| h.add(u64::from(x)));
-            h.add(f.len() as u64);
-            h.0
-        };
+        let hash = |f: &[u32]| FastHash::default().hash_one(f);
         let h = hash(frames);
         if let Some(&id) = self.stack_ids.find(h, |&id| self.stack(id as usize) == frames) {
             return id;
