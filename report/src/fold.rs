@@ -66,6 +66,48 @@ impl Interner {
     }
 }
 
+/// Frame name ids by (source, frame id). tracefold numbers a source's frames 1..n, so ids are
+/// looked up in a vector per source; ids far beyond the frames seen (other writers) go to a map.
+#[derive(Default)]
+struct FrameNames {
+    dense: Vec<Vec<u32>>,
+    sparse: HashMap<(u32, i64), u32>,
+    count: usize,
+}
+
+/// Marks a slot of [`FrameNames::dense`] with no frame.
+const NO_NAME: u32 = u32::MAX;
+
+impl FrameNames {
+    fn insert(&mut self, source: u32, id: i64, name: u32) {
+        self.count += 1;
+        let bound = 2 * self.count + 65_536;
+        match usize::try_from(id).ok().filter(|&i| i < bound) {
+            Some(i) => {
+                if self.dense.len() <= source as usize {
+                    self.dense.resize(source as usize + 1, Vec::new());
+                }
+                let v = &mut self.dense[source as usize];
+                if v.len() <= i {
+                    v.resize(i + 1, NO_NAME);
+                }
+                v[i] = name;
+            }
+            None => {
+                self.sparse.insert((source, id), name);
+            }
+        }
+    }
+
+    fn get(&self, source: u32, id: i64) -> Option<u32> {
+        let dense = usize::try_from(id).ok().and_then(|i| self.dense.get(source as usize)?.get(i).copied());
+        match dense {
+            Some(NO_NAME) | None => self.sparse.get(&(source, id)).copied(),
+            found => found,
+        }
+    }
+}
+
 /// The frames and stacks of one run, ready to fold samples onto.
 pub struct Folder {
     sources: Interner,
@@ -83,7 +125,7 @@ fn stack_rows(
     dataset: &Path,
     run: &str,
     sources: &mut Interner,
-    frame_names: &HashMap<(u32, i64), u32>,
+    frame_names: &FrameNames,
     unknown: u32,
     mut each: impl FnMut((u32, i64), i64, u32),
 ) -> Result<(), ReportError> {
@@ -94,7 +136,7 @@ fn stack_rows(
         let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
         for i in 0..b.num_rows() {
             let src = sources.id(at(source, i));
-            let name = frame_names.get(&(src, frame.value(i))).copied().unwrap_or(unknown);
+            let name = frame_names.get(src, frame.value(i)).unwrap_or(unknown);
             each((src, stack.value(i)), position.value(i), name);
         }
         Ok(())
@@ -107,7 +149,7 @@ impl Folder {
     pub fn load(dataset: &Path, run: &str) -> Result<Self, ReportError> {
         let err = |table| move |source| ReportError::Read { table, run: run.to_string(), source };
         let (mut sources, mut names) = (Interner::default(), Interner::default());
-        let mut frame_names: HashMap<(u32, i64), u32> = HashMap::new();
+        let mut frame_names = FrameNames::default();
         for_each_batch::<PerfFrameRow>(dataset, run, |b| {
             use perf_frames::col as c;
             let t = PerfFrameRow::NAME;
@@ -116,7 +158,7 @@ impl Folder {
             for i in 0..b.num_rows() {
                 let d = (!dso.is_null(i)).then(|| dso.value(i));
                 let name = names.id(&frame_name(at(function, i), d));
-                frame_names.insert((sources.id(at(source, i)), id.value(i)), name);
+                frame_names.insert(sources.id(at(source, i)), id.value(i), name);
             }
             Ok(())
         })
@@ -207,5 +249,27 @@ impl Folder {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids in order land in the per-source vectors, far or negative ids in the map; absent ids
+    /// and sources are `None` either way.
+    #[test]
+    fn frame_names_dense_and_sparse() {
+        let mut f = FrameNames::default();
+        for id in 1..=1000 {
+            f.insert(0, id, id as u32 * 2);
+        }
+        f.insert(1, 5, 7);
+        f.insert(1, 1 << 40, 8);
+        f.insert(0, -3, 9);
+        assert_eq!(f.get(0, 1000), Some(2000));
+        assert_eq!((f.get(1, 5), f.get(1, 1 << 40), f.get(0, -3)), (Some(7), Some(8), Some(9)));
+        assert_eq!((f.get(0, 0), f.get(0, 1001), f.get(1, 4), f.get(2, 1)), (None, None, None, None));
+        assert!(f.sparse.len() == 2 && f.dense[0].len() == 1001);
     }
 }
