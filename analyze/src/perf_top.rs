@@ -101,33 +101,36 @@ pub fn load(dataset: &Path, run: &str) -> Result<Option<PerfInput>, AnalyzeError
 /// The run's samples grouped by (source, event, stack): counted batch by batch (a run has
 /// millions of samples and thousands of groups).
 fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeError> {
-    let mut groups: HashMap<(String, String, i64), (i64, i64)> = HashMap::new();
+    // Sources and events are interned (consecutive samples mostly share them: the last one is
+    // tried first), so the per-sample key is three integers.
+    let mut names: Vec<String> = Vec::new();
+    let mut name_ids: HashMap<String, u32> = HashMap::new();
+    let mut groups: HashMap<(u32, u32, i64), (i64, i64)> = HashMap::new();
+    let mut intern = |s: &str, last: &mut Option<u32>| -> u32 {
+        if let Some(id) = last.filter(|&id| names[id as usize] == s) {
+            return id;
+        }
+        let id = *name_ids.entry(s.to_string()).or_insert_with(|| {
+            names.push(s.to_string());
+            names.len() as u32 - 1
+        });
+        *last = Some(id);
+        id
+    };
+    let (mut last_source, mut last_event) = (None, None);
     for_each_batch::<PerfSampleRow>(dataset, run, |b| {
         use perf_samples::col as c;
         let t = PerfSampleRow::NAME;
         let (source, event) = (str_column(b, t, c::source)?, str_column(b, t, c::event)?);
         let (stack, period) = (i64_column(b, t, c::stack_id)?, i64_column(b, t, c::period)?);
-        // Consecutive samples mostly share source and event: the key strings are reused.
-        let mut key = (String::new(), String::new(), 0);
         for i in 0..b.num_rows() {
-            let (s, e) = (str_at(source, i), str_at(event, i));
-            if key.0 != s {
-                key.0 = s.to_string();
-            }
-            if key.1 != e {
-                key.1 = e.to_string();
-            }
-            key.2 = if stack.is_null(i) { 0 } else { stack.value(i) };
+            let s = intern(str_at(source, i), &mut last_source);
+            let e = intern(str_at(event, i), &mut last_event);
+            let stack_id = if stack.is_null(i) { 0 } else { stack.value(i) };
             let p = if period.is_null(i) { 0 } else { period.value(i) };
-            match groups.get_mut(&key) {
-                Some(g) => {
-                    g.0 += 1;
-                    g.1 += p;
-                }
-                None => {
-                    groups.insert(key.clone(), (1, p));
-                }
-            }
+            let g = groups.entry((s, e, stack_id)).or_default();
+            g.0 += 1;
+            g.1 += p;
         }
         Ok(())
     })
@@ -137,7 +140,13 @@ fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeE
     })?;
     Ok(groups
         .into_iter()
-        .map(|((source, event, stack_id), (samples, period))| SampleGroup { source, event, stack_id, samples, period })
+        .map(|((s, e, stack_id), (samples, period))| SampleGroup {
+            source: names[s as usize].clone(),
+            event: names[e as usize].clone(),
+            stack_id,
+            samples,
+            period,
+        })
         .collect())
 }
 
