@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::{Array, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::data::RunData;
@@ -216,8 +217,12 @@ pub fn write_profiles(
     let mut sections = BTreeMap::new();
     // Run → event → (slug, folded text).
     let mut folded_of: Vec<BTreeMap<String, (String, String)>> = Vec::new();
-    for run in runs {
-        let per_event = crate::fold::Folder::load(dataset, &run.name)?.fold(dataset, &run.name, None)?;
+    // The runs' samples are folded in parallel (baseline and candidate: one core each).
+    let folds = runs
+        .par_iter()
+        .map(|run| crate::fold::Folder::load(dataset, &run.name)?.fold(dataset, &run.name, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (run, per_event) in runs.iter().zip(folds) {
         let mut texts = BTreeMap::new();
         if per_event.is_empty() {
             folded_of.push(texts);

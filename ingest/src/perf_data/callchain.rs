@@ -63,7 +63,6 @@ pub enum FrameKey {
 /// (collisions only cost time), and a fixed seed so runs do the same work.
 type FastHash = foldhash::fast::FixedState;
 
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Context {
     Kernel,
