@@ -17,14 +17,45 @@ use crate::symbolize::{Lookup, Symbolizer};
 /// Function name perf prints for an unresolved frame.
 pub const UNKNOWN_FUNCTION: &str = "[unknown]";
 
-enum Outcome {
-    Found(String),
+/// What the lookup of one frame gave; `N` is the function name, as found (`String`) or as an
+/// index into the interned names (what is kept for every frame until the rows are made).
+enum Outcome<N = u32> {
+    Found(N),
     NoSymbol,
     /// The symbol source (binary, kallsyms, perf map) is missing for this DSO.
     Missing(u32),
 }
 
-fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer) -> Outcome {
+/// Frames looked up in parallel at a time: their names are interned before the next lot, so
+/// memory holds one name per distinct function, not one per frame (a system-wide profile has
+/// over a million frames in some tens of thousands of functions).
+const LOOKUP_CHUNK: usize = 64 * 1024;
+
+/// Every frame's outcome, in frame order, and the distinct function names they index.
+fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer) -> (Vec<Outcome>, Vec<String>) {
+    let mut names: Vec<String> = Vec::new();
+    let mut ids: foldhash::HashMap<String, u32> = Default::default();
+    let mut outcomes = Vec::with_capacity(frames.len());
+    for chunk in frames.chunks(LOOKUP_CHUNK) {
+        let found: Vec<Outcome<String>> = chunk.par_iter().map(|k| lookup(k, dsos, sym)).collect();
+        outcomes.extend(found.into_iter().map(|o| match o {
+            Outcome::Found(name) => Outcome::Found(match ids.get(&name) {
+                Some(&id) => id,
+                None => {
+                    let id = names.len() as u32;
+                    names.push(name.clone());
+                    ids.insert(name, id);
+                    id
+                }
+            }),
+            Outcome::NoSymbol => Outcome::NoSymbol,
+            Outcome::Missing(dso) => Outcome::Missing(dso),
+        }));
+    }
+    (outcomes, names)
+}
+
+fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer) -> Outcome<String> {
     match *key {
         FrameKey::Kernel { dso, addr } => match sym.kernel(addr) {
             Some(s) => Outcome::Found(s.name),
@@ -59,7 +90,7 @@ pub fn frame_rows(
     account: &mut LineAccount,
     emit: &mut dyn FnMut(PerfFrameRow),
 ) {
-    let outcomes: Vec<Outcome> = stacks.frames.par_iter().map(|k| lookup(k, dsos, sym)).collect();
+    let (outcomes, names) = lookup_all(&stacks.frames, dsos, sym);
     // Samples touching each DSO whose symbols were missing.
     let mut missing: BTreeMap<u32, u64> = BTreeMap::new();
     let mut seen = HashSet::new();
@@ -107,7 +138,7 @@ pub fn frame_rows(
                 FrameKey::Unknown { addr } => (UNKNOWN_DSO.to_string(), addr),
             };
             let function = match outcome {
-                Outcome::Found(name) => name,
+                Outcome::Found(name) => names[name as usize].clone(),
                 _ => UNKNOWN_FUNCTION.to_string(),
             };
             PerfFrameRow {
