@@ -211,10 +211,17 @@ impl Stacks {
         id
     }
 
-    /// Frees the lookup maps (no more samples will come): stacks and frames stay.
+    /// Frees the lookup maps (no more samples will come): stacks and frames stay, their lists
+    /// trimmed to their length (grown by doubling, they hold up to twice that, and the tables
+    /// are written after this: the ingest's peak memory).
     pub fn drop_index(&mut self) {
         self.frame_ids = hashbrown::HashTable::new();
         self.stack_ids = hashbrown::HashTable::new();
+        self.frames.shrink_to_fit();
+        self.stack_frames.shrink_to_fit();
+        self.stack_starts.shrink_to_fit();
+        self.stack_samples.shrink_to_fit();
+        self.scratch = Vec::new();
     }
 
     /// Number of non-empty stacks.

@@ -112,10 +112,17 @@ impl SampleColumns {
 
 /// `perf_stacks` rows of stacks `ids` (1-based), from each stack's frame ids (leaf first), as
 /// one batch.
-pub fn stack_batch<'a>(source: &str, stacks: impl Iterator<Item = (usize, &'a [u32])>) -> RecordBatch {
-    let (mut src, mut id, mut depth, mut pos, mut frame) =
-        (StringBuilder::new(), Int64Builder::new(), Int64Builder::new(), Int64Builder::new(), Int64Builder::new());
-    for (stack_id, frames) in stacks {
+pub fn stack_batch(source: &str, stacks: &[(usize, &[u32])]) -> RecordBatch {
+    // Sized up front: the builders are filled without regrowing.
+    let rows: usize = stacks.iter().map(|(_, f)| f.len()).sum();
+    let mut src = StringBuilder::with_capacity(rows, rows * source.len());
+    let (mut id, mut depth, mut pos, mut frame) = (
+        Int64Builder::with_capacity(rows),
+        Int64Builder::with_capacity(rows),
+        Int64Builder::with_capacity(rows),
+        Int64Builder::with_capacity(rows),
+    );
+    for &(stack_id, frames) in stacks {
         for (position, &frame_id) in frames.iter().enumerate() {
             src.append_value(source);
             id.append_value(stack_id as i64);
@@ -158,9 +165,11 @@ mod tests {
         assert_eq!(PerfSampleRow::from_batch(&c.finish()).unwrap(), vec![s.to_row()]);
         assert!(c.is_empty());
         let frames: [&[u32]; 2] = [&[4, 5], &[6]];
-        let rows =
-            PerfStackRow::from_batch(&stack_batch("p.data", frames.iter().enumerate().map(|(k, f)| (k + 1, *f))))
-                .unwrap();
+        let rows = PerfStackRow::from_batch(&stack_batch(
+            "p.data",
+            &frames.iter().enumerate().map(|(k, f)| (k + 1, *f)).collect::<Vec<_>>(),
+        ))
+        .unwrap();
         let got: Vec<(i64, i64, i64, i64)> =
             rows.iter().map(|r| (r.stack_id, r.depth, r.position, r.frame_id)).collect();
         assert_eq!(got, [(1, 2, 0, 4), (1, 2, 1, 5), (2, 1, 0, 6)]);

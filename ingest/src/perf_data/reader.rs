@@ -58,6 +58,9 @@ pub fn read_pipe<R: Read>(
     replay(ctx, r, "pipe", pos, damage, sym, out)
 }
 
+/// Stacks per `perf_stacks` batch.
+const STACKS_PER_BATCH: usize = 4 * 1024;
+
 fn replay<R: Read>(
     ctx: &SourceCtx,
     r: PerfFileReader<R>,
@@ -265,10 +268,11 @@ fn replay<R: Read>(
         None => frame_rows.push(row),
     };
     symbols::frame_rows(source, &stacks, &maps.dsos, sym, &mut out.account, &mut emit);
-    // Stack rows go out column-wise, a batch per 16Ki stacks.
-    let ids: Vec<usize> = (1..=stacks.len()).collect();
-    for chunk in ids.chunks(16 * 1024) {
-        let batch = columns::stack_batch(source, chunk.iter().map(|&id| (id, stacks.stack(id))));
+    // Stack rows go out column-wise, a batch per 4Ki stacks (some 60K rows).
+    for first in (1..=stacks.len()).step_by(STACKS_PER_BATCH) {
+        let last = (first + STACKS_PER_BATCH - 1).min(stacks.len());
+        let chunk: Vec<(usize, &[u32])> = (first..=last).map(|id| (id, stacks.stack(id))).collect();
+        let batch = columns::stack_batch(source, &chunk);
         match &mut out.stack_sink {
             Some(s) => s.write_batch(&batch),
             None => out.stacks.extend(PerfStackRow::from_batch(&batch).expect("a batch of the table's schema")),
