@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
+use std::sync::Arc;
 
 use model::tables::perf_gc_functions::PerfGcFunctionRow;
 use model::tables::perf_gc_samples::PerfGcSampleRow;
@@ -288,8 +289,8 @@ pub fn functions(input: &PerfInput, in_windows: &[PerfGcSampleRow]) -> Vec<PerfG
     let groups = |m: &BTreeMap<Key<'_>, (i64, i64)>| -> Vec<SampleGroup> {
         m.iter()
             .map(|(&(source, event, stack_id), &(samples, period))| SampleGroup {
-                source: source.to_string(),
-                event: event.to_string(),
+                source: Arc::from(source),
+                event: Arc::from(event),
                 stack_id,
                 samples,
                 period,
@@ -301,7 +302,7 @@ pub fn functions(input: &PerfInput, in_windows: &[PerfGcSampleRow]) -> Vec<PerfG
         .samples
         .iter()
         .filter_map(|g| {
-            let key = (g.source.as_str(), g.event.as_str(), g.stack_id);
+            let key = (&*g.source, &*g.event, g.stack_id);
             let (mut n, mut period) = (g.samples, g.period);
             for m in &by_kind {
                 if let Some(&(wn, wp)) = m.get(&key) {
@@ -321,7 +322,7 @@ pub fn functions(input: &PerfInput, in_windows: &[PerfGcSampleRow]) -> Vec<PerfG
         let g = groups(m);
         let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
         for x in &g {
-            *totals.entry(x.event.as_str()).or_default() += x.samples;
+            *totals.entry(&*x.event).or_default() += x.samples;
         }
         for r in top_functions_of(&g, &input.index) {
             let outside_self_pct =

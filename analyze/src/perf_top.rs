@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 
 use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
+use std::sync::Arc;
 
 use arrow::array::Array;
 use model::read::{for_each_batch, i64_column, str_at, str_column};
@@ -38,10 +39,10 @@ use crate::AnalyzeError;
 /// Samples of one (source, event, stack).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SampleGroup {
-    /// Source path.
-    pub source: String,
-    /// Event name.
-    pub event: String,
+    /// Source path (shared by the source's groups: a run has hundreds of thousands).
+    pub source: Arc<str>,
+    /// Event name (shared likewise).
+    pub event: Arc<str>,
     /// Stack id in `perf_stacks` of the same source (0 = no frames).
     pub stack_id: i64,
     /// Number of samples.
@@ -103,15 +104,15 @@ pub fn load(dataset: &Path, run: &str) -> Result<Option<PerfInput>, AnalyzeError
 fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeError> {
     // Sources and events are interned (consecutive samples mostly share them: the last one is
     // tried first), so the per-sample key is three integers.
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<Arc<str>> = Vec::new();
     let mut name_ids: HashMap<String, u32> = HashMap::new();
     let mut groups: HashMap<(u32, u32, i64), (i64, i64)> = HashMap::new();
     let mut intern = |s: &str, last: &mut Option<u32>| -> u32 {
-        if let Some(id) = last.filter(|&id| names[id as usize] == s) {
+        if let Some(id) = last.filter(|&id| &*names[id as usize] == s) {
             return id;
         }
         let id = *name_ids.entry(s.to_string()).or_insert_with(|| {
-            names.push(s.to_string());
+            names.push(Arc::from(s));
             names.len() as u32 - 1
         });
         *last = Some(id);
@@ -141,8 +142,8 @@ fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeE
     Ok(groups
         .into_iter()
         .map(|((s, e, stack_id), (samples, period))| SampleGroup {
-            source: names[s as usize].clone(),
-            event: names[e as usize].clone(),
+            source: Arc::clone(&names[s as usize]),
+            event: Arc::clone(&names[e as usize]),
             stack_id,
             samples,
             period,
@@ -291,7 +292,7 @@ pub fn top_functions_of(samples: &[SampleGroup], index: &StackIndex) -> Vec<Perf
     // Per event: its sample count and the functions' accumulators.
     let mut events: BTreeMap<&str, (i64, HashMap<u32, Acc>)> = BTreeMap::new();
     for g in samples {
-        let (count, accs) = events.entry(g.event.as_str()).or_default();
+        let (count, accs) = events.entry(&*g.event).or_default();
         *count += g.samples;
         let Some((leaf, all)) = index.get(&g.source, g.stack_id) else { continue };
         if let Some(leaf) = leaf {
