@@ -89,11 +89,70 @@ pub struct Stacks {
     pub stack_samples: Vec<u64>,
     scratch: Vec<u32>,
     kernel_dso: Option<u32>,
+    cache: FrameCache,
 }
 
 const _: () = assert!(std::mem::size_of::<FrameKey>() == 16, "FrameKey stays 16 bytes");
 
+/// Slots of [`FrameCache`] (a power of two; 1.5 MiB).
+const CACHE_SLOTS: usize = 1 << 16;
+
+/// A direct-mapped cache of (context, pid, address) → frame id: most samples repeat hot
+/// addresses, and a hit skips both the mapping search and the frame table. A slot holds only
+/// while the mappings are at the version it was filled at ([`Maps::version`]).
+#[derive(Debug, Clone)]
+pub struct FrameCache {
+    slots: Vec<CacheSlot>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct CacheSlot {
+    addr: u64,
+    pid: i32,
+    version: u32,
+    /// Frame id; 0 = empty.
+    frame: u32,
+    ctx: u8,
+}
+
+impl Default for FrameCache {
+    fn default() -> Self {
+        FrameCache { slots: vec![CacheSlot::default(); CACHE_SLOTS] }
+    }
+}
+
+impl FrameCache {
+    fn slot(pid: i32, addr: u64, ctx: u8) -> usize {
+        let k = addr ^ (u64::from(pid as u32) << 40) ^ u64::from(ctx);
+        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CACHE_SLOTS.trailing_zeros())) as usize
+    }
+}
+
 impl Stacks {
+    /// The frame id of `addr` sampled in `pid` in context `ctx` (resolved and interned unless
+    /// the cache has it).
+    fn frame_of(&mut self, maps: &mut Maps, pid: i32, addr: u64, ctx: Context) -> u32 {
+        // Kernel and unknown-context frames do not depend on the process.
+        let (pid, c) = match ctx {
+            Context::Kernel => (-1, 0),
+            Context::User => (pid, 1),
+            Context::Other => (-1, 2),
+        };
+        let version = maps.version();
+        let at = FrameCache::slot(pid, addr, c);
+        if let Some(s) = self.cache.slots.get(at) {
+            if s.frame != 0 && s.addr == addr && s.pid == pid && s.ctx == c && s.version == version {
+                return s.frame;
+            }
+        }
+        let key = self.resolve(maps, pid, addr, ctx);
+        let frame = self.frame(key);
+        if let Some(slot) = self.cache.slots.get_mut(at) {
+            *slot = CacheSlot { addr, pid, version, frame, ctx: c };
+        }
+        frame
+    }
+
     fn frame(&mut self, key: FrameKey) -> u32 {
         let hash = |k: &FrameKey| FastHash::default().hash_one(k);
         let h = hash(&key);
@@ -157,8 +216,7 @@ impl Stacks {
                     };
                     continue;
                 }
-                let key = self.resolve(maps, pid, addr, ctx);
-                frames.push(self.frame(key));
+                frames.push(self.frame_of(maps, pid, addr, ctx));
             }
         }
         // `--call-graph dwarf`: the unwound user stack (IP first) follows the kernel part; its IP
@@ -171,16 +229,14 @@ impl Stacks {
             );
             let skip = usize::from(last_user);
             for &addr in &unwound[skip.min(unwound.len())..] {
-                let key = self.resolve(maps, pid, addr, Context::User);
-                frames.push(self.frame(key));
+                frames.push(self.frame_of(maps, pid, addr, Context::User));
             }
         }
         // No callchain, or one holding only context markers (`--call-graph dwarf` user samples):
         // the sampled ip is the one frame.
         if frames.is_empty() {
             if let Some(ip) = ip {
-                let key = self.resolve(maps, pid, ip, ctx);
-                frames.push(self.frame(key));
+                frames.push(self.frame_of(maps, pid, ip, ctx));
             }
         }
         let id = if frames.is_empty() { 0 } else { self.stack_id(&frames) };
@@ -222,6 +278,7 @@ impl Stacks {
         self.stack_starts.shrink_to_fit();
         self.stack_samples.shrink_to_fit();
         self.scratch = Vec::new();
+        self.cache.slots = Vec::new();
     }
 
     /// Number of non-empty stacks.
@@ -244,4 +301,34 @@ impl Stacks {
 /// free function: the interning table borrows them while it is changed).
 fn stack_in<'a>(starts: &[usize], frames: &'a [u32], id: usize) -> &'a [u32] {
     &frames[starts[id - 1]..starts[id]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cached address lookup holds only while the mappings are unchanged: once `addr` is
+    /// mapped to another file, the next sample there gets that file's frame.
+    #[test]
+    fn the_frame_cache_follows_new_mappings() {
+        let mut maps = Maps::default();
+        let mut stacks = Stacks::default();
+        let u = CpuMode::User;
+        maps.add(7, 0x1000, 0x1000, 0, b"/bin/a", u, None);
+        let first = stacks.sample(&mut maps, 7, None, Some(0x1010), u, &[]);
+        assert_eq!(stacks.sample(&mut maps, 7, None, Some(0x1010), u, &[]), first, "same stack again");
+        maps.add(7, 0x1000, 0x1000, 0, b"/bin/b", u, None);
+        let second = stacks.sample(&mut maps, 7, None, Some(0x1010), u, &[]);
+        assert_ne!(second, first, "a new mapping gives a new frame");
+        let dso_of = |id: i64| match stacks.frames[stacks.stack(id as usize)[0] as usize - 1] {
+            FrameKey::User { dso, .. } => maps.dsos.list[dso as usize].name.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!((dso_of(first), dso_of(second)), ("/bin/a".to_string(), "/bin/b".to_string()));
+        // Another process at the same address: not the cached frame of pid 7.
+        maps.add(8, 0x1000, 0x1000, 0x2000, b"/bin/a", u, None);
+        let third = stacks.sample(&mut maps, 8, None, Some(0x1010), u, &[]);
+        assert!(third != first && third != second);
+        assert_eq!(stacks.stack_samples.iter().sum::<u64>(), 4);
+    }
 }

@@ -77,6 +77,9 @@ pub struct Maps {
     pub build_ids: HashMap<DsoKey, Vec<u8>>,
     /// DSOs.
     pub dsos: Dsos,
+    /// Bumped whenever a mapping is added or copied: address lookups cached at one version hold
+    /// until the next.
+    version: u32,
 }
 
 fn insert(map: &mut BTreeMap<u64, Mapping>, m: Mapping) {
@@ -132,6 +135,7 @@ impl Maps {
             .filter(|b| !b.is_empty() && b.iter().any(|&x| x != 0));
         let dso = self.dsos.intern(Dso { name, build_id, jit_pid: anon.then_some(pid) });
         let m = Mapping { start, end: start.saturating_add(len), pgoff, dso, anon };
+        self.version = self.version.wrapping_add(1);
         if kernel && pid == -1 {
             insert(&mut self.kernel, m);
         } else {
@@ -146,6 +150,12 @@ impl Maps {
         }
         let copy = self.by_pid.get(&parent).cloned().unwrap_or_default();
         self.by_pid.insert(child, copy);
+        self.version = self.version.wrapping_add(1);
+    }
+
+    /// The mappings' version: it changes whenever a lookup's answer may.
+    pub fn version(&self) -> u32 {
+        self.version
     }
 
     /// The user mapping of `pid` covering `addr`.
