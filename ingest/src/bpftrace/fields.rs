@@ -7,20 +7,52 @@ pub fn fields(line: &str) -> String {
     out
 }
 
+/// Byte classes for [`write_fields`]' scan (one table lookup per byte).
+const WS: u8 = 1;
+const DIGIT: u8 = 2;
+const EQ: u8 = 4;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_whitespace() {
+            WS
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c == b'=' {
+            EQ
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
 /// [`fields`] appended to `out`: one pass over the bytes, tokens split on ASCII whitespace; a
-/// token with `=` is checked for a key, any other for a number.
+/// token with `=` is checked for a key, any other for a number (all digits, the common case,
+/// known from the scan itself).
 pub fn write_fields(line: &str, out: &mut String) {
     let b = line.as_bytes();
     let (mut at, mut index, mut first) = (0, 0usize, true);
     loop {
-        while at < b.len() && b[at].is_ascii_whitespace() {
+        while at < b.len() && CLASS[b[at] as usize] == WS {
             at += 1;
         }
         if at == b.len() {
             break;
         }
         let start = at;
-        while at < b.len() && !b[at].is_ascii_whitespace() {
+        // Classes every byte of the token has (`all`) and some byte has (`any`).
+        let (mut all, mut any) = (DIGIT, 0);
+        while at < b.len() {
+            let k = CLASS[b[at] as usize];
+            if k == WS {
+                break;
+            }
+            all &= k;
+            any |= k;
             at += 1;
         }
         let mut end = at;
@@ -30,11 +62,15 @@ pub fn write_fields(line: &str, out: &mut String) {
         let i = index;
         index += 1;
         let tok = &b[start..end];
-        let is_field = match tok.iter().position(|&c| c == b'=') {
-            Some(k) => k > 0 && tok[..k].iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')),
-            None => false,
-        };
-        if !is_field && !is_number_bytes(tok) {
+        let is_field = any & EQ != 0
+            && match tok.iter().position(|&c| c == b'=') {
+                Some(k) => {
+                    k > 0 && tok[..k].iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+                }
+                None => false,
+            };
+        let is_number = !is_field && ((all == DIGIT && end == at) || is_number_bytes(tok));
+        if !is_field && !is_number {
             continue;
         }
         if !first {
