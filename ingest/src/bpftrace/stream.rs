@@ -181,11 +181,17 @@ mod tests {
     use model::read::read_table;
 
     /// Streaming (part files, incremental pairing, small batches) gives the rows of the
-    /// in-memory path: the same lines in file order, and the same calls and ready events.
+    /// in-memory path: the same lines in file order, and the same calls and ready events; for
+    /// text mode (lines built column by column) and JSON mode (rows copied into the columns).
     #[test]
     fn streamed_rows_equal_the_in_memory_rows() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/go-netpoll/run1/epoll-bpftrace.txt");
+        for file in ["epoll-bpftrace.txt", "epoll-bpftrace.ndjson"] {
+            streamed_rows_equal_the_in_memory_rows_of(file);
+        }
+    }
+
+    fn streamed_rows_equal_the_in_memory_rows_of(file: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/go-netpoll/run1").join(file);
         let bytes = std::fs::read(&path).unwrap();
         let ctx = SourceCtx { source: "run1.txt".into(), clock_scope: "run1.txt".into() };
         let opts = NetpollOptions { go_layout: Some(GO_1_27_AMD64) };
