@@ -108,12 +108,90 @@ impl FrameNames {
     }
 }
 
+/// Stacks by (source, stack id), as frame name ids (root first), in one flat list: a run has
+/// hundreds of thousands of stacks, and a boxed slice and map entry each cost more than their
+/// frames. tracefold numbers a source's stacks 1..n, so a stack's span is found in a vector per
+/// source; far ids (other writers) go to a map.
+#[derive(Default)]
+struct StackStore {
+    frames: Vec<u32>,
+    dense: Vec<Vec<Span>>,
+    sparse: HashMap<(u32, i64), Span>,
+    count: usize,
+}
+
+/// `frames[start..start + len]`; `len` [`Span::NONE`] marks no stack.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    len: u32,
+}
+
+impl Span {
+    const NONE: u32 = u32::MAX;
+    const EMPTY: Span = Span { start: 0, len: Span::NONE };
+}
+
+impl StackStore {
+    fn slot(&mut self, (source, id): (u32, i64)) -> &mut Span {
+        // A key that went to the map stays there (the dense bound grows with the stacks).
+        if self.sparse.contains_key(&(source, id)) {
+            return self.sparse.entry((source, id)).or_insert(Span::EMPTY);
+        }
+        let bound = 2 * self.count + 65_536;
+        match usize::try_from(id).ok().filter(|&i| i < bound) {
+            Some(i) => {
+                if self.dense.len() <= source as usize {
+                    self.dense.resize(source as usize + 1, Vec::new());
+                }
+                let v = &mut self.dense[source as usize];
+                if v.len() <= i {
+                    v.resize(i + 1, Span::EMPTY);
+                }
+                &mut v[i]
+            }
+            None => self.sparse.entry((source, id)).or_insert(Span::EMPTY),
+        }
+    }
+
+    /// Stores a stack (replacing one stored under `key`: its frames stay as garbage).
+    fn insert(&mut self, key: (u32, i64), frames: impl IntoIterator<Item = u32>) {
+        let start = self.frames.len();
+        self.frames.extend(frames);
+        let len = u32::try_from(self.frames.len() - start).unwrap_or(Span::NONE - 1);
+        self.count += 1;
+        *self.slot(key) = Span { start, len };
+    }
+
+    /// Removes the stack under `key`; whether there was one.
+    fn remove(&mut self, key: (u32, i64)) -> bool {
+        let slot = self.slot(key);
+        let had = slot.len != Span::NONE;
+        *slot = Span::EMPTY;
+        had
+    }
+
+    fn get(&self, (source, id): (u32, i64)) -> Option<&[u32]> {
+        let dense = usize::try_from(id).ok().and_then(|i| self.dense.get(source as usize)?.get(i).copied());
+        let span = match dense {
+            Some(s) if s.len != Span::NONE => s,
+            _ => self.sparse.get(&(source, id)).copied().filter(|s| s.len != Span::NONE)?,
+        };
+        self.frames.get(span.start..span.start + span.len as usize)
+    }
+
+    /// Drops the spare capacity of the frame list once every stack is in.
+    fn shrink(&mut self) {
+        self.frames.shrink_to_fit();
+    }
+}
+
 /// The frames and stacks of one run, ready to fold samples onto.
 pub struct Folder {
     sources: Interner,
     names: Interner,
     /// (source, stack id) → frame name ids, root first.
-    stacks: HashMap<(u32, i64), Box<[u32]>>,
+    stacks: StackStore,
 }
 
 /// Positions (position, frame name id) of one stack, as read.
@@ -166,16 +244,16 @@ impl Folder {
         let unknown = names.id("[unknown]");
         // Stack rows come stack by stack (as tracefold writes them): each stack is finished when
         // the next begins, so only one stack's positions are held at a time.
-        let mut stacks: HashMap<(u32, i64), Box<[u32]>> = HashMap::new();
+        let mut stacks = StackStore::default();
         let mut split: HashSet<(u32, i64)> = HashSet::new();
         let mut current: Option<((u32, i64), Positions)> = None;
-        let root_first = |mut pos: Positions| -> Box<[u32]> {
+        let root_first = |mut pos: Positions| {
             pos.sort_by_key(|p| std::cmp::Reverse(p.0)); // position 0 = leaf: root first
-            pos.into_iter().map(|(_, n)| n).collect()
+            pos.into_iter().map(|(_, n)| n)
         };
         // A stack met twice is split: it is rebuilt below from all its rows.
-        let mut finish = |key: (u32, i64), pos: Positions, stacks: &mut HashMap<(u32, i64), Box<[u32]>>| {
-            if split.contains(&key) || stacks.remove(&key).is_some() {
+        let mut finish = |key: (u32, i64), pos: Positions, stacks: &mut StackStore| {
+            if split.contains(&key) || stacks.remove(key) {
                 split.insert(key);
             } else {
                 stacks.insert(key, root_first(pos));
@@ -204,6 +282,7 @@ impl Folder {
                 stacks.insert(k, root_first(pos));
             }
         }
+        stacks.shrink();
         Ok(Folder { sources, names, stacks })
     }
 
@@ -234,7 +313,7 @@ impl Folder {
         for ((event, comm, source, stack), n) in counts {
             line.clear();
             line.push_str(&comms.values[comm as usize].replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_"));
-            if let Some(frames) = self.stacks.get(&(source, stack)).filter(|_| stack != 0) {
+            if let Some(frames) = self.stacks.get((source, stack)).filter(|_| stack != 0) {
                 for &f in frames {
                     line.push(';');
                     line.push_str(&self.names.values[f as usize]);
@@ -271,5 +350,29 @@ mod tests {
         assert_eq!((f.get(1, 5), f.get(1, 1 << 40), f.get(0, -3)), (Some(7), Some(8), Some(9)));
         assert_eq!((f.get(0, 0), f.get(0, 1001), f.get(1, 4), f.get(2, 1)), (None, None, None, None));
         assert!(f.sparse.len() == 2 && f.dense[0].len() == 1001);
+    }
+
+    /// Stacks in order land in the per-source vectors, far ids in the map, where they stay even
+    /// once the dense bound has grown past them; a removed or absent stack is `None`.
+    #[test]
+    fn stack_store_dense_sparse_and_removal() {
+        let mut s = StackStore::default();
+        let far = 70_000;
+        s.insert((0, far), [9, 8]);
+        for id in 1..=40_000 {
+            s.insert((0, id), [id as u32, 1]);
+        }
+        // The bound (2 x 40,001 + 65,536) now covers `far`, which must still be found, removed
+        // and replaced in the map.
+        assert_eq!(s.get((0, far)), Some(&[9, 8][..]));
+        assert!(s.remove((0, far)));
+        assert_eq!(s.get((0, far)), None);
+        s.insert((0, far), [7]);
+        assert_eq!(s.get((0, far)), Some(&[7][..]));
+        assert_eq!(s.get((0, 40_000)), Some(&[40_000, 1][..]));
+        assert!(s.remove((0, 5)) && !s.remove((0, 5)));
+        assert_eq!((s.get((0, 5)), s.get((1, 1)), s.get((0, -1))), (None, None, None));
+        s.insert((1, -4), [3]);
+        assert_eq!(s.get((1, -4)), Some(&[3][..]));
     }
 }
