@@ -66,21 +66,26 @@ impl Interner {
     }
 }
 
-/// Frame name ids by (source, frame id). tracefold numbers a source's frames 1..n, so ids are
-/// looked up in a vector per source; ids far beyond the frames seen (other writers) go to a map.
-#[derive(Default)]
-struct FrameNames {
-    dense: Vec<Vec<u32>>,
-    sparse: HashMap<(u32, i64), u32>,
+/// Values by (source, id) for ids a source numbers 1..n, as tracefold numbers frames and
+/// stacks: a vector per source, indexed by id; ids far beyond the values seen (other writers)
+/// go to a map, and a key that went there stays there. `empty` marks a slot with no value.
+struct IdMap<V> {
+    dense: Vec<Vec<V>>,
+    sparse: HashMap<(u32, i64), V>,
     count: usize,
+    empty: V,
 }
 
-/// Marks a slot of [`FrameNames::dense`] with no frame.
-const NO_NAME: u32 = u32::MAX;
+impl<V: Copy + PartialEq> IdMap<V> {
+    fn new(empty: V) -> Self {
+        Self { dense: Vec::new(), sparse: HashMap::new(), count: 0, empty }
+    }
 
-impl FrameNames {
-    fn insert(&mut self, source: u32, id: i64, name: u32) {
-        self.count += 1;
+    fn slot(&mut self, (source, id): (u32, i64)) -> &mut V {
+        let empty = self.empty;
+        if self.sparse.contains_key(&(source, id)) {
+            return self.sparse.entry((source, id)).or_insert(empty);
+        }
         let bound = 2 * self.count + 65_536;
         match usize::try_from(id).ok().filter(|&i| i < bound) {
             Some(i) => {
@@ -89,94 +94,81 @@ impl FrameNames {
                 }
                 let v = &mut self.dense[source as usize];
                 if v.len() <= i {
-                    v.resize(i + 1, NO_NAME);
+                    v.resize(i + 1, empty);
                 }
-                v[i] = name;
+                &mut v[i]
             }
-            None => {
-                self.sparse.insert((source, id), name);
-            }
+            None => self.sparse.entry((source, id)).or_insert(empty),
         }
     }
 
-    fn get(&self, source: u32, id: i64) -> Option<u32> {
+    fn insert(&mut self, key: (u32, i64), value: V) {
+        self.count += 1;
+        *self.slot(key) = value;
+    }
+
+    /// Empties the slot of `key`; whether it held a value.
+    fn remove(&mut self, key: (u32, i64)) -> bool {
+        let empty = self.empty;
+        let slot = self.slot(key);
+        let had = *slot != empty;
+        *slot = empty;
+        had
+    }
+
+    fn get(&self, (source, id): (u32, i64)) -> Option<V> {
         let dense = usize::try_from(id).ok().and_then(|i| self.dense.get(source as usize)?.get(i).copied());
-        match dense {
-            Some(NO_NAME) | None => self.sparse.get(&(source, id)).copied(),
-            found => found,
-        }
+        let found = match dense {
+            Some(v) if v != self.empty => Some(v),
+            _ => self.sparse.get(&(source, id)).copied(),
+        };
+        found.filter(|v| *v != self.empty)
     }
 }
+
+/// Frame name ids by (source, frame id).
+type FrameNames = IdMap<u32>;
+
+/// Marks a frame id with no name.
+const NO_NAME: u32 = u32::MAX;
 
 /// Stacks by (source, stack id), as frame name ids (root first), in one flat list: a run has
 /// hundreds of thousands of stacks, and a boxed slice and map entry each cost more than their
-/// frames. tracefold numbers a source's stacks 1..n, so a stack's span is found in a vector per
-/// source; far ids (other writers) go to a map.
-#[derive(Default)]
+/// frames.
 struct StackStore {
     frames: Vec<u32>,
-    dense: Vec<Vec<Span>>,
-    sparse: HashMap<(u32, i64), Span>,
-    count: usize,
+    spans: IdMap<Span>,
 }
 
-/// `frames[start..start + len]`; `len` [`Span::NONE`] marks no stack.
-#[derive(Clone, Copy)]
+/// `frames[start..start + len]`.
+#[derive(Clone, Copy, PartialEq)]
 struct Span {
     start: usize,
     len: u32,
 }
 
-impl Span {
-    const NONE: u32 = u32::MAX;
-    const EMPTY: Span = Span { start: 0, len: Span::NONE };
+impl Default for StackStore {
+    fn default() -> Self {
+        StackStore { frames: Vec::new(), spans: IdMap::new(Span { start: 0, len: u32::MAX }) }
+    }
 }
 
 impl StackStore {
-    fn slot(&mut self, (source, id): (u32, i64)) -> &mut Span {
-        // A key that went to the map stays there (the dense bound grows with the stacks).
-        if self.sparse.contains_key(&(source, id)) {
-            return self.sparse.entry((source, id)).or_insert(Span::EMPTY);
-        }
-        let bound = 2 * self.count + 65_536;
-        match usize::try_from(id).ok().filter(|&i| i < bound) {
-            Some(i) => {
-                if self.dense.len() <= source as usize {
-                    self.dense.resize(source as usize + 1, Vec::new());
-                }
-                let v = &mut self.dense[source as usize];
-                if v.len() <= i {
-                    v.resize(i + 1, Span::EMPTY);
-                }
-                &mut v[i]
-            }
-            None => self.sparse.entry((source, id)).or_insert(Span::EMPTY),
-        }
-    }
-
     /// Stores a stack (replacing one stored under `key`: its frames stay as garbage).
     fn insert(&mut self, key: (u32, i64), frames: impl IntoIterator<Item = u32>) {
         let start = self.frames.len();
         self.frames.extend(frames);
-        let len = u32::try_from(self.frames.len() - start).unwrap_or(Span::NONE - 1);
-        self.count += 1;
-        *self.slot(key) = Span { start, len };
+        let len = u32::try_from(self.frames.len() - start).unwrap_or(u32::MAX - 1);
+        self.spans.insert(key, Span { start, len });
     }
 
     /// Removes the stack under `key`; whether there was one.
     fn remove(&mut self, key: (u32, i64)) -> bool {
-        let slot = self.slot(key);
-        let had = slot.len != Span::NONE;
-        *slot = Span::EMPTY;
-        had
+        self.spans.remove(key)
     }
 
-    fn get(&self, (source, id): (u32, i64)) -> Option<&[u32]> {
-        let dense = usize::try_from(id).ok().and_then(|i| self.dense.get(source as usize)?.get(i).copied());
-        let span = match dense {
-            Some(s) if s.len != Span::NONE => s,
-            _ => self.sparse.get(&(source, id)).copied().filter(|s| s.len != Span::NONE)?,
-        };
+    fn get(&self, key: (u32, i64)) -> Option<&[u32]> {
+        let span = self.spans.get(key)?;
         self.frames.get(span.start..span.start + span.len as usize)
     }
 
@@ -214,7 +206,7 @@ fn stack_rows(
         let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
         for i in 0..b.num_rows() {
             let src = sources.id(at(source, i));
-            let name = frame_names.get(src, frame.value(i)).unwrap_or(unknown);
+            let name = frame_names.get((src, frame.value(i))).unwrap_or(unknown);
             each((src, stack.value(i)), position.value(i), name);
         }
         Ok(())
@@ -227,7 +219,7 @@ impl Folder {
     pub fn load(dataset: &Path, run: &str) -> Result<Self, ReportError> {
         let err = |table| move |source| ReportError::Read { table, run: run.to_string(), source };
         let (mut sources, mut names) = (Interner::default(), Interner::default());
-        let mut frame_names = FrameNames::default();
+        let mut frame_names = FrameNames::new(NO_NAME);
         for_each_batch::<PerfFrameRow>(dataset, run, |b| {
             use perf_frames::col as c;
             let t = PerfFrameRow::NAME;
@@ -236,7 +228,7 @@ impl Folder {
             for i in 0..b.num_rows() {
                 let d = (!dso.is_null(i)).then(|| dso.value(i));
                 let name = names.id(&frame_name(at(function, i), d));
-                frame_names.insert(sources.id(at(source, i)), id.value(i), name);
+                frame_names.insert((sources.id(at(source, i)), id.value(i)), name);
             }
             Ok(())
         })
@@ -339,16 +331,16 @@ mod tests {
     /// and sources are `None` either way.
     #[test]
     fn frame_names_dense_and_sparse() {
-        let mut f = FrameNames::default();
+        let mut f = FrameNames::new(NO_NAME);
         for id in 1..=1000 {
-            f.insert(0, id, id as u32 * 2);
+            f.insert((0, id), id as u32 * 2);
         }
-        f.insert(1, 5, 7);
-        f.insert(1, 1 << 40, 8);
-        f.insert(0, -3, 9);
-        assert_eq!(f.get(0, 1000), Some(2000));
-        assert_eq!((f.get(1, 5), f.get(1, 1 << 40), f.get(0, -3)), (Some(7), Some(8), Some(9)));
-        assert_eq!((f.get(0, 0), f.get(0, 1001), f.get(1, 4), f.get(2, 1)), (None, None, None, None));
+        f.insert((1, 5), 7);
+        f.insert((1, 1 << 40), 8);
+        f.insert((0, -3), 9);
+        assert_eq!(f.get((0, 1000)), Some(2000));
+        assert_eq!((f.get((1, 5)), f.get((1, 1 << 40)), f.get((0, -3))), (Some(7), Some(8), Some(9)));
+        assert_eq!((f.get((0, 0)), f.get((0, 1001)), f.get((1, 4)), f.get((2, 1))), (None, None, None, None));
         assert!(f.sparse.len() == 2 && f.dense[0].len() == 1001);
     }
 
