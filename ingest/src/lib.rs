@@ -15,6 +15,7 @@ pub mod netpoll;
 pub mod perf_data;
 pub mod perf_script;
 pub mod run;
+pub mod sink;
 pub mod source;
 pub mod symbolize;
 pub mod units;

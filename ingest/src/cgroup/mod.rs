@@ -25,7 +25,6 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::rc::Rc;
 
-use arrow::record_batch::RecordBatch;
 use model::Table;
 
 use model::tables::cgroup_samples::CgroupSampleRow;
@@ -36,6 +35,7 @@ pub use dir::ingest_dir;
 use crate::account::{LineAccount, SkipKind};
 use crate::gc::SourceCtx;
 use crate::lines::LineReader;
+use crate::sink::TableSink;
 use crate::{units, ReadError};
 use columns::{RowRef, SampleColumns};
 use parse::{Num, Outcome};
@@ -56,46 +56,30 @@ pub struct CgroupOutput {
     pub flushed: usize,
 }
 
-type SampleWriter = model::write::TableWriter<CgroupSampleRow>;
-
 /// A streaming writer for `cgroup_samples`. Values bound for it are built as columns (no
 /// allocation per row) and handed a batch at a time to the table writer, which encodes them on
 /// a thread of its own ([`model::write::TableWriter::in_background`]) while the stream is parsed.
 pub struct Sink {
-    writer: SampleWriter,
-    /// The first write error; later batches are dropped.
-    error: Option<model::ModelError>,
+    out: TableSink<CgroupSampleRow>,
     /// Values not yet handed over.
     columns: SampleColumns,
-    /// Values handed over.
-    rows: usize,
 }
 
 impl Sink {
     /// A sink writing to `writer` (moved to a thread of its own).
-    pub fn new(writer: SampleWriter) -> Self {
-        Self { writer: writer.in_background(), error: None, columns: SampleColumns::default(), rows: 0 }
-    }
-
-    fn send(&mut self, batch: RecordBatch) {
-        self.rows += batch.num_rows();
-        if self.error.is_none() {
-            self.error = self.writer.write_batch(&batch).err();
-        }
+    pub fn new(writer: model::write::TableWriter<CgroupSampleRow>) -> Self {
+        Self { out: TableSink::new(writer.in_background()), columns: SampleColumns::default() }
     }
 
     /// Completes the part file: the first write error, or the number of rows written.
     pub fn finish(self) -> Result<usize, model::ModelError> {
-        match self.error {
-            Some(e) => Err(e),
-            None => self.writer.finish(),
-        }
+        self.out.finish()
     }
 }
 
 impl std::fmt::Debug for Sink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sink").field("rows", &self.rows).finish()
+        f.debug_struct("Sink").field("out", &self.out).field("pending", &self.columns.len()).finish()
     }
 }
 
@@ -140,13 +124,13 @@ impl CgroupOutput {
         let Some(sink) = &mut self.sink else { return };
         if !self.samples.is_empty() {
             self.flushed += self.samples.len();
-            sink.send(CgroupSampleRow::to_batch(&self.samples));
+            sink.out.write_batch(&CgroupSampleRow::to_batch(&self.samples));
             self.samples.clear();
         }
         if sink.columns.len() > 0 {
             self.flushed += sink.columns.len();
             let batch = sink.columns.take_batch();
-            sink.send(batch);
+            sink.out.write_batch(&batch);
         }
     }
 }

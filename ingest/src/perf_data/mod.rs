@@ -69,51 +69,7 @@ pub enum PerfDataError {
 }
 
 /// A streaming writer for one table (`perf_samples` by default), with the first write error kept.
-pub struct Sink<T: model::Table = PerfSampleRow> {
-    /// The part-file writer.
-    pub writer: model::write::TableWriter<T>,
-    /// First error, reported when the stream ends.
-    pub error: Option<model::ModelError>,
-}
-
-impl<T: model::Table> Sink<T> {
-    /// A sink over `writer`.
-    pub fn new(writer: model::write::TableWriter<T>) -> Self {
-        Sink { writer, error: None }
-    }
-
-    /// Writes one row (after a failure, rows are dropped; the error is reported at the end).
-    pub fn push(&mut self, row: T) {
-        if self.error.is_none() {
-            if let Err(e) = self.writer.push(row) {
-                self.error = Some(e);
-            }
-        }
-    }
-
-    /// Writes a batch built column-wise (after a failure, dropped like rows).
-    pub fn write_batch(&mut self, batch: &arrow::record_batch::RecordBatch) {
-        if self.error.is_none() {
-            if let Err(e) = self.writer.write_batch(batch) {
-                self.error = Some(e);
-            }
-        }
-    }
-
-    /// Finishes the part file; the first error of the stream, if any.
-    pub fn finish(self) -> Result<usize, model::ModelError> {
-        match self.error {
-            Some(e) => Err(e),
-            None => self.writer.finish(),
-        }
-    }
-}
-
-impl<T: model::Table> std::fmt::Debug for Sink<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sink").field("rows", &self.writer.rows()).finish()
-    }
-}
+pub type Sink<T = PerfSampleRow> = crate::sink::TableSink<T>;
 
 /// Samples are handed to the sink in batches of this many.
 const FLUSH_ROWS: usize = 64 * 1024;
