@@ -12,6 +12,7 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::errors::ParquetError;
 
+use crate::write::parquet_err;
 use crate::ModelError;
 
 /// Batches handed to an encoding thread and not yet encoded, at most (memory: this many
@@ -52,9 +53,8 @@ impl Encoder {
 
     /// Encodes `batch` (or hands it to the encoding thread).
     pub(crate) fn write(&mut self, batch: RecordBatch, path: &Path) -> Result<(), ModelError> {
-        let err = |source| ModelError::Parquet { path: path.to_path_buf(), source };
         match self {
-            Encoder::Inline(w) => w.write(&batch).map_err(err),
+            Encoder::Inline(w) => w.write(&batch).map_err(parquet_err(path)),
             Encoder::Thread { tx, thread } => {
                 if tx.as_ref().is_some_and(|tx| tx.send(batch).is_ok()) {
                     return Ok(());
@@ -63,14 +63,13 @@ impl Encoder {
                 tx.take();
                 Err(join(thread.take(), path)
                     .err()
-                    .unwrap_or_else(|| err(ParquetError::General("encoder stopped".into()))))
+                    .unwrap_or_else(|| parquet_err(path)(ParquetError::General("encoder stopped".into()))))
             }
         }
     }
 
     /// Waits for every batch to be encoded, and writes the footer.
     pub(crate) fn close(self, path: &Path) -> Result<(), ModelError> {
-        let err = |source| ModelError::Parquet { path: path.to_path_buf(), source };
         let writer = match self {
             Encoder::Inline(w) => *w,
             Encoder::Thread { tx, thread } => {
@@ -78,7 +77,7 @@ impl Encoder {
                 join(thread, path)?
             }
         };
-        writer.close().map(drop).map_err(err)
+        writer.close().map(drop).map_err(parquet_err(path))
     }
 }
 
@@ -86,12 +85,9 @@ fn join(
     thread: Option<JoinHandle<Result<ArrowWriter<File>, ParquetError>>>,
     path: &Path,
 ) -> Result<ArrowWriter<File>, ModelError> {
-    let thread = thread.ok_or_else(|| ModelError::Parquet {
-        path: path.to_path_buf(),
-        source: ParquetError::General("encoder already stopped".into()),
-    })?;
+    let thread = thread.ok_or_else(|| parquet_err(path)(ParquetError::General("encoder already stopped".into())))?;
     match thread.join() {
-        Ok(r) => r.map_err(|source| ModelError::Parquet { path: path.to_path_buf(), source }),
+        Ok(r) => r.map_err(parquet_err(path)),
         Err(panic) => std::panic::resume_unwind(panic),
     }
 }

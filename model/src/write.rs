@@ -21,6 +21,10 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
     move |source| ModelError::Io { path: path.to_path_buf(), source }
 }
 
+pub(crate) fn parquet_err(path: &Path) -> impl FnOnce(parquet::errors::ParquetError) -> ModelError + '_ {
+    move |source| ModelError::Parquet { path: path.to_path_buf(), source }
+}
+
 /// Directory of one run's partition of a table.
 pub fn partition_dir(dataset: &Path, table: &str, run: &str) -> PathBuf {
     dataset.join(table).join(format!("{}={run}", crate::RUN_KEY))
@@ -64,8 +68,7 @@ impl<T: Table> TableWriter<T> {
         let tmp_path = dir.join(format!("part-{part}.parquet.tmp"));
         let file = File::create(&tmp_path).map_err(io_err(&tmp_path))?;
         let props = writer_properties::<T>(run, source_format);
-        let writer = ArrowWriter::try_new(file, T::schema(), Some(props))
-            .map_err(|source| ModelError::Parquet { path: tmp_path.clone(), source })?;
+        let writer = ArrowWriter::try_new(file, T::schema(), Some(props)).map_err(parquet_err(&tmp_path))?;
         Ok(Self {
             encoder: Encoder::Inline(Box::new(writer)),
             buffer: Vec::new(),
