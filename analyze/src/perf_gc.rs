@@ -14,11 +14,10 @@
 //! sample even when it is also in the next pause's `before_pause` window.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 use std::sync::Arc;
 
+use foldhash::{HashMap, HashMapExt};
 use model::tables::perf_gc_functions::PerfGcFunctionRow;
 use model::tables::perf_gc_samples::PerfGcSampleRow;
 use model::tables::perf_gc_windows::PerfGcWindowRow;

@@ -21,13 +21,12 @@
 //! event, `self_samples` descending, function, dso.
 
 use std::collections::BTreeMap;
-
-use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::Array;
-use model::read::{for_each_batch, i64_column, str_at, str_column};
+use foldhash::{HashMap, HashMapExt};
+use model::read::{for_each_batch, i64_column, str_at, str_column, Interner};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
@@ -56,15 +55,15 @@ pub struct SampleGroup {
 pub struct StackIndex {
     /// Functions, `(function, dso)`, by index.
     functions: Vec<(String, Option<String>)>,
-    /// Source path → index.
-    sources: HashMap<String, u32>,
+    /// Source paths, by index.
+    sources: Interner,
     /// `(source, stack id)` → leaf function (when position 0 is known) and distinct functions.
     stacks: HashMap<(u32, i64), StackFunctions>,
 }
 
 impl StackIndex {
     fn get(&self, source: &str, stack_id: i64) -> Option<&StackFunctions> {
-        self.stacks.get(&(*self.sources.get(source)?, stack_id))
+        self.stacks.get(&(self.sources.get(source)?, stack_id))
     }
 
     /// Number of stacks.
@@ -99,34 +98,31 @@ pub fn load(dataset: &Path, run: &str) -> Result<Option<PerfInput>, AnalyzeError
     Ok(Some(PerfInput { samples, index }))
 }
 
+/// A read error of `table`'s partition of `run`, naming its directory.
+fn read_err<'a>(
+    dataset: &'a Path,
+    table: &'a str,
+    run: &'a str,
+) -> impl FnOnce(model::ModelError) -> AnalyzeError + 'a {
+    move |source| AnalyzeError::Model {
+        path: model::write::partition_dir(dataset, table, run),
+        source: Box::new(source),
+    }
+}
+
 /// The run's samples grouped by (source, event, stack): counted batch by batch (a run has
 /// millions of samples and thousands of groups).
 fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeError> {
-    // Sources and events are interned (consecutive samples mostly share them: the last one is
-    // tried first), so the per-sample key is three integers.
-    let mut names: Vec<Arc<str>> = Vec::new();
-    let mut name_ids: HashMap<String, u32> = HashMap::new();
+    // Sources and events are interned, so the per-sample key is three integers.
+    let (mut sources, mut events) = (Interner::default(), Interner::default());
     let mut groups: HashMap<(u32, u32, i64), (i64, i64)> = HashMap::new();
-    let mut intern = |s: &str, last: &mut Option<u32>| -> u32 {
-        if let Some(id) = last.filter(|&id| &*names[id as usize] == s) {
-            return id;
-        }
-        let id = *name_ids.entry(s.to_string()).or_insert_with(|| {
-            names.push(Arc::from(s));
-            names.len() as u32 - 1
-        });
-        *last = Some(id);
-        id
-    };
-    let (mut last_source, mut last_event) = (None, None);
     for_each_batch::<PerfSampleRow>(dataset, run, |b| {
         use perf_samples::col as c;
         let t = PerfSampleRow::NAME;
         let (source, event) = (str_column(b, t, c::source)?, str_column(b, t, c::event)?);
         let (stack, period) = (i64_column(b, t, c::stack_id)?, i64_column(b, t, c::period)?);
         for i in 0..b.num_rows() {
-            let s = intern(str_at(source, i), &mut last_source);
-            let e = intern(str_at(event, i), &mut last_event);
+            let (s, e) = (sources.id(str_at(source, i)), events.id(str_at(event, i)));
             let stack_id = if stack.is_null(i) { 0 } else { stack.value(i) };
             let p = if period.is_null(i) { 0 } else { period.value(i) };
             let g = groups.entry((s, e, stack_id)).or_default();
@@ -135,15 +131,12 @@ fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeE
         }
         Ok(())
     })
-    .map_err(|source| AnalyzeError::Model {
-        path: model::write::partition_dir(dataset, perf_samples::NAME, run),
-        source: Box::new(source),
-    })?;
+    .map_err(read_err(dataset, perf_samples::NAME, run))?;
     Ok(groups
         .into_iter()
         .map(|((s, e, stack_id), (samples, period))| SampleGroup {
-            source: Arc::clone(&names[s as usize]),
-            event: Arc::clone(&names[e as usize]),
+            source: Arc::clone(sources.value(s)),
+            event: Arc::clone(events.value(e)),
             stack_id,
             samples,
             period,
@@ -167,17 +160,11 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
     // Per source: function by frame id.
     let mut frame_function: Vec<Vec<u32>> = Vec::new();
     let source_id = |index: &mut StackIndex, frame_function: &mut Vec<Vec<u32>>, source: &str| -> u32 {
-        if let Some(&id) = index.sources.get(source) {
-            return id;
+        let id = index.sources.id(source);
+        if frame_function.len() <= id as usize {
+            frame_function.push(Vec::new());
         }
-        let id = index.sources.len() as u32;
-        index.sources.insert(source.to_string(), id);
-        frame_function.push(Vec::new());
         id
-    };
-    let err = |table: &str| {
-        let path = model::write::partition_dir(dataset, table, run);
-        move |source: model::ModelError| AnalyzeError::Model { path, source: Box::new(source) }
     };
     for_each_batch::<PerfFrameRow>(dataset, run, |b| {
         use perf_frames::col as c;
@@ -208,7 +195,7 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
         }
         Ok(())
     })
-    .map_err(err(perf_frames::NAME))?;
+    .map_err(read_err(dataset, perf_frames::NAME, run))?;
     drop(function_of);
     // Stack rows come stack by stack, in position order; a stack met again later (rows of
     // another writer) is merged into what was seen of it.
@@ -226,17 +213,8 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
         let t = PerfStackRow::NAME;
         let (source, stack) = (str_column(b, t, c::source)?, i64_column(b, t, c::stack_id)?);
         let (position, frame) = (i64_column(b, t, c::position)?, i64_column(b, t, c::frame_id)?);
-        let mut last_source: Option<(&str, u32)> = None;
         for i in 0..b.num_rows() {
-            let name = str_at(source, i);
-            let src = match last_source {
-                Some((n, id)) if n == name => id,
-                _ => {
-                    let id = source_id(&mut index, &mut frame_function, name);
-                    last_source = Some((name, id));
-                    id
-                }
-            };
+            let src = source_id(&mut index, &mut frame_function, str_at(source, i));
             let key = (src, stack.value(i));
             if current != Some(key) {
                 if let Some(done) = current {
@@ -254,7 +232,7 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
         }
         Ok(())
     })
-    .map_err(err(perf_stacks::NAME))?;
+    .map_err(read_err(dataset, perf_stacks::NAME, run))?;
     if let Some(done) = current {
         finish(&mut index, done, leaf.take(), &mut functions);
     }

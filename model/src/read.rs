@@ -116,6 +116,57 @@ fn typed_column<'a, A: 'static>(
     crate::column::downcast::<A>(c.as_ref(), column)
 }
 
+/// Strings of a column interned to dense ids (0, 1, ...), so readers key their maps by the id of
+/// a source, event or name instead of hashing its text per row. Columns repeat a value over
+/// many rows, so the id looked up last is tried first. Each value is stored once, shared.
+#[derive(Debug, Clone, Default)]
+pub struct Interner {
+    ids: foldhash::HashMap<std::sync::Arc<str>, u32>,
+    values: Vec<std::sync::Arc<str>>,
+    last: Option<u32>,
+}
+
+impl Interner {
+    /// The id of `s`, interned when new.
+    pub fn id(&mut self, s: &str) -> u32 {
+        if let Some(last) = self.last.filter(|&l| &*self.values[l as usize] == s) {
+            return last;
+        }
+        let id = match self.ids.get(s) {
+            Some(&id) => id,
+            None => {
+                let value: std::sync::Arc<str> = s.into();
+                let id = self.values.len() as u32;
+                self.values.push(value.clone());
+                self.ids.insert(value, id);
+                id
+            }
+        };
+        self.last = Some(id);
+        id
+    }
+
+    /// The id of `s`, if interned.
+    pub fn get(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
+    /// The string of id `id` (an id this interner gave).
+    pub fn value(&self, id: u32) -> &std::sync::Arc<str> {
+        &self.values[id as usize]
+    }
+
+    /// Number of strings interned.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no string is interned.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
 /// Rows of table `name` for `run`, from the Parquet footers only; 0 for a missing partition.
 pub fn count_rows(dataset: &Path, name: &str, run: &str) -> Result<i64, ModelError> {
     let mut rows = 0;

@@ -5,12 +5,11 @@
 //! samples counted per (event, comm, stack) before any line is built.
 
 use std::collections::BTreeMap;
-
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::Path;
 
 use arrow::array::Array;
-use model::read::for_each_batch;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use model::read::{for_each_batch, Interner};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
@@ -37,33 +36,6 @@ fn frame_name(function: &str, dso: Option<&str>) -> String {
         (func, _) => func.to_string(),
     };
     name.replace(';', ":").replace(['\n', '\r'], " ")
-}
-
-/// Interned strings. Columns repeat a value over many rows (a source, an event), so the last
-/// id looked up is tried first.
-#[derive(Default)]
-struct Interner {
-    ids: HashMap<String, u32>,
-    values: Vec<String>,
-    last: Option<u32>,
-}
-
-impl Interner {
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(last) = self.last.filter(|&l| self.values[l as usize] == s) {
-            return last;
-        }
-        let id = match self.ids.get(s) {
-            Some(&id) => id,
-            None => {
-                self.values.push(s.to_string());
-                self.ids.insert(s.to_string(), self.values.len() as u32 - 1);
-                self.values.len() as u32 - 1
-            }
-        };
-        self.last = Some(id);
-        id
-    }
 }
 
 /// Values by (source, id) for ids a source numbers 1..n, as tracefold numbers frames and
@@ -304,14 +276,14 @@ impl Folder {
         let mut line = String::new();
         for ((event, comm, source, stack), n) in counts {
             line.clear();
-            line.push_str(&comms.values[comm as usize].replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_"));
+            line.push_str(&comms.value(comm).replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_"));
             if let Some(frames) = self.stacks.get((source, stack)).filter(|_| stack != 0) {
                 for &f in frames {
                     line.push(';');
-                    line.push_str(&self.names.values[f as usize]);
+                    line.push_str(self.names.value(f));
                 }
             }
-            let per_event = out.entry(events.values[event as usize].clone()).or_default();
+            let per_event = out.entry(events.value(event).to_string()).or_default();
             match per_event.get_mut(line.as_str()) {
                 Some(c) => *c += n,
                 None => {

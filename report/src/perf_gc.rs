@@ -7,10 +7,9 @@
 //! the run's perf tables (to fold the window samples' stacks).
 
 use std::collections::BTreeMap;
-
-use foldhash::HashSet;
 use std::path::{Path, PathBuf};
 
+use foldhash::HashSet;
 use model::read::read_table;
 use model::tables::perf_gc_functions::PerfGcFunctionRow;
 use model::tables::perf_gc_samples::PerfGcSampleRow;
