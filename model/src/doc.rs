@@ -13,7 +13,9 @@ Spark read the files unchanged:
 
 - every time and duration is a plain signed INT64 of nanoseconds (`*_ns`), never the TIMESTAMP type;
   sizes are INT64 bytes (`*_bytes`); only signed integers;
-- strings are plain UTF-8, dictionary-encoded by Parquet (no Arrow dictionary type);
+- strings are plain UTF-8, dictionary-encoded by Parquet (no Arrow dictionary type); times, line
+  numbers and ids that grow through a file, marked (delta) below, are DELTA_BINARY_PACKED with no
+  dictionary;
 - ZSTD level 3; writer properties set explicitly;
 - the run is the partition key only (string-typed: read with `hive_schema={\"run\": pl.String}` in
   polars, `hive_types={'run': VARCHAR}` in DuckDB), never a column inside the files;
@@ -51,13 +53,15 @@ fn type_name(t: &DataType) -> &'static str {
 /// The full text of `DATASET.md`.
 pub fn render() -> String {
     let mut s = String::from(HEADER);
-    for (name, version, schema, desc, by) in crate::tables::all() {
+    for t in crate::tables::all() {
+        let (name, version, by, desc) = (t.name, t.version, t.by, t.desc);
         s.push_str(&format!("\n## `{name}` (schema version {version}, written by `{by}`)\n\n{desc}.\n\n"));
         s.push_str("| column | type | null | meaning |\n|---|---|---|---|\n");
-        for f in schema.fields() {
+        for f in t.schema.fields() {
             let doc = f.metadata().get("doc").map(String::as_str).unwrap_or("");
+            let delta = if t.delta.contains(&f.name().as_str()) { " (delta)" } else { "" };
             s.push_str(&format!(
-                "| `{}` | {} | {} | {} |\n",
+                "| `{}` | {}{delta} | {} | {} |\n",
                 f.name(),
                 type_name(f.data_type()),
                 if f.is_nullable() { "yes" } else { "no" },

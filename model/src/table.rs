@@ -14,6 +14,10 @@ pub trait Table: Sized + Clone + Send + 'static {
     const VERSION: u32;
     /// Column names, in schema order.
     const COLUMNS: &'static [&'static str];
+    /// Integer columns stored DELTA_BINARY_PACKED with no dictionary: times, line numbers and
+    /// ids that grow through a file (the dataset conventions' advice; smaller and faster to
+    /// write than a dictionary that overflows). Every other column is dictionary-encoded.
+    const DELTA_COLUMNS: &'static [&'static str] = &[];
     /// The Arrow schema the table is written with.
     fn schema() -> SchemaRef;
     /// Converts rows into one record batch.
@@ -28,7 +32,7 @@ pub trait Table: Sized + Clone + Send + 'static {
 macro_rules! table {
     (
         $(#[$meta:meta])*
-        name = $name:literal, version = $version:literal;
+        name = $name:literal, version = $version:literal $(, delta = [$($delta:ident),* $(,)?])?;
         pub struct $row:ident {
             $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty, )+
         }
@@ -49,6 +53,11 @@ macro_rules! table {
             const NAME: &'static str = $name;
             const VERSION: u32 = $version;
             const COLUMNS: &'static [&'static str] = &[$( stringify!($field) ),+];
+            const DELTA_COLUMNS: &'static [&'static str] = &[$($( {
+                // Names a field of the row (and an integer one): a typo does not compile.
+                const _: fn(&$row) -> &dyn $crate::table::DeltaColumn = |r| &r.$delta;
+                stringify!($delta)
+            } ),*)?];
 
             fn schema() -> arrow::datatypes::SchemaRef {
                 use $crate::column::Column;
@@ -89,6 +98,11 @@ macro_rules! table {
         }
     };
 }
+
+/// Column types that can be delta-encoded (`delta = [...]` in [`table!`]): 64-bit integers.
+pub trait DeltaColumn {}
+impl DeltaColumn for i64 {}
+impl DeltaColumn for Option<i64> {}
 
 /// Finds `column` in `batch` and casts it to the type declared for `T` (readers may hand back
 /// large or view strings, or unsigned counts from other writers).

@@ -9,7 +9,7 @@
 //! 2^31..2^32 and flagged in `note`.
 crate::table! {
     /// A histogram bucket printed by bpftrace.
-    name = "bpftrace_hist", version = 1;
+    name = "bpftrace_hist", version = 1, delta = [line];
     pub struct BpftraceHistRow {
         /// Source path as in `runs.source`.
         pub source: String,

@@ -7,7 +7,7 @@
 //! not understood (`kind` = `raw`, whole JSON record in `text`).
 crate::table! {
     /// A line (text mode) or record (JSON mode) of bpftrace output that is not a map dump.
-    name = "bpftrace_lines", version = 1;
+    name = "bpftrace_lines", version = 1, delta = [line, ts_ns];
     pub struct BpftraceLineRow {
         /// Source path as in `runs.source`.
         pub source: String,

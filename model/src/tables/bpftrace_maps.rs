@@ -6,7 +6,7 @@
 //! `bpftrace_hist`. Values carry the unit the script gave them (bpftrace records none).
 crate::table! {
     /// A map entry printed by bpftrace.
-    name = "bpftrace_maps", version = 1;
+    name = "bpftrace_maps", version = 1, delta = [line];
     pub struct BpftraceMapRow {
         /// Source path as in `runs.source`.
         pub source: String,

@@ -9,7 +9,7 @@
 //! has both values null and `unit` = `text`.
 crate::table! {
     /// A value of a cgroup file at one sample time.
-    name = "cgroup_samples", version = 1;
+    name = "cgroup_samples", version = 1, delta = [line, time_ns];
     pub struct CgroupSampleRow {
         /// Source path as in `runs.source`; for a directory capture, that path joined with the
         /// file's path inside the directory.

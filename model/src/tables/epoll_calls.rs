@@ -2,7 +2,7 @@
 //! (`capture/netpoll.bt` or the corpus script it is modelled on): one row per `ENTER` line.
 crate::table! {
     /// One epoll wait call of one thread, from its `ENTER` line and (when seen) its `EXIT` line.
-    name = "epoll_calls", version = 1;
+    name = "epoll_calls", version = 1, delta = [line, enter_ns, exit_ns];
     pub struct EpollCallRow {
         /// Source path as in `runs.source`.
         pub source: String,

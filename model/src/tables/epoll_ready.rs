@@ -2,7 +2,7 @@
 //! (`READY` lines of a netpoll capture).
 crate::table! {
     /// One ready event returned by an `epoll_calls` call.
-    name = "epoll_ready", version = 1;
+    name = "epoll_ready", version = 1, delta = [line, enter_ns, exit_ns, ts_ns];
     pub struct EpollReadyRow {
         /// Source path as in `runs.source`.
         pub source: String,

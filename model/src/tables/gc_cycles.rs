@@ -1,7 +1,7 @@
 //! `gc_cycles`: one row per collection cycle, stop-the-world or concurrent.
 crate::table! {
     /// A GC cycle (a JVM gc id, or a Go `gc N` line).
-    name = "gc_cycles", version = 1;
+    name = "gc_cycles", version = 1, delta = [line, gc_id, start_ns];
     pub struct GcCycleRow {
         /// Source file path as in `runs.source`.
         pub source: String,

@@ -4,7 +4,7 @@
 //! `a+b+c ms clock`) are two rows. Times are on the clock named in `clock`.
 crate::table! {
     /// A stop-the-world GC pause, as the log reported it.
-    name = "gc_pauses", version = 1;
+    name = "gc_pauses", version = 1, delta = [line, gc_id, start_ns, end_ns, line_wall_ns];
     pub struct GcPauseRow {
         /// Source file path as in `runs.source`.
         pub source: String,

@@ -5,7 +5,7 @@
 //! `line` = the record's ordinal).
 crate::table! {
     /// A lost-events report of a bpftrace output or a perf.data.
-    name = "lost_events", version = 1;
+    name = "lost_events", version = 1, delta = [line];
     pub struct LostEventsRow {
         /// Source path as in `runs.source`.
         pub source: String,

@@ -69,14 +69,28 @@ pub const ANALYSIS_TABLES: &[&str] = &[
     epoll_windows::NAME,
 ];
 
-/// Every table: (name, schema version, schema, one-line description, written by).
-pub fn all() -> Vec<(&'static str, u32, arrow::datatypes::SchemaRef, &'static str, &'static str)> {
+/// One table of the dataset, as documented in `DATASET.md`.
+#[derive(Debug, Clone)]
+pub struct TableInfo {
+    /// Directory name.
+    pub name: &'static str,
+    /// Schema version.
+    pub version: u32,
+    /// Arrow schema.
+    pub schema: arrow::datatypes::SchemaRef,
+    /// Columns stored DELTA_BINARY_PACKED (no dictionary).
+    pub delta: &'static [&'static str],
+    /// One-line description.
+    pub desc: &'static str,
+    /// The stage that writes it (`ingest` or `analyze`).
+    pub by: &'static str,
+}
+
+/// Every table.
+pub fn all() -> Vec<TableInfo> {
     use crate::Table;
-    fn t<T: Table>(
-        desc: &'static str,
-        by: &'static str,
-    ) -> (&'static str, u32, arrow::datatypes::SchemaRef, &'static str, &'static str) {
-        (T::NAME, T::VERSION, T::schema(), desc, by)
+    fn t<T: Table>(desc: &'static str, by: &'static str) -> TableInfo {
+        TableInfo { name: T::NAME, version: T::VERSION, schema: T::schema(), delta: T::DELTA_COLUMNS, desc, by }
     }
     vec![
         t::<runs::SourceRow>("one row per source file of the run: path, size, SHA-256, detected format, tool version, labels", "ingest"),

@@ -26,7 +26,7 @@
 //! by `tracefold_ingest::perf_script::folded`, not stored.)
 crate::table! {
     /// One frame position of a deduplicated stack.
-    name = "perf_stacks", version = 1;
+    name = "perf_stacks", version = 1, delta = [stack_id, position, frame_id];
     pub struct PerfStackRow {
         /// Source path as in `runs.source` (stack ids are per source).
         pub source: String,

@@ -2,7 +2,7 @@
 //! `Total time for which application threads were stopped` lines).
 crate::table! {
     /// A JVM safepoint operation.
-    name = "safepoints", version = 1;
+    name = "safepoints", version = 1, delta = [line, end_ns, line_wall_ns];
     pub struct SafepointRow {
         /// Source file path as in `runs.source`.
         pub source: String,
