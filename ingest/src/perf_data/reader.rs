@@ -61,6 +61,25 @@ pub fn read_pipe<R: Read>(
 /// Stacks per `perf_stacks` batch.
 const STACKS_PER_BATCH: usize = 4 * 1024;
 
+/// `perf_stacks` rows of every stack, column-wise, a batch per 4Ki stacks (some 60K rows):
+/// into `sink` when streaming, else kept in `rows`.
+fn write_stacks(
+    source: &str,
+    stacks: &Stacks,
+    sink: &mut Option<super::Sink<PerfStackRow>>,
+    rows: &mut Vec<PerfStackRow>,
+) {
+    for first in (1..=stacks.len()).step_by(STACKS_PER_BATCH) {
+        let last = (first + STACKS_PER_BATCH - 1).min(stacks.len());
+        let chunk: Vec<(usize, &[u32])> = (first..=last).map(|id| (id, stacks.stack(id))).collect();
+        let batch = columns::stack_batch(source, &chunk);
+        match sink {
+            Some(s) => s.write_batch(&batch),
+            None => rows.extend(PerfStackRow::from_batch(&batch).expect("a batch of the table's schema")),
+        }
+    }
+}
+
 fn replay<R: Read>(
     ctx: &SourceCtx,
     r: PerfFileReader<R>,
@@ -262,22 +281,19 @@ fn replay<R: Read>(
     }
 
     stacks.drop_index();
-    let (frame_sink, frame_rows) = (&mut out.frame_sink, &mut out.frames);
-    let mut emit = |row| match frame_sink {
-        Some(s) => s.push(row),
-        None => frame_rows.push(row),
-    };
-    symbols::frame_rows(source, &stacks, &maps.dsos, sym, &mut out.account, &mut emit);
-    // Stack rows go out column-wise, a batch per 4Ki stacks (some 60K rows).
-    for first in (1..=stacks.len()).step_by(STACKS_PER_BATCH) {
-        let last = (first + STACKS_PER_BATCH - 1).min(stacks.len());
-        let chunk: Vec<(usize, &[u32])> = (first..=last).map(|id| (id, stacks.stack(id))).collect();
-        let batch = columns::stack_batch(source, &chunk);
-        match &mut out.stack_sink {
-            Some(s) => s.write_batch(&batch),
-            None => out.stacks.extend(PerfStackRow::from_batch(&batch).expect("a batch of the table's schema")),
-        }
-    }
+    // `perf_stacks` does not depend on symbols: its rows are built and encoded on a thread of
+    // their own while the frames are looked up (in parallel) here.
+    let stacks = &stacks;
+    let (stack_sink, stack_rows) = (&mut out.stack_sink, &mut out.stacks);
+    let (frame_sink, frame_rows, account) = (&mut out.frame_sink, &mut out.frames, &mut out.account);
+    std::thread::scope(|scope| {
+        scope.spawn(move || write_stacks(source, stacks, stack_sink, stack_rows));
+        let mut emit = |row| match frame_sink {
+            Some(s) => s.push(row),
+            None => frame_rows.push(row),
+        };
+        symbols::frame_rows(source, stacks, &maps.dsos, sym, account, &mut emit);
+    });
     let thread_clock = clocks.first().cloned().unwrap_or_else(|| meta::PERF_CLOCK.into());
     out.threads = threads.rows(source, &thread_clock);
     Ok(())

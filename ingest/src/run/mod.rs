@@ -303,7 +303,8 @@ fn parse_content(
             use crate::perf_data::Sink as PerfSink;
             let fid = format::PERF_DATA;
             let mut p = crate::perf_data::PerfDataOutput {
-                sink: Some(PerfSink::new(staging.part_writer::<PerfSampleRow>(part, fid)?)),
+                // Samples are encoded beside the record loop, on a thread of their own.
+                sink: Some(PerfSink::new(staging.part_writer::<PerfSampleRow>(part, fid)?.in_background())),
                 stack_sink: Some(PerfSink::new(staging.part_writer::<PerfStackRow>(part, fid)?)),
                 frame_sink: Some(PerfSink::new(staging.part_writer::<PerfFrameRow>(part, fid)?)),
                 ..Default::default()

@@ -153,7 +153,7 @@ pub(super) fn write_run(
     let mut netpolls: Vec<_> = parsed.iter_mut().map(|p| p.netpoll.take().unwrap_or_default()).collect();
     macro_rules! rows {
         ($list:expr, |$p:ident| $field:expr) => {
-            $list.iter_mut().flat_map(|$p| std::mem::take(&mut $field)).collect::<Vec<_>>()
+            concat_rows($list.iter_mut().map(|$p| std::mem::take(&mut $field)).collect())
         };
     }
     jobs.add::<GcPauseRow>(rows!(parsed, |p| p.out.pauses));
@@ -184,4 +184,18 @@ pub(super) fn write_run(
     staging.write::<SourceRow>(&fmt, runs_rows)?;
     staging.commit(ANALYSIS_TABLES)?;
     Ok(summary)
+}
+
+/// The rows of every source, in source order: the one non-empty list itself when there is
+/// only one (the usual case: no copy), else one list sized once.
+fn concat_rows<T>(mut lists: Vec<Vec<T>>) -> Vec<T> {
+    lists.retain(|l| !l.is_empty());
+    if lists.len() <= 1 {
+        return lists.pop().unwrap_or_default();
+    }
+    let mut all = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    for mut l in lists {
+        all.append(&mut l);
+    }
+    all
 }
