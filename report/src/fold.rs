@@ -104,34 +104,63 @@ type FrameNames = IdMap<u32>;
 /// Marks a frame id with no name.
 const NO_NAME: u32 = u32::MAX;
 
-/// Stacks by (source, stack id), as frame name ids (root first), in one flat list: a run has
-/// hundreds of thousands of stacks, and a boxed slice and map entry each cost more than their
-/// frames.
+/// Stacks by (source, stack id), as frame name ids (root first), in one flat list where each
+/// distinct sequence is stored once: a run has hundreds of thousands of stacks, many with the
+/// same names (addresses in the same functions), and a boxed slice and map entry each cost
+/// more than their frames. A stored sequence's `start` identifies it.
 struct StackStore {
     frames: Vec<u32>,
     spans: IdMap<Span>,
+    /// The stored sequences, found by the hash of their frames.
+    unique: hashbrown::HashTable<Span>,
+    scratch: Vec<u32>,
 }
 
 /// `frames[start..start + len]`.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Span {
     start: usize,
     len: u32,
 }
 
+/// The sequence of an empty or absent stack.
+const NO_FRAMES: Span = Span { start: 0, len: 0 };
+
+fn hash_frames(frames: &[u32]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(frames)
+}
+
 impl Default for StackStore {
     fn default() -> Self {
-        StackStore { frames: Vec::new(), spans: IdMap::new(Span { start: 0, len: u32::MAX }) }
+        StackStore {
+            frames: Vec::new(),
+            spans: IdMap::new(Span { start: 0, len: u32::MAX }),
+            unique: hashbrown::HashTable::new(),
+            scratch: Vec::new(),
+        }
     }
 }
 
 impl StackStore {
-    /// Stores a stack (replacing one stored under `key`: its frames stay as garbage).
+    /// Stores a stack (replacing one stored under `key`), sharing the frames of an equal
+    /// sequence stored before.
     fn insert(&mut self, key: (u32, i64), frames: impl IntoIterator<Item = u32>) {
-        let start = self.frames.len();
-        self.frames.extend(frames);
-        let len = u32::try_from(self.frames.len() - start).unwrap_or(u32::MAX - 1);
-        self.spans.insert(key, Span { start, len });
+        self.scratch.clear();
+        self.scratch.extend(frames);
+        let len = u32::try_from(self.scratch.len()).unwrap_or(u32::MAX - 1);
+        let seq = &self.scratch[..len as usize];
+        let hash = hash_frames(seq);
+        let all = &self.frames;
+        let found = self.unique.find(hash, |s| &all[s.start..s.start + s.len as usize] == seq).copied();
+        let span = found.unwrap_or_else(|| {
+            let span = Span { start: self.frames.len(), len };
+            self.frames.extend_from_slice(seq);
+            let all = &self.frames;
+            self.unique.insert_unique(hash, span, |s| hash_frames(&all[s.start..s.start + s.len as usize]));
+            span
+        });
+        self.spans.insert(key, span);
     }
 
     /// Removes the stack under `key`; whether there was one.
@@ -139,14 +168,28 @@ impl StackStore {
         self.spans.remove(key)
     }
 
+    #[cfg(test)]
     fn get(&self, key: (u32, i64)) -> Option<&[u32]> {
         let span = self.spans.get(key)?;
         self.frames.get(span.start..span.start + span.len as usize)
     }
 
-    /// Drops the spare capacity of the frame list once every stack is in.
+    /// The stored sequence of the stack under `key` (empty for none): equal sequences are
+    /// the same span.
+    fn sequence(&self, key: (u32, i64)) -> Span {
+        self.spans.get(key).unwrap_or(NO_FRAMES)
+    }
+
+    /// The frames of a span from [`StackStore::sequence`].
+    fn frames_of(&self, span: Span) -> &[u32] {
+        &self.frames[span.start..span.start + span.len as usize]
+    }
+
+    /// Drops the spare capacity and the lookup table once every stack is in.
     fn shrink(&mut self) {
         self.frames.shrink_to_fit();
+        self.unique = hashbrown::HashTable::new();
+        self.scratch = Vec::new();
     }
 }
 
@@ -255,8 +298,10 @@ impl Folder {
     pub fn fold(&mut self, dataset: &Path, run: &str, keep: Option<Keep<'_>>) -> Result<Folded, ReportError> {
         let mut events = Interner::default();
         let mut comms = Interner::default();
-        let mut counts: HashMap<(u32, u32, u32, i64), u64> = HashMap::new();
-        let sources = &mut self.sources;
+        // Samples are counted per (event, comm, stored frame sequence): many stacks fold to the
+        // same names (addresses in one function), so each folded line is built once.
+        let mut counts: HashMap<(u32, u32, Span), u64> = HashMap::new();
+        let (sources, stacks) = (&mut self.sources, &self.stacks);
         for_each_batch::<PerfSampleRow>(dataset, run, |b| {
             use perf_samples::col as c;
             let t = PerfSampleRow::NAME;
@@ -266,22 +311,24 @@ impl Folder {
                 if keep.is_some_and(|k| !k(at(source, i), line.value(i))) {
                     continue;
                 }
-                let key = (events.id(at(event, i)), comms.id(at(comm, i)), sources.id(at(source, i)), stack.value(i));
-                *counts.entry(key).or_default() += 1;
+                let id = stack.value(i);
+                let seq = if id == 0 { NO_FRAMES } else { stacks.sequence((sources.id(at(source, i)), id)) };
+                *counts.entry((events.id(at(event, i)), comms.id(at(comm, i)), seq)).or_default() += 1;
             }
             Ok(())
         })
         .map_err(|source| ReportError::Read { table: PerfSampleRow::NAME, run: run.to_string(), source })?;
+        let comm_names: Vec<String> = (0..comms.len() as u32)
+            .map(|c| comms.value(c).replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_"))
+            .collect();
         let mut out = Folded::new();
         let mut line = String::new();
-        for ((event, comm, source, stack), n) in counts {
+        for ((event, comm, seq), n) in counts {
             line.clear();
-            line.push_str(&comms.value(comm).replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_"));
-            if let Some(frames) = self.stacks.get((source, stack)).filter(|_| stack != 0) {
-                for &f in frames {
-                    line.push(';');
-                    line.push_str(self.names.value(f));
-                }
+            line.push_str(&comm_names[comm as usize]);
+            for &f in self.stacks.frames_of(seq) {
+                line.push(';');
+                line.push_str(self.names.value(f));
             }
             let per_event = out.entry(events.value(event).to_string()).or_default();
             match per_event.get_mut(line.as_str()) {
@@ -338,5 +385,25 @@ mod tests {
         assert_eq!((s.get((0, 5)), s.get((1, 1)), s.get((0, -1))), (None, None, None));
         s.insert((1, -4), [3]);
         assert_eq!(s.get((1, -4)), Some(&[3][..]));
+    }
+
+    /// Stacks with the same names share one stored sequence (and so fold to one line), in any
+    /// source; different names, a prefix, or an empty stack do not.
+    #[test]
+    fn equal_sequences_are_stored_once() {
+        let mut s = StackStore::default();
+        s.insert((0, 1), [4, 5, 6]);
+        s.insert((0, 2), [4, 5, 6]);
+        s.insert((1, 9), [4, 5, 6]);
+        s.insert((0, 3), [4, 5]);
+        s.insert((0, 4), [6, 5, 4]);
+        s.insert((0, 5), []);
+        let seq = |k| s.sequence(k);
+        assert!(seq((0, 1)) == seq((0, 2)) && seq((0, 1)) == seq((1, 9)));
+        assert!(seq((0, 1)) != seq((0, 3)) && seq((0, 1)) != seq((0, 4)));
+        assert_eq!(s.frames_of(seq((1, 9))), &[4, 5, 6]);
+        assert_eq!(s.frames_of(seq((0, 3))), &[4, 5]);
+        assert_eq!((s.frames_of(seq((0, 5))), s.frames_of(seq((0, 77)))), (&[][..], &[][..]));
+        assert_eq!(s.frames.len(), 3 + 2 + 3, "each distinct sequence stored once");
     }
 }
