@@ -156,7 +156,9 @@ const NO_FUNCTION: u32 = u32::MAX;
 /// absent from `perf_frames` are left out of their stacks.
 fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
     let mut index = StackIndex::default();
-    let mut function_of: HashMap<(String, Option<String>), u32> = HashMap::new();
+    // Functions are (function, dso) pairs of interned names: no string is allocated per frame.
+    let (mut names, mut dsos) = (Interner::default(), Interner::default());
+    let mut function_of: HashMap<(u32, Option<u32>), u32> = HashMap::new();
     // Per source: function by frame id.
     let mut frame_function: Vec<Vec<u32>> = Vec::new();
     let source_id = |index: &mut StackIndex, frame_function: &mut Vec<Vec<u32>>, source: &str| -> u32 {
@@ -177,16 +179,12 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
                 continue;
             }
             let src = source_id(&mut index, &mut frame_function, str_at(source, i));
-            let key = (str_at(function, i).to_string(), (!dso.is_null(i)).then(|| dso.value(i).to_string()));
-            let f = match function_of.get(&key) {
-                Some(&f) => f,
-                None => {
-                    let f = index.functions.len() as u32;
-                    index.functions.push(key.clone());
-                    function_of.insert(key, f);
-                    f
-                }
-            };
+            let d = (!dso.is_null(i)).then(|| dso.value(i));
+            let key = (names.id(str_at(function, i)), d.map(|d| dsos.id(d)));
+            let f = *function_of.entry(key).or_insert_with(|| {
+                index.functions.push((str_at(function, i).to_string(), d.map(str::to_string)));
+                index.functions.len() as u32 - 1
+            });
             let by_id = &mut frame_function[src as usize];
             if by_id.len() <= frame as usize {
                 by_id.resize(frame as usize + 1, NO_FUNCTION);
@@ -196,7 +194,7 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
         Ok(())
     })
     .map_err(read_err(dataset, perf_frames::NAME, run))?;
-    drop(function_of);
+    drop((function_of, names, dsos));
     // Stack rows come stack by stack, in position order; a stack met again later (rows of
     // another writer) is merged into what was seen of it.
     let mut current: Option<(u32, i64)> = None;
@@ -243,10 +241,24 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
 
 #[derive(Default)]
 struct Acc {
+    /// Whether the function is in the event's list of functions met.
+    met: bool,
     self_samples: i64,
     self_period: i64,
     total_samples: i64,
     total_period: i64,
+}
+
+impl Acc {
+    /// The accumulator of function `k`, added to `met` the first time.
+    fn of<'a>(accs: &'a mut [Acc], met: &mut Vec<u32>, k: u32) -> &'a mut Acc {
+        let a = &mut accs[k as usize];
+        if !a.met {
+            a.met = true;
+            met.push(k);
+        }
+        a
+    }
 }
 
 /// Percentage of `part` in `whole` (0 when `whole` is 0).
@@ -267,27 +279,32 @@ pub fn top_functions(input: &PerfInput) -> Vec<PerfTopFunctionRow> {
 /// run's stacks; percentages are of each event's samples among `samples`.
 pub fn top_functions_of(samples: &[SampleGroup], index: &StackIndex) -> Vec<PerfTopFunctionRow> {
     let keys = &index.functions;
-    // Per event: its sample count and the functions' accumulators.
-    let mut events: BTreeMap<&str, (i64, HashMap<u32, Acc>)> = BTreeMap::new();
+    // Per event: its sample count, the functions' accumulators (by function index) and the
+    // functions met, in the order met.
+    let mut events: BTreeMap<&str, (i64, Vec<Acc>, Vec<u32>)> = BTreeMap::new();
     for g in samples {
-        let (count, accs) = events.entry(&*g.event).or_default();
+        let (count, accs, met) = events.entry(&*g.event).or_insert_with(|| {
+            let accs = std::iter::repeat_with(Acc::default).take(keys.len()).collect();
+            (0, accs, Vec::new())
+        });
         *count += g.samples;
         let Some((leaf, all)) = index.get(&g.source, g.stack_id) else { continue };
         if let Some(leaf) = leaf {
-            let a = accs.entry(*leaf).or_default();
+            let a = Acc::of(accs, met, *leaf);
             a.self_samples += g.samples;
             a.self_period += g.period;
         }
-        for k in all {
-            let a = accs.entry(*k).or_default();
+        for &k in all.iter() {
+            let a = Acc::of(accs, met, k);
             a.total_samples += g.samples;
             a.total_period += g.period;
         }
     }
     let mut rows = Vec::new();
-    for (event, (count, accs)) in events {
-        let mut part: Vec<PerfTopFunctionRow> = accs
+    for (event, (count, accs, met)) in events {
+        let mut part: Vec<PerfTopFunctionRow> = met
             .into_iter()
+            .map(|k| (k, &accs[k as usize]))
             .map(|(k, a)| PerfTopFunctionRow {
                 event: event.to_string(),
                 function: keys[k as usize].0.clone(),
