@@ -1,12 +1,13 @@
-//! Column-wise batches for the two big perf tables, `perf_samples` and `perf_stacks`: rows are
+//! Column-wise batches for the big perf tables, `perf_samples`, `perf_stacks` and `perf_frames`: rows are
 //! appended straight into arrow builders (no `String` per row — a large system-wide profile has
 //! millions of samples and stack positions, and one allocation per string per row dominated the
 //! ingest time), then written as record batches of the tables' own schemas.
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, StringBuilder};
 use arrow::record_batch::RecordBatch;
+use model::tables::perf_frames::PerfFrameRow;
 use model::tables::perf_samples::PerfSampleRow;
 use model::tables::perf_stacks::PerfStackRow;
 use model::Table;
@@ -139,6 +140,61 @@ pub fn stack_batch(source: &str, stacks: &[(usize, &[u32])]) -> RecordBatch {
         Arc::new(frame.finish()),
     ];
     RecordBatch::try_new(PerfStackRow::schema(), columns).expect("columns in the order of perf_stacks' schema")
+}
+
+/// `perf_frames` rows appended column by column (no `String` per cell: a system-wide profile
+/// has over a million frames).
+pub struct FrameColumns<'a> {
+    source: &'a str,
+    frame_id: Int64Builder,
+    function: StringBuilder,
+    dso: StringBuilder,
+    address: Int64Builder,
+    kind: StringBuilder,
+    inlined: BooleanBuilder,
+}
+
+impl<'a> FrameColumns<'a> {
+    /// Builders for `rows` frames of `source`.
+    pub fn new(source: &'a str, rows: usize) -> Self {
+        FrameColumns {
+            source,
+            frame_id: Int64Builder::with_capacity(rows),
+            function: StringBuilder::with_capacity(rows, rows * 32),
+            dso: StringBuilder::with_capacity(rows, rows * 24),
+            address: Int64Builder::with_capacity(rows),
+            kind: StringBuilder::with_capacity(rows, rows * 6),
+            inlined: BooleanBuilder::with_capacity(rows),
+        }
+    }
+
+    /// Appends one frame (not inlined).
+    pub fn push(&mut self, frame_id: i64, function: &str, dso: &str, address: i64, kind: &str) {
+        self.frame_id.append_value(frame_id);
+        self.function.append_value(function);
+        self.dso.append_value(dso);
+        self.address.append_value(address);
+        self.kind.append_value(kind);
+        self.inlined.append_value(false);
+    }
+
+    /// The frames appended, as one batch.
+    pub fn finish(mut self) -> RecordBatch {
+        let n = arrow::array::ArrayBuilder::len(&self.frame_id);
+        let mut source = StringBuilder::with_capacity(n, n * self.source.len());
+        (0..n).for_each(|_| source.append_value(self.source));
+        // In the order of `PerfFrameRow`'s fields.
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(source.finish()),
+            Arc::new(self.frame_id.finish()),
+            Arc::new(self.function.finish()),
+            Arc::new(self.dso.finish()),
+            Arc::new(self.address.finish()),
+            Arc::new(self.kind.finish()),
+            Arc::new(self.inlined.finish()),
+        ];
+        RecordBatch::try_new(PerfFrameRow::schema(), columns).expect("columns in the order of perf_frames' schema")
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use linux_perf_data::linux_perf_event_reader::{EventRecord, Mmap2FileId, RecordType, SamplingPolicy};
 use linux_perf_data::{PerfFileReader, PerfFileRecord};
 use model::tables::lost_events::LostEventsRow;
+use model::tables::perf_frames::PerfFrameRow;
 use model::tables::perf_stacks::PerfStackRow;
 use model::Table;
 
@@ -288,9 +289,9 @@ fn replay<R: Read>(
     let (frame_sink, frame_rows, account) = (&mut out.frame_sink, &mut out.frames, &mut out.account);
     std::thread::scope(|scope| {
         scope.spawn(move || write_stacks(source, stacks, stack_sink, stack_rows));
-        let mut emit = |row| match frame_sink {
-            Some(s) => s.push(row),
-            None => frame_rows.push(row),
+        let mut emit = |batch: &_| match frame_sink {
+            Some(s) => s.write_batch(batch),
+            None => frame_rows.extend(PerfFrameRow::from_batch(batch).expect("a batch of the table's schema")),
         };
         symbols::frame_rows(source, stacks, &maps.dsos, sym, account, &mut emit);
     });

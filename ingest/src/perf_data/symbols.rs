@@ -6,10 +6,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use model::tables::perf_frames::PerfFrameRow;
+use arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
 
 use super::callchain::{FrameKey, Stacks, UNKNOWN_DSO};
+use super::columns::FrameColumns;
 use super::maps::Dsos;
 use crate::account::LineAccount;
 use crate::symbolize::{Lookup, Symbolizer};
@@ -80,15 +81,18 @@ fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer) -> Outcome<String> {
     }
 }
 
+/// Frames per `perf_frames` batch.
+const FRAMES_PER_BATCH: usize = 64 * 1024;
+
 /// `perf_frames` rows of all interned frames (frame id = index + 1), symbolized, handed to `emit`
-/// in frame id order.
+/// in frame id order, as batches.
 pub fn frame_rows(
     source: &str,
     stacks: &Stacks,
     dsos: &Dsos,
     sym: &Symbolizer,
     account: &mut LineAccount,
-    emit: &mut dyn FnMut(PerfFrameRow),
+    emit: &mut dyn FnMut(&RecordBatch),
 ) {
     let (outcomes, names) = lookup_all(&stacks.frames, dsos, sym);
     // Samples touching each DSO whose symbols were missing.
@@ -124,34 +128,28 @@ pub fn frame_rows(
     }
     let resolved = outcomes.iter().filter(|o| matches!(o, Outcome::Found(_))).count();
     account.note(format!("symbols: {resolved} of {} unique frames resolved", outcomes.len()));
-    stacks
-        .frames
-        .iter()
-        .zip(outcomes)
-        .enumerate()
-        .map(|(i, (key, outcome))| {
+    // Rows go out column-wise, a batch per 64Ki frames.
+    let mut at = 0;
+    for chunk in stacks.frames.chunks(FRAMES_PER_BATCH) {
+        let mut columns = FrameColumns::new(source, chunk.len());
+        for (key, outcome) in chunk.iter().zip(&outcomes[at..]) {
+            at += 1;
             let (dso, addr) = match *key {
                 FrameKey::Kernel { dso, addr } | FrameKey::Jit { dso, addr } => {
-                    (dsos.list[dso as usize].name.clone(), addr)
+                    (dsos.list[dso as usize].name.as_str(), addr)
                 }
-                FrameKey::User { dso, rel } => (dsos.list[dso as usize].name.clone(), rel),
-                FrameKey::Unknown { addr } => (UNKNOWN_DSO.to_string(), addr),
+                FrameKey::User { dso, rel } => (dsos.list[dso as usize].name.as_str(), rel),
+                FrameKey::Unknown { addr } => (UNKNOWN_DSO, addr),
             };
             let function = match outcome {
-                Outcome::Found(name) => names[name as usize].clone(),
-                _ => UNKNOWN_FUNCTION.to_string(),
+                Outcome::Found(name) => names[*name as usize].as_str(),
+                _ => UNKNOWN_FUNCTION,
             };
-            PerfFrameRow {
-                source: source.to_string(),
-                frame_id: i as i64 + 1,
-                function,
-                kind: crate::perf_script::frame::kind(Some(&dso)).to_string(),
-                dso: Some(dso),
-                address: Some(addr as i64),
-                inlined: false,
-            }
-        })
-        .for_each(emit);
+            let kind = crate::perf_script::frame::kind(Some(dso));
+            columns.push(at as i64, function, dso, addr as i64, kind);
+        }
+        emit(&columns.finish());
+    }
 }
 
 /// Lowercase hex of bytes.
