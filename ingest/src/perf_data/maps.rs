@@ -80,6 +80,11 @@ pub struct Maps {
     /// Bumped whenever a mapping is added or copied: address lookups cached at one version hold
     /// until the next.
     version: u32,
+    /// The kernel's relocation reference as recorded: perf names the kernel mapping
+    /// `[kernel.kallsyms]<symbol>` (`_text`, `_stext`) and puts that symbol's address, at
+    /// recording time, in its page offset. Compared with the symbol's address in a kallsyms
+    /// copy, it tells how far KASLR moved the kernel between that boot and the copy's.
+    pub kernel_ref: Option<(String, u64)>,
 }
 
 fn insert(map: &mut BTreeMap<u64, Mapping>, m: Mapping) {
@@ -119,6 +124,9 @@ impl Maps {
     ) {
         let raw = String::from_utf8_lossy(path);
         let kernel = pid == -1 || matches!(cpu_mode, CpuMode::Kernel | CpuMode::GuestKernel);
+        if let Some(symbol) = raw.strip_prefix("[kernel.kallsyms]").filter(|s| kernel && !s.is_empty()) {
+            self.kernel_ref = Some((symbol.to_string(), pgoff));
+        }
         let anon = !kernel && is_anon(&raw);
         let key = DsoKey::detect(path, cpu_mode);
         let name = if anon {

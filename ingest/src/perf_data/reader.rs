@@ -293,7 +293,7 @@ fn replay<R: Read>(
             Some(s) => s.write_batch(batch),
             None => frame_rows.extend(PerfFrameRow::from_batch(batch).expect("a batch of the table's schema")),
         };
-        symbols::frame_rows(source, stacks, &maps.dsos, sym, account, &mut emit);
+        symbols::frame_rows(source, stacks, &maps.dsos, maps.kernel_ref.as_ref(), sym, account, &mut emit);
     });
     let thread_clock = clocks.first().cloned().unwrap_or_else(|| meta::PERF_CLOCK.into());
     out.threads = threads.rows(source, &thread_clock);

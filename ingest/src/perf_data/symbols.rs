@@ -2,7 +2,8 @@
 //! address) is looked up once, in parallel (rayon), after all records are read, through
 //! [`crate::symbolize::Symbolizer`]. Unresolved frames keep `[unknown]` + dso + address; the
 //! account gets a note per DSO whose binary (or kallsyms / perf map) was missing, with the number
-//! of samples whose stack touched it.
+//! of samples whose stack touched it. Kernel addresses are looked up relative to the `_text`
+//! (or `_stext`) address perf recorded, so a kallsyms copy from another boot (KASLR) still fits.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -33,12 +34,12 @@ enum Outcome<N = u32> {
 const LOOKUP_CHUNK: usize = 64 * 1024;
 
 /// Every frame's outcome, in frame order, and the distinct function names they index.
-fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer) -> (Vec<Outcome>, Vec<String>) {
+fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) -> (Vec<Outcome>, Vec<String>) {
     let mut names: Vec<String> = Vec::new();
     let mut ids: foldhash::HashMap<String, u32> = Default::default();
     let mut outcomes = Vec::with_capacity(frames.len());
     for chunk in frames.chunks(LOOKUP_CHUNK) {
-        let found: Vec<Outcome<String>> = chunk.par_iter().map(|k| lookup(k, dsos, sym)).collect();
+        let found: Vec<Outcome<String>> = chunk.par_iter().map(|k| lookup(k, dsos, sym, shift)).collect();
         outcomes.extend(found.into_iter().map(|o| match o {
             Outcome::Found(name) => Outcome::Found(match ids.get(&name) {
                 Some(&id) => id,
@@ -56,9 +57,10 @@ fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer) -> (Vec<Outcom
     (outcomes, names)
 }
 
-fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer) -> Outcome<String> {
+/// Looks one frame up; kernel addresses moved by `shift` into the kallsyms copy's layout.
+fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer, shift: u64) -> Outcome<String> {
     match *key {
-        FrameKey::Kernel { dso, addr } => match sym.kernel(addr) {
+        FrameKey::Kernel { dso, addr } => match sym.kernel(addr.wrapping_add(shift)) {
             Some(s) => Outcome::Found(s.name),
             None if sym.has_kernel_symbols() => Outcome::NoSymbol,
             None => Outcome::Missing(dso),
@@ -81,20 +83,42 @@ fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer) -> Outcome<String> {
     }
 }
 
+/// How far the recording's kernel addresses are from the kallsyms copy's: the copy's address
+/// of the reference symbol perf recorded (`kernel_ref`, see [`super::maps::Maps::kernel_ref`])
+/// minus the recorded one. Not 0 when the copy was taken after a reboot (KASLR places the kernel
+/// anew at each boot), as `perf report` finds with its `ref_reloc_sym`; noted in the account.
+fn kernel_shift(kernel_ref: Option<&(String, u64)>, sym: &Symbolizer, account: &mut LineAccount) -> u64 {
+    let Some((name, recorded)) = kernel_ref.filter(|r| r.1 != 0) else { return 0 };
+    let Some(copy) = sym.kernel_reference(name) else { return 0 };
+    let shift = copy.wrapping_sub(*recorded);
+    if shift != 0 {
+        account.note(format!(
+            "kernel symbols: {name} at {copy:#x} in the kallsyms copy, {recorded:#x} in the recording \
+             (KASLR: a copy from another boot); kernel addresses looked up {:+#x} away",
+            shift as i64
+        ));
+    }
+    shift
+}
+
 /// Frames per `perf_frames` batch.
 const FRAMES_PER_BATCH: usize = 64 * 1024;
 
 /// `perf_frames` rows of all interned frames (frame id = index + 1), symbolized, handed to `emit`
 /// in frame id order, as batches.
+/// `kernel_ref` is the recording's kernel relocation reference ([`super::maps::Maps::kernel_ref`]).
 pub fn frame_rows(
     source: &str,
     stacks: &Stacks,
     dsos: &Dsos,
+    kernel_ref: Option<&(String, u64)>,
     sym: &Symbolizer,
     account: &mut LineAccount,
     emit: &mut dyn FnMut(&RecordBatch),
 ) {
-    let (outcomes, names) = lookup_all(&stacks.frames, dsos, sym);
+    let kernel_frames = stacks.frames.iter().any(|f| matches!(f, FrameKey::Kernel { .. }));
+    let shift = if kernel_frames { kernel_shift(kernel_ref, sym, account) } else { 0 };
+    let (outcomes, names) = lookup_all(&stacks.frames, dsos, sym, shift);
     // Samples touching each DSO whose symbols were missing.
     let mut missing: BTreeMap<u32, u64> = BTreeMap::new();
     let mut seen = HashSet::new();

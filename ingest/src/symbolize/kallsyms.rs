@@ -18,7 +18,14 @@ pub(crate) struct Kallsyms {
     modules: Vec<Box<str>>,
     /// For each table entry, 0 = core kernel, i = `modules[i - 1]`.
     module_of: Vec<u32>,
+    /// Addresses of the symbols perf takes as the kernel's relocation reference (`_text`,
+    /// `_stext`), as listed: the fix-ups may drop them in favour of another name at the same
+    /// address.
+    references: Vec<(&'static str, u64)>,
 }
+
+/// Symbols perf records as the kernel's relocation reference (`ref_reloc_sym`).
+const REFERENCE_SYMBOLS: [&str; 2] = ["_text", "_stext"];
 
 /// Reads the file, decompressing `.xz` (detected by magic, not by name).
 pub(crate) fn read_text(path: &Path) -> std::io::Result<Vec<u8>> {
@@ -69,10 +76,14 @@ impl Kallsyms {
     /// dropped, so such a file yields an empty table.
     pub fn parse(text: &[u8]) -> Kallsyms {
         let mut raw = Vec::with_capacity(text.len() / 40);
+        let mut references = Vec::new();
         for line in text.split(|&b| b == b'\n') {
             let Some((addr, ty, name)) = parse_line(line) else { continue };
             if addr == 0 || !wanted_type(ty) || name.starts_with('$') {
                 continue;
+            }
+            if let Some(r) = REFERENCE_SYMBOLS.iter().find(|&&r| r == name) {
+                references.push((*r, addr));
             }
             raw.push(RawSymbol::new(addr, 0, binding_of(ty), name));
         }
@@ -100,7 +111,7 @@ impl Kallsyms {
         // `from_raw` re-sorts stably: the order is already sorted, so indexes line up.
         let table = SymbolTable::from_raw(out, super::symtab::Duplicates::KeepAll);
         let module_of = module_of.into_iter().map(|(_, m)| m).collect();
-        Kallsyms { table, modules, module_of }
+        Kallsyms { table, modules, module_of, references }
     }
 
     pub fn load(path: &Path) -> std::io::Result<Kallsyms> {
@@ -114,6 +125,11 @@ impl Kallsyms {
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.table.len()
+    }
+
+    /// The address of relocation reference `name` (`_text` or `_stext`) in this copy.
+    pub fn reference(&self, name: &str) -> Option<u64> {
+        self.references.iter().find(|r| r.0 == name).map(|r| r.1)
     }
 
     /// (name, offset, module) for a kernel address.

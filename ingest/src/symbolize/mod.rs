@@ -162,6 +162,12 @@ impl Symbolizer {
         self.kallsyms().is_some()
     }
 
+    /// The address of the kernel's relocation reference `name` (`_text` or `_stext`, as perf
+    /// records it) in the kallsyms file.
+    pub fn kernel_reference(&self, name: &str) -> Option<u64> {
+        self.kallsyms()?.reference(name)
+    }
+
     /// A kernel address (absolute, as in the callchain).
     pub fn kernel(&self, addr: u64) -> Option<Symbol> {
         let (name, offset, _) = self.kallsyms()?.find(addr)?;

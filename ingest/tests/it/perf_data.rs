@@ -405,3 +405,50 @@ fn big_perf_data() {
         hwm()
     );
 }
+
+/// A kallsyms copy taken after a reboot: KASLR placed the kernel elsewhere, so every address
+/// in the copy differs from the recording's by one offset. Kernel frames are looked up relative
+/// to the `_text` perf recorded (as `perf report` does with its `ref_reloc_sym`) and resolve to
+/// the same functions as with the recording boot's copy; the ingest log says by how much.
+#[test]
+fn kallsyms_from_another_boot_is_relocated() {
+    use std::io::Read;
+    let mut text = Vec::new();
+    let xz = std::fs::read(fixture("perf/symbols/kallsyms.xz")).unwrap();
+    liblzma::read::XzDecoder::new(&xz[..]).read_to_end(&mut text).unwrap();
+    // 0x2a00000: KASLR moves the kernel by a multiple of 2 MiB.
+    const MOVED: u64 = 0x2a0_0000;
+    let moved: String = String::from_utf8(text)
+        .unwrap()
+        .lines()
+        .map(|l| match l.split_once(' ').map(|(a, rest)| (u64::from_str_radix(a, 16), rest)) {
+            Some((Ok(a), rest)) if a != 0 => format!("{:016x} {rest}\n", a + MOVED),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let moved_path = tmp.path().join("kallsyms");
+    std::fs::write(&moved_path, moved).unwrap();
+
+    let original = Symbolizer::new(symbol_options());
+    let other_boot = Symbolizer::new(SymbolOptions { kallsyms: Some(moved_path), ..symbol_options() });
+    let want = ingest_with(&data("c_fp"), &original).unwrap();
+    let got = ingest_with(&data("c_fp"), &other_boot).unwrap();
+    let kernel: Vec<_> = want.frames.iter().filter(|f| f.kind == "kernel").collect();
+    assert!(kernel.len() > 20, "c_fp has kernel frames: {}", kernel.len());
+    assert!(kernel.iter().all(|f| f.function != "[unknown]"), "the recording boot's copy resolves them");
+    // Without the relocation the moved copy would name other functions.
+    let misnamed = kernel
+        .iter()
+        .filter(|f| other_boot.kernel(f.address.unwrap() as u64).map(|s| s.name) != Some(f.function.clone()))
+        .count();
+    assert_eq!(misnamed, kernel.len(), "the moved copy does not fit the recorded addresses as they are");
+    assert_eq!(got.frames, want.frames, "same functions, addresses as recorded");
+    let notes: Vec<String> = got.account.rows("x", None).into_iter().filter_map(|r| r.reason).collect();
+    assert!(
+        notes.iter().any(|n| n.contains("KASLR") && n.contains("+0x2a00000")),
+        "the log says the kernel moved: {notes:?}"
+    );
+    let quiet = want.account.rows("x", None).into_iter().filter_map(|r| r.reason).any(|n| n.contains("KASLR"));
+    assert!(!quiet, "no note when the copy is the recording boot's");
+}
