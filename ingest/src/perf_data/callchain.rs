@@ -11,7 +11,7 @@
 
 use std::hash::BuildHasher;
 
-use linux_perf_data::linux_perf_event_reader::{CpuMode, RawDataU64};
+use linux_perf_data::linux_perf_event_reader::CpuMode;
 
 use super::maps::{Dso, Maps};
 
@@ -192,7 +192,7 @@ impl Stacks {
         &mut self,
         maps: &mut Maps,
         pid: i32,
-        callchain: Option<&RawDataU64<'_>>,
+        callchain: Option<&[u64]>,
         ip: Option<u64>,
         cpu_mode: CpuMode,
         unwound: &[u64],
@@ -205,8 +205,7 @@ impl Stacks {
         let mut frames = std::mem::take(&mut self.scratch);
         frames.clear();
         if let Some(cc) = callchain.filter(|c| !c.is_empty()) {
-            for i in 0..cc.len() {
-                let Some(addr) = cc.get(i) else { break };
+            for &addr in cc {
                 if addr >= PERF_CONTEXT_MAX {
                     ctx = match addr {
                         CONTEXT_KERNEL => Context::Kernel,

@@ -21,9 +21,9 @@ use super::maps::{Dsos, Mapping};
 use crate::symbolize::SymbolOptions;
 
 /// x86_64 perf register numbers.
-const REG_BP: u64 = 6;
-const REG_SP: u64 = 7;
-const REG_IP: u64 = 8;
+pub(crate) const REG_BP: u64 = 6;
+pub(crate) const REG_SP: u64 = 7;
+pub(crate) const REG_IP: u64 = 8;
 /// Frames kept per stack at most.
 const MAX_FRAMES: usize = 512;
 
@@ -138,13 +138,10 @@ impl Dwarf {
         pid: i32,
         mappings: &[Mapping],
         dsos: &Dsos,
-        regs: &linux_perf_data::linux_perf_event_reader::Regs<'_>,
+        (ip, sp, bp): (u64, u64, u64),
         stack: &[u8],
         out: &mut Vec<u64>,
     ) -> bool {
-        let (Some(ip), Some(sp), Some(bp)) = (regs.get(REG_IP), regs.get(REG_SP), regs.get(REG_BP)) else {
-            return false;
-        };
         let mut fresh = Vec::new();
         {
             let added = self.processes.get(&pid).map(|p| &p.1);

@@ -4,7 +4,8 @@
 //!
 //! Input: a file-mode perf.data (`PERFILE2`, 104-byte header) or a pipe-mode one (`perf record
 //! -o -`, 16-byte header), zstd-compressed records (`-z`) included (decompressed by the crate).
-//! Records come out of linux-perf-data sorted by time; they are replayed in that order:
+//! Records come out of linux-perf-data sorted by time, read and parsed ahead on a thread of
+//! their own ([`records`]); they are replayed in that order:
 //! COMM / FORK / EXIT keep thread names ([`threads`]), MMAP / MMAP2 keep per-process executable
 //! mappings ([`maps`]), each SAMPLE becomes a `perf_samples` row (event = the attr's name,
 //! `clock` = `monotonic` for `-k CLOCK_MONOTONIC` recordings, else `perf`; `line` = 1-based
@@ -25,6 +26,7 @@ pub mod maps;
 pub mod meta;
 pub mod open;
 pub mod reader;
+pub mod records;
 pub mod symbols;
 pub mod threads;
 

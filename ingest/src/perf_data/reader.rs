@@ -1,4 +1,5 @@
-//! The record loop: replays linux-perf-data's time-sorted records into the thread and mapping
+//! The record loop: replays linux-perf-data's time-sorted records (read ahead by [`super::records`])
+//! into the thread and mapping
 //! models, turns samples into `perf_samples` rows (streamed), counts LOST records, and accounts
 //! for every record (parsed, or skipped with a reason per record type).
 
@@ -6,8 +7,8 @@ use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use linux_perf_data::linux_perf_event_reader::{EventRecord, Mmap2FileId, RecordType, SamplingPolicy};
-use linux_perf_data::{PerfFileReader, PerfFileRecord};
+use linux_perf_data::linux_perf_event_reader::SamplingPolicy;
+use linux_perf_data::PerfFileReader;
 use model::tables::lost_events::LostEventsRow;
 use model::tables::perf_frames::PerfFrameRow;
 use model::tables::perf_stacks::PerfStackRow;
@@ -17,14 +18,12 @@ use super::callchain::Stacks;
 use super::columns::{self, SampleRef};
 use super::maps::Maps;
 use super::open::{Counted, Damage, Opened};
+use super::records::{self, Batch, Rec};
 use super::threads::Threads;
 use super::{meta, symbols, PerfDataError, PerfDataOutput};
 use crate::account::SkipKind;
 use crate::gc::SourceCtx;
 use crate::symbolize::Symbolizer;
-
-/// `PROT_EXEC` in MMAP2's protection.
-const PROT_EXEC: u32 = 4;
 
 /// Reads a file-mode perf.data.
 pub fn read_file(
@@ -40,7 +39,7 @@ pub fn read_file(
 }
 
 /// Reads a pipe-mode perf.data (already cut at its last complete record).
-pub fn read_pipe<R: Read>(
+pub fn read_pipe<R: Read + Send>(
     ctx: &SourceCtx,
     reader: R,
     damage: Option<Damage>,
@@ -81,7 +80,7 @@ fn write_stacks(
     }
 }
 
-fn replay<R: Read>(
+fn replay<R: Read + Send>(
     ctx: &SourceCtx,
     r: PerfFileReader<R>,
     mode: &str,
@@ -124,130 +123,92 @@ fn replay<R: Read>(
     let mut unwound: Vec<u64> = Vec::new();
     let mut ordinal = 0u64;
     let mut lost_total = 0u64;
-    let mut broken = None;
-    loop {
-        let record = match record_iter.next_record(&mut perf_file) {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(e) => {
-                broken = Some(format!(
-                    "record stream broken near byte {}: {e}; records after it (and those of the current sort round) lost",
-                    pos.load(Ordering::Relaxed)
-                ));
-                break;
-            }
-        };
-        ordinal += 1;
-        out.account.read();
-        let (attr_index, record) = match record {
-            PerfFileRecord::EventRecord { attr_index, record } => (attr_index, record),
-            PerfFileRecord::UserRecord(u) => {
-                let kind = match format!("{:?}", u.record_type).trim_matches('"') {
-                    "Unknown UserRecordType 82" => "PERF_FINISHED_INIT".to_string(),
-                    k => k.to_string(),
+    // Records are read and parsed on a thread of their own (`records`) and replayed here, in
+    // their order.
+    let user_stacks = dwarf.is_some();
+    let broken = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
+        let pos = &pos;
+        let (perf_file, record_iter) = (&mut perf_file, &mut record_iter);
+        let reader = scope.spawn(move || records::read_ahead(perf_file, record_iter, pos, user_stacks, tx, back_rx));
+        for batch in rx {
+            for rec in &batch.records {
+                ordinal += 1;
+                out.account.read();
+                let s = match rec {
+                    Rec::Sample(s) => s,
+                    Rec::Comm { pid, tid, name, exec, at } => {
+                        threads.comm(*pid, *tid, name, *exec, *at);
+                        out.account.parsed();
+                        continue;
+                    }
+                    Rec::Fork { pid, ppid, tid, ptid, at } => {
+                        threads.fork(*pid, *tid, *ptid, Some(*at));
+                        maps.fork(*ppid, *pid);
+                        out.account.parsed();
+                        continue;
+                    }
+                    Rec::Exit { tid, at } => {
+                        threads.exit(*tid, Some(*at));
+                        out.account.parsed();
+                        continue;
+                    }
+                    Rec::Mmap { pid, address, length, pgoff, path, cpu_mode, build_id } => {
+                        maps.add(*pid, *address, *length, *pgoff, path, *cpu_mode, build_id.as_deref());
+                        out.account.parsed();
+                        continue;
+                    }
+                    Rec::Lost(n) | Rec::LostSamples(Some(n)) => {
+                        lost_total += n;
+                        out.lost.push(LostEventsRow {
+                            source: source.to_string(),
+                            line: ordinal as i64,
+                            events: *n as i64,
+                        });
+                        out.account.parsed();
+                        continue;
+                    }
+                    Rec::LostSamples(None) => {
+                        out.account.skip(SkipKind::Skip, "LOST_SAMPLES record too short", ordinal, b"LOST_SAMPLES");
+                        continue;
+                    }
+                    Rec::Skip(kind, what, example) => {
+                        out.account.skip(*kind, what, ordinal, example);
+                        continue;
+                    }
                 };
-                let what = format!("{kind} user record (perf metadata, not tabled)");
-                out.account.skip(SkipKind::Ignore, &what, ordinal, format!("{} bytes", u.data.len()).as_bytes());
-                continue;
-            }
-        };
-        let rt = record.record_type;
-        let at = record.timestamp();
-        let parsed = match record.parse() {
-            Ok(p) => p,
-            Err(e) => {
-                let what = format!("{rt:?} record not readable");
-                out.account.skip(SkipKind::Skip, &what, ordinal, e.to_string().as_bytes());
-                continue;
-            }
-        };
-        match parsed {
-            EventRecord::Sample(s) => {
                 let pid = s.pid.unwrap_or(-1);
                 let tid = s.tid.unwrap_or(pid);
                 unwound.clear();
-                if let (Some(d), Some(regs), Some((stack, size))) = (dwarf.as_mut(), &s.user_regs, &s.user_stack) {
-                    let bytes = stack.as_slice();
-                    let valid = &bytes[..(*size as usize).min(bytes.len())];
-                    d.unwind(pid, &maps.user_mappings(pid), &maps.dsos, regs, valid, &mut unwound);
+                if let (Some(d), Some(u)) = (dwarf.as_mut(), &s.user) {
+                    let stack = &batch.stack_bytes[u.bytes.0..u.bytes.1];
+                    d.unwind(pid, &maps.user_mappings(pid), &maps.dsos, (u.ip, u.sp, u.bp), stack, &mut unwound);
                 }
-                let stack_id = stacks.sample(&mut maps, pid, s.callchain.as_ref(), s.ip, s.cpu_mode, &unwound);
-                let comm = threads.name(s.pid, tid, s.timestamp);
-                let period = s.period.or(fixed_period.get(attr_index).copied().flatten()).unwrap_or(1);
+                let callchain = s.callchain.map(|(a, b)| &batch.addrs[a..b]);
+                let stack_id = stacks.sample(&mut maps, pid, callchain, s.ip, s.cpu_mode, &unwound);
+                let comm = threads.name(s.pid, tid, s.time);
+                let period = s.period.or(fixed_period.get(s.attr_index).copied().flatten()).unwrap_or(1);
                 out.push_ref(&SampleRef {
                     source,
                     line: ordinal as i64,
-                    clock: clocks.get(attr_index).map_or(meta::PERF_CLOCK, String::as_str),
-                    time_ns: s.timestamp.map(|t| t as i64),
+                    clock: clocks.get(s.attr_index).map_or(meta::PERF_CLOCK, String::as_str),
+                    time_ns: s.time.map(|t| t as i64),
                     comm,
                     pid: s.pid.map(i64::from),
                     tid: s.tid.map(i64::from),
                     cpu: s.cpu.map(i64::from),
-                    event: names.get(attr_index).map_or("", String::as_str),
+                    event: names.get(s.attr_index).map_or("", String::as_str),
                     period: period as i64,
                     stack_id,
                 });
                 out.account.parsed();
             }
-            EventRecord::Comm(c) => {
-                let name = String::from_utf8_lossy(&c.name.as_slice()).to_string();
-                threads.comm(c.pid, c.tid, &name, c.is_execve, at);
-                out.account.parsed();
-            }
-            EventRecord::Fork(f) => {
-                threads.fork(f.pid, f.tid, f.ptid, Some(f.timestamp));
-                maps.fork(f.ppid, f.pid);
-                out.account.parsed();
-            }
-            EventRecord::Exit(e) => {
-                threads.exit(e.tid, Some(e.timestamp));
-                out.account.parsed();
-            }
-            EventRecord::Mmap(m) if m.is_executable => {
-                maps.add(m.pid, m.address, m.length, m.page_offset, &m.path.as_slice(), m.cpu_mode, None);
-                out.account.parsed();
-            }
-            EventRecord::Mmap2(m) if m.protection & PROT_EXEC != 0 => {
-                let bid = match &m.file_id {
-                    Mmap2FileId::BuildId(b) => Some(b.as_slice()),
-                    Mmap2FileId::InodeAndVersion(_) => None,
-                };
-                maps.add(m.pid, m.address, m.length, m.page_offset, &m.path.as_slice(), m.cpu_mode, bid);
-                out.account.parsed();
-            }
-            EventRecord::Mmap(_) | EventRecord::Mmap2(_) => {
-                out.account.skip(SkipKind::Ignore, "non-executable mapping (no code to symbolize)", ordinal, b"MMAP");
-            }
-            EventRecord::Lost(l) => {
-                lost_total += l.count;
-                out.lost.push(LostEventsRow {
-                    source: source.to_string(),
-                    line: ordinal as i64,
-                    events: l.count as i64,
-                });
-                out.account.parsed();
-            }
-            EventRecord::Raw(raw) if raw.record_type == RecordType::LOST_SAMPLES => {
-                let body = raw.data.as_slice();
-                match body.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes) {
-                    Some(n) => {
-                        lost_total += n;
-                        out.lost.push(LostEventsRow {
-                            source: source.to_string(),
-                            line: ordinal as i64,
-                            events: n as i64,
-                        });
-                        out.account.parsed();
-                    }
-                    None => out.account.skip(SkipKind::Skip, "LOST_SAMPLES record too short", ordinal, b"LOST_SAMPLES"),
-                }
-            }
-            _ => {
-                let what = format!("{rt:?} record (not tabled)");
-                out.account.skip(SkipKind::Ignore, &what, ordinal, format!("{rt:?}").as_bytes());
-            }
+            // The reader may have stopped (it then drops its end and the loop ends).
+            let _ = back_tx.send(batch);
         }
-    }
+        reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     out.flush();
     if lost_total > 0 {
         out.account
