@@ -1,7 +1,7 @@
-//! The record loop: replays linux-perf-data's time-sorted records (read ahead by [`super::records`])
-//! into the thread and mapping
-//! models, turns samples into `perf_samples` rows (streamed), counts LOST records, and accounts
-//! for every record (parsed, or skipped with a reason per record type).
+//! The record loop: replays linux-perf-data's time-sorted records (read ahead by
+//! [`super::records`]) into the thread and mapping models, turns samples into `perf_samples`
+//! rows (streamed), counts LOST records, and accounts for every record (parsed, or skipped with
+//! a reason per record type).
 
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
