@@ -93,9 +93,9 @@ pub fn load(dataset: &Path, run: &str) -> Result<Option<PerfInput>, AnalyzeError
     if files_of(dataset, perf_samples::NAME, run)?.is_empty() {
         return Ok(None);
     }
-    let samples = sample_groups(dataset, run)?;
-    let index = stack_index(dataset, run)?;
-    Ok(Some(PerfInput { samples, index }))
+    // Two independent reads, one core each.
+    let (samples, index) = rayon::join(|| sample_groups(dataset, run), || stack_index(dataset, run));
+    Ok(Some(PerfInput { samples: samples?, index: index? }))
 }
 
 /// A read error of `table`'s partition of `run`, naming its directory.
