@@ -209,27 +209,16 @@ fn own(record: PerfFileRecord<'_>, batch: &mut Batch, user_stacks: bool) -> Rec 
         },
         EventRecord::Fork(f) => Rec::Fork { pid: f.pid, ppid: f.ppid, tid: f.tid, ptid: f.ptid, at: f.timestamp },
         EventRecord::Exit(e) => Rec::Exit { tid: e.tid, at: e.timestamp },
-        EventRecord::Mmap(m) if m.is_executable => Rec::Mmap {
-            pid: m.pid,
-            address: m.address,
-            length: m.length,
-            pgoff: m.page_offset,
-            path: m.path.as_slice().to_vec(),
-            cpu_mode: m.cpu_mode,
-            build_id: None,
-        },
-        EventRecord::Mmap2(m) if m.protection & PROT_EXEC != 0 => Rec::Mmap {
-            pid: m.pid,
-            address: m.address,
-            length: m.length,
-            pgoff: m.page_offset,
-            path: m.path.as_slice().to_vec(),
-            cpu_mode: m.cpu_mode,
-            build_id: match &m.file_id {
+        EventRecord::Mmap(m) if m.is_executable => {
+            mapping(m.pid, (m.address, m.length, m.page_offset), &m.path.as_slice(), m.cpu_mode, None)
+        }
+        EventRecord::Mmap2(m) if m.protection & PROT_EXEC != 0 => {
+            let build_id = match &m.file_id {
                 Mmap2FileId::BuildId(b) => Some(b.clone()),
                 Mmap2FileId::InodeAndVersion(_) => None,
-            },
-        },
+            };
+            mapping(m.pid, (m.address, m.length, m.page_offset), &m.path.as_slice(), m.cpu_mode, build_id)
+        }
         EventRecord::Mmap(_) | EventRecord::Mmap2(_) => Rec::Skip(
             SkipKind::Ignore,
             Cow::Borrowed("non-executable mapping (no code to symbolize)"),
@@ -242,4 +231,15 @@ fn own(record: PerfFileRecord<'_>, batch: &mut Batch, user_stacks: bool) -> Rec 
         }
         _ => Rec::Skip(SkipKind::Ignore, format!("{rt:?} record (not tabled)").into(), format!("{rt:?}").into_bytes()),
     }
+}
+
+/// An executable mapping: `(address, length, page offset)`, path, mode, build-id.
+fn mapping(
+    pid: i32,
+    (address, length, pgoff): (u64, u64, u64),
+    path: &[u8],
+    cpu_mode: CpuMode,
+    build_id: Option<Vec<u8>>,
+) -> Rec {
+    Rec::Mmap { pid, address, length, pgoff, path: path.to_vec(), cpu_mode, build_id }
 }
