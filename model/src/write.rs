@@ -157,18 +157,6 @@ impl<T: Table> TableWriter<T> {
     }
 }
 
-/// Writes all `rows` of a table as one run partition file under `dir`.
-pub fn write_rows<T: Table>(
-    dir: &Path,
-    run: &str,
-    source_format: &str,
-    rows: impl IntoIterator<Item = T>,
-) -> Result<usize, ModelError> {
-    let mut w = TableWriter::<T>::create(dir, 0, run, source_format)?;
-    w.extend(rows)?;
-    w.finish()
-}
-
 /// A run's tables being written: everything goes to `<dataset>/.staging/<unique>/` and is moved
 /// into `<dataset>/<table>/run=<name>/` by [`RunStaging::commit`]. Dropping without commit
 /// removes the staging directory and leaves the dataset as it was.
