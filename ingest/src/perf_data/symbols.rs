@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use arrow::record_batch::RecordBatch;
+use model::read::Interner;
 use rayon::prelude::*;
 
 use super::callchain::{FrameKey, Stacks, UNKNOWN_DSO};
@@ -34,22 +35,13 @@ enum Outcome<N = u32> {
 const LOOKUP_CHUNK: usize = 64 * 1024;
 
 /// Every frame's outcome, in frame order, and the distinct function names they index.
-fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) -> (Vec<Outcome>, Vec<String>) {
-    let mut names: Vec<String> = Vec::new();
-    let mut ids: foldhash::HashMap<String, u32> = Default::default();
+fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) -> (Vec<Outcome>, Interner) {
+    let mut names = Interner::default();
     let mut outcomes = Vec::with_capacity(frames.len());
     for chunk in frames.chunks(LOOKUP_CHUNK) {
         let found: Vec<Outcome<String>> = chunk.par_iter().map(|k| lookup(k, dsos, sym, shift)).collect();
         outcomes.extend(found.into_iter().map(|o| match o {
-            Outcome::Found(name) => Outcome::Found(match ids.get(&name) {
-                Some(&id) => id,
-                None => {
-                    let id = names.len() as u32;
-                    names.push(name.clone());
-                    ids.insert(name, id);
-                    id
-                }
-            }),
+            Outcome::Found(name) => Outcome::Found(names.id(&name)),
             Outcome::NoSymbol => Outcome::NoSymbol,
             Outcome::Missing(dso) => Outcome::Missing(dso),
         }));
@@ -166,7 +158,7 @@ pub fn frame_rows(
                 FrameKey::Unknown { addr } => (UNKNOWN_DSO, addr),
             };
             let function = match outcome {
-                Outcome::Found(name) => names[*name as usize].as_str(),
+                Outcome::Found(name) => names.value(*name),
                 _ => UNKNOWN_FUNCTION,
             };
             let kind = crate::perf_script::frame::kind(Some(dso));
