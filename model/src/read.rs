@@ -167,6 +167,70 @@ impl Interner {
     }
 }
 
+/// Sequences of ids (a stack's frames) interned to dense ids (0, 1, ...): each distinct sequence
+/// is stored once, in one flat list, and found again by its hash (the table holds ids only, 4
+/// bytes a bucket: a large profile has hundreds of thousands of stacks).
+#[derive(Debug, Clone, Default)]
+pub struct SeqInterner {
+    items: Vec<u32>,
+    /// Start of sequence `id` in `items` at `starts[id]`, its end at `starts[id + 1]`.
+    starts: Vec<usize>,
+    index: hashbrown::HashTable<u32>,
+}
+
+fn hash_seq(seq: &[u32]) -> u64 {
+    use std::hash::BuildHasher;
+    // A fixed seed: runs do the same work.
+    foldhash::fast::FixedState::default().hash_one(seq)
+}
+
+impl SeqInterner {
+    /// The id of `seq`, interned when new.
+    pub fn id(&mut self, seq: &[u32]) -> u32 {
+        let h = hash_seq(seq);
+        if let Some(&id) = self.index.find(h, |&id| self.get(id) == seq) {
+            return id;
+        }
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.items.extend_from_slice(seq);
+        self.starts.push(self.items.len());
+        let id = self.len() as u32 - 1;
+        let (starts, items) = (&self.starts, &self.items);
+        self.index.insert_unique(h, id, |&id| hash_seq(&items[starts[id as usize]..starts[id as usize + 1]]));
+        id
+    }
+
+    /// The sequence of id `id` (an id this interner gave).
+    pub fn get(&self, id: u32) -> &[u32] {
+        &self.items[self.starts[id as usize]..self.starts[id as usize + 1]]
+    }
+
+    /// Number of sequences interned.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// Whether no sequence is interned.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total ids in all sequences.
+    pub fn items(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Frees the lookup table (no more sequences will come) and trims the lists to their length
+    /// (grown by doubling, they hold up to twice that).
+    pub fn drop_index(&mut self) {
+        self.index = hashbrown::HashTable::new();
+        self.items.shrink_to_fit();
+        self.starts.shrink_to_fit();
+    }
+}
+
 /// Rows of table `name` for `run`, from the Parquet footers only; 0 for a missing partition.
 pub fn count_rows(dataset: &Path, name: &str, run: &str) -> Result<i64, ModelError> {
     let mut rows = 0;
@@ -199,4 +263,24 @@ pub fn list_runs(dataset: &Path) -> Result<Vec<String>, ModelError> {
     }
     runs.sort();
     Ok(runs.into_iter().map(|(_, r)| r).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SeqInterner;
+
+    /// Equal sequences get one id, ids are dense from 0 in first-seen order, each sequence reads
+    /// back as given (the empty one too), also once the lookup table is dropped.
+    #[test]
+    fn sequences_are_interned_once() {
+        let mut s = SeqInterner::default();
+        let seqs: [&[u32]; 6] = [&[4, 5, 6], &[4, 5], &[4, 5, 6], &[], &[6, 5, 4], &[4, 5]];
+        let ids: Vec<u32> = seqs.iter().map(|q| s.id(q)).collect();
+        assert_eq!(ids, [0, 1, 0, 2, 3, 1]);
+        assert_eq!((s.len(), s.items()), (4, 3 + 2 + 3));
+        s.drop_index();
+        for (q, id) in seqs.iter().zip(ids) {
+            assert_eq!(s.get(id), *q);
+        }
+    }
 }

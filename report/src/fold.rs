@@ -9,7 +9,7 @@ use std::path::Path;
 
 use arrow::array::Array;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-use model::read::{for_each_batch, Interner};
+use model::read::{for_each_batch, Interner, SeqInterner};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
@@ -104,41 +104,22 @@ type FrameNames = IdMap<u32>;
 /// Marks a frame id with no name.
 const NO_NAME: u32 = u32::MAX;
 
-/// Stacks by (source, stack id), as frame name ids (root first), in one flat list where each
-/// distinct sequence is stored once: a run has hundreds of thousands of stacks, many with the
-/// same names (addresses in the same functions), and a boxed slice and map entry each cost
-/// more than their frames. A stored sequence's `start` identifies it.
+/// Stacks by (source, stack id), as frame name ids (root first): each distinct sequence is
+/// stored once ([`SeqInterner`]), many stacks having the same names (addresses in the same
+/// functions), and its sequence id identifies it.
 struct StackStore {
-    frames: Vec<u32>,
-    spans: IdMap<Span>,
-    /// The stored sequences, found by the hash of their frames.
-    unique: hashbrown::HashTable<Span>,
+    seqs: SeqInterner,
+    /// Sequence id by (source, stack id).
+    ids: IdMap<u32>,
     scratch: Vec<u32>,
 }
 
-/// `frames[start..start + len]`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct Span {
-    start: usize,
-    len: u32,
-}
-
-/// The sequence of an empty or absent stack.
-const NO_FRAMES: Span = Span { start: 0, len: 0 };
-
-fn hash_frames(frames: &[u32]) -> u64 {
-    use std::hash::BuildHasher;
-    foldhash::fast::FixedState::default().hash_one(frames)
-}
+/// The sequence of an empty or absent stack (no sequence id is this large).
+const NO_FRAMES: u32 = u32::MAX;
 
 impl Default for StackStore {
     fn default() -> Self {
-        StackStore {
-            frames: Vec::new(),
-            spans: IdMap::new(Span { start: 0, len: u32::MAX }),
-            unique: hashbrown::HashTable::new(),
-            scratch: Vec::new(),
-        }
+        StackStore { seqs: SeqInterner::default(), ids: IdMap::new(NO_FRAMES), scratch: Vec::new() }
     }
 }
 
@@ -148,47 +129,38 @@ impl StackStore {
     fn insert(&mut self, key: (u32, i64), frames: impl IntoIterator<Item = u32>) {
         self.scratch.clear();
         self.scratch.extend(frames);
-        let len = u32::try_from(self.scratch.len()).unwrap_or(u32::MAX - 1);
-        let seq = &self.scratch[..len as usize];
-        let hash = hash_frames(seq);
-        let all = &self.frames;
-        let found = self.unique.find(hash, |s| &all[s.start..s.start + s.len as usize] == seq).copied();
-        let span = found.unwrap_or_else(|| {
-            let span = Span { start: self.frames.len(), len };
-            self.frames.extend_from_slice(seq);
-            let all = &self.frames;
-            self.unique.insert_unique(hash, span, |s| hash_frames(&all[s.start..s.start + s.len as usize]));
-            span
-        });
-        self.spans.insert(key, span);
+        let seq = self.seqs.id(&self.scratch);
+        self.ids.insert(key, seq);
     }
 
     /// Removes the stack under `key`; whether there was one.
     fn remove(&mut self, key: (u32, i64)) -> bool {
-        self.spans.remove(key)
+        self.ids.remove(key)
     }
 
     #[cfg(test)]
     fn get(&self, key: (u32, i64)) -> Option<&[u32]> {
-        let span = self.spans.get(key)?;
-        self.frames.get(span.start..span.start + span.len as usize)
+        self.ids.get(key).map(|seq| self.seqs.get(seq))
     }
 
-    /// The stored sequence of the stack under `key` (empty for none): equal sequences are
-    /// the same span.
-    fn sequence(&self, key: (u32, i64)) -> Span {
-        self.spans.get(key).unwrap_or(NO_FRAMES)
+    /// The sequence id of the stack under `key` ([`NO_FRAMES`] for none): equal sequences have
+    /// the same id.
+    fn sequence(&self, key: (u32, i64)) -> u32 {
+        self.ids.get(key).unwrap_or(NO_FRAMES)
     }
 
-    /// The frames of a span from [`StackStore::sequence`].
-    fn frames_of(&self, span: Span) -> &[u32] {
-        &self.frames[span.start..span.start + span.len as usize]
+    /// The frames of a sequence from [`StackStore::sequence`].
+    fn frames_of(&self, seq: u32) -> &[u32] {
+        if seq == NO_FRAMES {
+            &[]
+        } else {
+            self.seqs.get(seq)
+        }
     }
 
-    /// Drops the spare capacity and the lookup table once every stack is in.
+    /// Frees the lookup table and spare capacity once every stack is in.
     fn shrink(&mut self) {
-        self.frames.shrink_to_fit();
-        self.unique = hashbrown::HashTable::new();
+        self.seqs.drop_index();
         self.scratch = Vec::new();
     }
 }
@@ -300,7 +272,7 @@ impl Folder {
         let mut comms = Interner::default();
         // Samples are counted per (event, comm, stored frame sequence): many stacks fold to the
         // same names (addresses in one function), so each folded line is built once.
-        let mut counts: HashMap<(u32, u32, Span), u64> = HashMap::new();
+        let mut counts: HashMap<(u32, u32, u32), u64> = HashMap::new();
         let (sources, stacks) = (&mut self.sources, &self.stacks);
         for_each_batch::<PerfSampleRow>(dataset, run, |b| {
             use perf_samples::col as c;
@@ -404,6 +376,6 @@ mod tests {
         assert_eq!(s.frames_of(seq((1, 9))), &[4, 5, 6]);
         assert_eq!(s.frames_of(seq((0, 3))), &[4, 5]);
         assert_eq!((s.frames_of(seq((0, 5))), s.frames_of(seq((0, 77)))), (&[][..], &[][..]));
-        assert_eq!(s.frames.len(), 3 + 2 + 3, "each distinct sequence stored once");
+        assert_eq!(s.seqs.items(), 3 + 2 + 3, "each distinct sequence stored once");
     }
 }

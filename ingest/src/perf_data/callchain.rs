@@ -13,6 +13,8 @@ use std::hash::BuildHasher;
 
 use linux_perf_data::linux_perf_event_reader::CpuMode;
 
+use model::read::SeqInterner;
+
 use super::maps::{Dso, Maps};
 
 /// Smallest `PERF_CONTEXT_*` marker value (`-4095` as u64).
@@ -78,13 +80,8 @@ pub struct Stacks {
     /// Frame ids, found by the hash of their key; the keys are looked up in `frames` (4 bytes
     /// a bucket instead of 24: millions of unique frames in a system-wide profile).
     frame_ids: hashbrown::HashTable<u32>,
-    /// Stack ids, found by the hash of their frames; the frames themselves are looked up in
-    /// `stack_frames` (no second copy of each stack as a key).
-    stack_ids: hashbrown::HashTable<i64>,
-    /// Frame ids (1-based) of all stacks, concatenated leaf first.
-    pub stack_frames: Vec<u32>,
-    /// Start of stack `id` in `stack_frames` at index `id - 1` (plus a final end).
-    pub stack_starts: Vec<usize>,
+    /// Stacks (frame ids, 1-based, leaf first); stack id = sequence id + 1.
+    stacks: SeqInterner,
     /// Samples per stack id (index 0 = the empty stack).
     pub stack_samples: Vec<u64>,
     scratch: Vec<u32>,
@@ -250,20 +247,7 @@ impl Stacks {
 
     /// The id of the stack of `frames` (non-empty), interned when new.
     fn stack_id(&mut self, frames: &[u32]) -> i64 {
-        let hash = |f: &[u32]| FastHash::default().hash_one(f);
-        let h = hash(frames);
-        if let Some(&id) = self.stack_ids.find(h, |&id| self.stack(id as usize) == frames) {
-            return id;
-        }
-        if self.stack_starts.is_empty() {
-            self.stack_starts.push(0);
-        }
-        self.stack_frames.extend_from_slice(frames);
-        self.stack_starts.push(self.stack_frames.len());
-        let id = self.stack_starts.len() as i64 - 1;
-        let (starts, all) = (&self.stack_starts, &self.stack_frames);
-        self.stack_ids.insert_unique(h, id, |&id| hash(stack_in(starts, all, id as usize)));
-        id
+        i64::from(self.stacks.id(frames)) + 1
     }
 
     /// Frees the lookup maps (no more samples will come): stacks and frames stay, their lists
@@ -271,10 +255,8 @@ impl Stacks {
     /// are written after this: the ingest's peak memory).
     pub fn drop_index(&mut self) {
         self.frame_ids = hashbrown::HashTable::new();
-        self.stack_ids = hashbrown::HashTable::new();
+        self.stacks.drop_index();
         self.frames.shrink_to_fit();
-        self.stack_frames.shrink_to_fit();
-        self.stack_starts.shrink_to_fit();
         self.stack_samples.shrink_to_fit();
         self.scratch = Vec::new();
         self.cache.slots = Vec::new();
@@ -282,7 +264,7 @@ impl Stacks {
 
     /// Number of non-empty stacks.
     pub fn len(&self) -> usize {
-        self.stack_starts.len().saturating_sub(1)
+        self.stacks.len()
     }
 
     /// Whether there is no non-empty stack.
@@ -292,14 +274,8 @@ impl Stacks {
 
     /// Frame ids (1-based) of stack `id` (1-based), leaf first.
     pub fn stack(&self, id: usize) -> &[u32] {
-        stack_in(&self.stack_starts, &self.stack_frames, id)
+        self.stacks.get(id as u32 - 1)
     }
-}
-
-/// Frame ids of stack `id` (1-based) given [`Stacks`]' `stack_starts` and `stack_frames` (a
-/// free function: the interning table borrows them while it is changed).
-fn stack_in<'a>(starts: &[usize], frames: &'a [u32], id: usize) -> &'a [u32] {
-    &frames[starts[id - 1]..starts[id]]
 }
 
 #[cfg(test)]
