@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::args::{AnalyzeArgs, Cli, IngestArgs, IngestFlags, MessageFormat, ReportArgs, RunArgs};
+use crate::phases::Phases;
 use crate::progress::Bar;
 use crate::Outcome;
 
@@ -181,17 +182,26 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<Outcome> {
         bail!("nothing to run: give INPUT files or --run NAME=PATH groups");
     }
     let dataset = a.out.join("dataset");
+    // Each phase in a child process when this binary can be re-run (see `phases`).
+    let phases = Phases::find();
     let mut summaries = Vec::new();
     for (name, inputs) in groups {
         let name = name.unwrap_or_else(|| ingest::run::default_run_name(&inputs[0]));
         if summaries.iter().any(|s: &ingest::IngestSummary| s.run == name) {
             bail!("two inputs give the run name {name:?}; name them with --run NAME=PATH");
         }
-        summaries.push(ingest_one(cli, inputs, &dataset, Some(name), &a.flags)?);
+        let summary = match &phases {
+            Some(p) => {
+                let s = p.ingest(cli, &inputs, &dataset, &name, &a.flags)?;
+                if cli.message_format == MessageFormat::Text && !cli.quiet {
+                    print_ingest(cli, &s);
+                }
+                s
+            }
+            None => ingest_one(cli, inputs, &dataset, Some(name), &a.flags)?,
+        };
+        summaries.push(summary);
     }
-    let opts = analyze::AnalyzeOptions { dataset: dataset.clone(), runs: None };
-    let s = analyze::analyze(&opts).with_context(|| format!("analyzing {}", dataset.display()))?;
-    print_analyze(cli, &s);
     let first = summaries.first().map(|s| s.run.clone());
     let last = summaries.last().map(|s| s.run.clone());
     let (baseline, candidate) = if summaries.len() > 1 {
@@ -199,7 +209,18 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<Outcome> {
     } else {
         (a.baseline.clone(), a.candidate.clone())
     };
-    report_into(cli, &dataset, &a.out, baseline, candidate)?;
+    match &phases {
+        Some(p) => {
+            p.analyze(cli, &dataset)?;
+            p.report(cli, &dataset, &a.out, baseline.as_deref(), candidate.as_deref())?;
+        }
+        None => {
+            let opts = analyze::AnalyzeOptions { dataset: dataset.clone(), runs: None };
+            let s = analyze::analyze(&opts).with_context(|| format!("analyzing {}", dataset.display()))?;
+            print_analyze(cli, &s);
+            report_into(cli, &dataset, &a.out, baseline, candidate)?;
+        }
+    }
     if cli.message_format == MessageFormat::Json {
         println!("{}", serde_json::to_string_pretty(&summaries)?);
     }

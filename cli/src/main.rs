@@ -1,8 +1,10 @@
 //! The `tracefold` binary: parses flags into the library option structs and calls one library
-//! function per subcommand. Exit codes: 0 ok, 1 completed with findings, 2 error.
+//! function per subcommand (`run` calls them in child processes of itself, [`phases`]). Exit
+//! codes: 0 ok, 1 completed with findings, 2 error.
 
 mod args;
 mod commands;
+mod phases;
 mod progress;
 
 use std::process::ExitCode;
@@ -38,6 +40,10 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::from(0),
         Ok(Outcome::Findings) => ExitCode::from(1),
+        // The child said why it failed.
+        Err(e) if e.downcast_ref::<phases::ChildFailed>().is_some() => {
+            ExitCode::from(e.downcast_ref::<phases::ChildFailed>().map_or(2, |c| c.0))
+        }
         Err(e) => {
             eprintln!("error: {}", error_chain(&e));
             ExitCode::from(2)

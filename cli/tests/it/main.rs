@@ -62,6 +62,25 @@ fn strict_exits_1_when_lines_were_not_understood() {
     assert_eq!(lenient.status.code(), Some(0), "{}", text(&lenient));
     let strict = tracefold(&["ingest", log.to_str().unwrap(), "--out", ds.to_str().unwrap(), "--strict"]);
     assert_eq!(strict.status.code(), Some(1), "{}", text(&strict));
+    // `run` (its ingest in a child process) judges the summaries the same way, and says why.
+    let out = tmp.path().join("out");
+    let run = tracefold(&["run", log.to_str().unwrap(), "--out", out.to_str().unwrap(), "--strict"]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    assert!(text(&run).contains("1 line(s) not understood"), "{}", text(&run));
+    assert!(out.join("report.md").is_file());
+}
+
+/// A phase of `run` that fails (here the ingest, in its child process) exits 2, and its error,
+/// naming the file, is printed once.
+#[test]
+fn run_reports_a_failing_phase_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("missing-gc.log");
+    let o = tracefold(&["run", missing.to_str().unwrap(), "--out", tmp.path().join("out").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("missing-gc.log").count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
 }
 
 #[test]

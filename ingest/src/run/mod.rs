@@ -14,7 +14,7 @@ use model::tables::perf_stacks::PerfStackRow;
 use model::tables::perf_threads::PerfThreadRow;
 use model::write::RunStaging;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bpftrace::BpftraceOutput;
 use crate::cgroup::{CgroupOutput, Sink};
@@ -64,7 +64,7 @@ pub struct NoProgress;
 impl Progress for NoProgress {}
 
 /// Outcome per source file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceSummary {
     /// Path.
     pub source: String,
@@ -93,7 +93,7 @@ pub struct SourceSummary {
 }
 
 /// Outcome of an ingest call.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IngestSummary {
     /// Run name.
     pub run: String,
