@@ -25,8 +25,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::Array;
+use arrow::record_batch::RecordBatch;
 use foldhash::{HashMap, HashMapExt};
-use model::read::{for_each_batch, i64_column, str_at, str_column, Interner};
+use model::read::{for_each_batch_dict, i64_column, interned, str_at, str_column, Interner};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
@@ -116,13 +117,13 @@ fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeE
     // Sources and events are interned, so the per-sample key is three integers.
     let (mut sources, mut events) = (Interner::default(), Interner::default());
     let mut groups: HashMap<(u32, u32, i64), (i64, i64)> = HashMap::new();
-    for_each_batch::<PerfSampleRow>(dataset, run, |b| {
-        use perf_samples::col as c;
+    use perf_samples::col as c;
+    for_each_batch_dict::<PerfSampleRow>(dataset, run, &[c::source, c::event], |b| {
         let t = PerfSampleRow::NAME;
-        let (source, event) = (str_column(b, t, c::source)?, str_column(b, t, c::event)?);
+        let (source, event) = (interned(b, t, c::source, &mut sources)?, interned(b, t, c::event, &mut events)?);
         let (stack, period) = (i64_column(b, t, c::stack_id)?, i64_column(b, t, c::period)?);
         for i in 0..b.num_rows() {
-            let (s, e) = (sources.id(str_at(source, i)), events.id(str_at(event, i)));
+            let (s, e) = (source[i], event[i]);
             let stack_id = if stack.is_null(i) { 0 } else { stack.value(i) };
             let p = if period.is_null(i) { 0 } else { period.value(i) };
             let g = groups.entry((s, e, stack_id)).or_default();
@@ -161,24 +162,22 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
     let mut function_of: HashMap<(u32, Option<u32>), u32> = HashMap::new();
     // Per source: function by frame id.
     let mut frame_function: Vec<Vec<u32>> = Vec::new();
-    let source_id = |index: &mut StackIndex, frame_function: &mut Vec<Vec<u32>>, source: &str| -> u32 {
-        let id = index.sources.id(source);
-        if frame_function.len() <= id as usize {
-            frame_function.push(Vec::new());
-        }
-        id
+    // Sources are read as dictionaries and interned in `index.sources`, with a frame list each.
+    let source_ids = |b: &RecordBatch, t: &str, index: &mut StackIndex, frame_function: &mut Vec<Vec<u32>>| {
+        let ids = interned(b, t, perf_frames::col::source, &mut index.sources)?;
+        frame_function.resize_with(index.sources.len(), Vec::new);
+        Ok::<_, model::ModelError>(ids)
     };
-    for_each_batch::<PerfFrameRow>(dataset, run, |b| {
+    for_each_batch_dict::<PerfFrameRow>(dataset, run, &[perf_frames::col::source], |b| {
         use perf_frames::col as c;
         let t = PerfFrameRow::NAME;
-        let (source, id) = (str_column(b, t, c::source)?, i64_column(b, t, c::frame_id)?);
+        let (source, id) = (source_ids(b, t, &mut index, &mut frame_function)?, i64_column(b, t, c::frame_id)?);
         let (function, dso) = (str_column(b, t, c::function)?, str_column(b, t, c::dso)?);
-        for i in 0..b.num_rows() {
+        for (i, &src) in source.iter().enumerate() {
             let frame = id.value(i);
             if !(0..MAX_FRAME_ID).contains(&frame) {
                 continue;
             }
-            let src = source_id(&mut index, &mut frame_function, str_at(source, i));
             let d = (!dso.is_null(i)).then(|| dso.value(i));
             let key = (names.id(str_at(function, i)), d.map(|d| dsos.id(d)));
             let f = *function_of.entry(key).or_insert_with(|| {
@@ -206,13 +205,12 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
         functions.dedup();
         *entry = (entry.0.or(leaf), std::mem::take(functions).into_boxed_slice());
     };
-    for_each_batch::<PerfStackRow>(dataset, run, |b| {
+    for_each_batch_dict::<PerfStackRow>(dataset, run, &[perf_stacks::col::source], |b| {
         use perf_stacks::col as c;
         let t = PerfStackRow::NAME;
-        let (source, stack) = (str_column(b, t, c::source)?, i64_column(b, t, c::stack_id)?);
+        let (source, stack) = (source_ids(b, t, &mut index, &mut frame_function)?, i64_column(b, t, c::stack_id)?);
         let (position, frame) = (i64_column(b, t, c::position)?, i64_column(b, t, c::frame_id)?);
-        for i in 0..b.num_rows() {
-            let src = source_id(&mut index, &mut frame_function, str_at(source, i));
+        for (i, &src) in source.iter().enumerate() {
             let key = (src, stack.value(i));
             if current != Some(key) {
                 if let Some(done) = current {

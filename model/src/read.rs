@@ -77,6 +77,75 @@ pub fn for_each_batch<T: Table>(
     Ok(())
 }
 
+/// [`for_each_batch`], with the string columns named in `dict` read as
+/// `Dictionary<Int32, Utf8>`: a column that repeats a few values over millions of rows (a run's
+/// `source`, a sample's `event`) then costs a key per row, not a copy of its text. Read them
+/// with [`interned`].
+pub fn for_each_batch_dict<T: Table>(
+    dataset: &Path,
+    run: &str,
+    dict: &[&str],
+    mut each: impl FnMut(&arrow::record_batch::RecordBatch) -> Result<(), ModelError>,
+) -> Result<(), ModelError> {
+    use arrow::datatypes::{DataType, Field, Schema};
+    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+    let files = parquet_files(&partition_dir(dataset, T::NAME, run))?;
+    for path in files {
+        let pq = |source| ModelError::Parquet { path: path.clone(), source };
+        let builder = open_checked::<T>(&path)?;
+        let fields: Vec<Field> = builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 if dict.contains(&f.name().as_str()) => f
+                    .as_ref()
+                    .clone()
+                    .with_data_type(DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))),
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        let options = ArrowReaderOptions::new().with_schema(std::sync::Arc::new(Schema::new(fields)));
+        let metadata = ArrowReaderMetadata::try_new(builder.metadata().clone(), options).map_err(pq)?;
+        let file = std::fs::File::open(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+            .with_batch_size(64 * 1024)
+            .build()
+            .map_err(pq)?;
+        for batch in reader {
+            each(&batch.map_err(|e| ModelError::Parquet { path: path.clone(), source: e.into() })?)?;
+        }
+    }
+    Ok(())
+}
+
+/// The string column `column` of a batch of `table` as ids of `interner`, one per row (null reads
+/// as `""`): a dictionary column ([`for_each_batch_dict`]) interns each dictionary value once, a
+/// plain one each row.
+pub fn interned(
+    b: &arrow::record_batch::RecordBatch,
+    table: &str,
+    column: &str,
+    interner: &mut Interner,
+) -> Result<Vec<u32>, ModelError> {
+    use arrow::array::{Array, DictionaryArray};
+    use arrow::datatypes::Int32Type;
+    let c = b
+        .column_by_name(column)
+        .ok_or_else(|| ModelError::MissingColumn { table: table.into(), column: column.into() })?;
+    if let Some(d) = c.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+        let values = crate::column::downcast::<arrow::array::StringArray>(d.values().as_ref(), column)?;
+        let ids: Vec<u32> = (0..values.len()).map(|i| interner.id(str_at(values, i))).collect();
+        let empty = interner.id("");
+        let keys = d.keys();
+        return Ok((0..keys.len())
+            .map(|i| if keys.is_null(i) { empty } else { ids.get(keys.value(i) as usize).copied().unwrap_or(empty) })
+            .collect());
+    }
+    let strings = crate::column::downcast::<arrow::array::StringArray>(c.as_ref(), column)?;
+    Ok((0..strings.len()).map(|i| interner.id(str_at(strings, i))).collect())
+}
+
 /// Column `column` of a record batch of `table`, as strings; errors name both.
 pub fn str_column<'a>(
     b: &'a arrow::record_batch::RecordBatch,
@@ -267,7 +336,57 @@ pub fn list_runs(dataset: &Path) -> Result<Vec<String>, ModelError> {
 
 #[cfg(test)]
 mod tests {
-    use super::SeqInterner;
+    use super::{for_each_batch, for_each_batch_dict, interned, Interner, SeqInterner};
+    use crate::tables::perf_frames::{col, PerfFrameRow};
+    use crate::Table;
+
+    /// A column read as a dictionary gives the same ids per row as read plain, nulls as `""`,
+    /// and its values are interned once per batch, not once per row.
+    #[test]
+    fn dictionary_columns_intern_like_plain_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let stage = crate::write::RunStaging::new(tmp.path(), "r").unwrap();
+        let rows: Vec<PerfFrameRow> = (0..1000)
+            .map(|i| PerfFrameRow {
+                source: ["a.data", "b.data", "a.data"][i % 3].into(),
+                frame_id: i as i64 + 1,
+                function: format!("f{}", i % 7),
+                dso: (i % 5 != 0).then(|| format!("/lib/{}.so", i % 2)),
+                address: None,
+                kind: "user".into(),
+                inlined: false,
+            })
+            .collect();
+        stage.write("test", rows.clone()).unwrap();
+        stage.commit(&[]).unwrap();
+        let read = |dict: &[&str]| {
+            let (mut it, mut ids) = (Interner::default(), Vec::new());
+            let mut each = |b: &arrow::record_batch::RecordBatch| {
+                for c in [col::source, col::dso] {
+                    ids.push(interned(b, PerfFrameRow::NAME, c, &mut it)?);
+                }
+                Ok(())
+            };
+            if dict.is_empty() {
+                for_each_batch::<PerfFrameRow>(tmp.path(), "r", &mut each).unwrap();
+            } else {
+                for_each_batch_dict::<PerfFrameRow>(tmp.path(), "r", dict, &mut each).unwrap();
+            }
+            ids.iter().map(|col| col.iter().map(|&i| it.value(i).to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()
+        };
+        let plain = read(&[]);
+        assert_eq!(plain[0], rows.iter().map(|r| r.source.clone()).collect::<Vec<_>>());
+        assert_eq!(plain[1], rows.iter().map(|r| r.dso.clone().unwrap_or_default()).collect::<Vec<_>>());
+        assert_eq!(read(&[col::source, col::dso]), plain);
+        for_each_batch_dict::<PerfFrameRow>(tmp.path(), "r", &[col::source], |b| {
+            let is_dict = |c: &str| {
+                matches!(b.column_by_name(c).unwrap().data_type(), arrow::datatypes::DataType::Dictionary(..))
+            };
+            assert!(is_dict(col::source) && !is_dict(col::function));
+            Ok(())
+        })
+        .unwrap();
+    }
 
     /// Equal sequences get one id, ids are dense from 0 in first-seen order, each sequence reads
     /// back as given (the empty one too), also once the lookup table is dropped.

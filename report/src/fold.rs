@@ -9,7 +9,7 @@ use std::path::Path;
 
 use arrow::array::Array;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-use model::read::{for_each_batch, Interner, SeqInterner};
+use model::read::{for_each_batch_dict, interned, Interner, SeqInterner};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
@@ -186,13 +186,12 @@ fn stack_rows(
     unknown: u32,
     mut each: impl FnMut((u32, i64), i64, u32),
 ) -> Result<(), ReportError> {
-    for_each_batch::<PerfStackRow>(dataset, run, |b| {
+    for_each_batch_dict::<PerfStackRow>(dataset, run, &[perf_stacks::col::source], |b| {
         use perf_stacks::col as c;
         let t = PerfStackRow::NAME;
-        let (source, stack) = (strings(b, t, c::source)?, ints(b, t, c::stack_id)?);
+        let (source, stack) = (interned(b, t, c::source, sources)?, ints(b, t, c::stack_id)?);
         let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
-        for i in 0..b.num_rows() {
-            let src = sources.id(at(source, i));
+        for (i, &src) in source.iter().enumerate() {
             let name = frame_names.get((src, frame.value(i))).unwrap_or(unknown);
             each((src, stack.value(i)), position.value(i), name);
         }
@@ -207,15 +206,15 @@ impl Folder {
         let err = |table| move |source| ReportError::Read { table, run: run.to_string(), source };
         let (mut sources, mut names) = (Interner::default(), Interner::default());
         let mut frame_names = FrameNames::new(NO_NAME);
-        for_each_batch::<PerfFrameRow>(dataset, run, |b| {
+        for_each_batch_dict::<PerfFrameRow>(dataset, run, &[perf_frames::col::source], |b| {
             use perf_frames::col as c;
             let t = PerfFrameRow::NAME;
-            let (source, id) = (strings(b, t, c::source)?, ints(b, t, c::frame_id)?);
+            let (source, id) = (interned(b, t, c::source, &mut sources)?, ints(b, t, c::frame_id)?);
             let (function, dso) = (strings(b, t, c::function)?, strings(b, t, c::dso)?);
-            for i in 0..b.num_rows() {
+            for (i, &src) in source.iter().enumerate() {
                 let d = (!dso.is_null(i)).then(|| dso.value(i));
                 let name = names.id(&frame_name(at(function, i), d));
-                frame_names.insert((sources.id(at(source, i)), id.value(i)), name);
+                frame_names.insert((src, id.value(i)), name);
             }
             Ok(())
         })
@@ -274,18 +273,19 @@ impl Folder {
         // same names (addresses in one function), so each folded line is built once.
         let mut counts: HashMap<(u32, u32, u32), u64> = HashMap::new();
         let (sources, stacks) = (&mut self.sources, &self.stacks);
-        for_each_batch::<PerfSampleRow>(dataset, run, |b| {
-            use perf_samples::col as c;
+        use perf_samples::col as c;
+        for_each_batch_dict::<PerfSampleRow>(dataset, run, &[c::source, c::event, c::comm], |b| {
             let t = PerfSampleRow::NAME;
-            let (source, line, event) = (strings(b, t, c::source)?, ints(b, t, c::line)?, strings(b, t, c::event)?);
-            let (comm, stack) = (strings(b, t, c::comm)?, ints(b, t, c::stack_id)?);
+            let (source, line) = (interned(b, t, c::source, sources)?, ints(b, t, c::line)?);
+            let (event, comm) = (interned(b, t, c::event, &mut events)?, interned(b, t, c::comm, &mut comms)?);
+            let stack = ints(b, t, c::stack_id)?;
             for i in 0..b.num_rows() {
-                if keep.is_some_and(|k| !k(at(source, i), line.value(i))) {
+                if keep.is_some_and(|k| !k(sources.value(source[i]), line.value(i))) {
                     continue;
                 }
                 let id = stack.value(i);
-                let seq = if id == 0 { NO_FRAMES } else { stacks.sequence((sources.id(at(source, i)), id)) };
-                *counts.entry((events.id(at(event, i)), comms.id(at(comm, i)), seq)).or_default() += 1;
+                let seq = if id == 0 { NO_FRAMES } else { stacks.sequence((source[i], id)) };
+                *counts.entry((event[i], comm[i], seq)).or_default() += 1;
             }
             Ok(())
         })
