@@ -25,7 +25,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::Array;
-use arrow::record_batch::RecordBatch;
 use foldhash::{HashMap, HashMapExt};
 use model::read::{for_each_batch_dict, i64_column, interned, str_at, str_column, Interner};
 use model::tables::perf_frames::{self, PerfFrameRow};
@@ -148,10 +147,45 @@ fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeE
 /// A stack's leaf function (if its position 0 is known) and its distinct functions, sorted.
 type StackFunctions = (Option<u32>, Box<[u32]>);
 
-/// Frame ids above this are not indexed directly (ids are dense from 1 in tracefold's tables).
+/// Frame ids from 0 up to this are looked up in a list (ids are dense from 1 in tracefold's
+/// tables); others (another writer's) in a map.
 const MAX_FRAME_ID: i64 = 1 << 28;
 /// Marks a frame id with no row in `perf_frames`.
 const NO_FUNCTION: u32 = u32::MAX;
+
+/// The function of each frame, per source (interned source id).
+#[derive(Default)]
+struct FrameFunctions {
+    /// Per source: function by frame id, for ids in `0..MAX_FRAME_ID`.
+    dense: Vec<Vec<u32>>,
+    /// Functions of frames whose ids are outside that range, by (source, frame id).
+    sparse: HashMap<(u32, i64), u32>,
+}
+
+impl FrameFunctions {
+    fn set(&mut self, source: u32, frame: i64, function: u32) {
+        if !(0..MAX_FRAME_ID).contains(&frame) {
+            self.sparse.insert((source, frame), function);
+            return;
+        }
+        if self.dense.len() <= source as usize {
+            self.dense.resize_with(source as usize + 1, Vec::new);
+        }
+        let by_id = &mut self.dense[source as usize];
+        if by_id.len() <= frame as usize {
+            by_id.resize(frame as usize + 1, NO_FUNCTION);
+        }
+        by_id[frame as usize] = function;
+    }
+
+    fn get(&self, source: u32, frame: i64) -> Option<u32> {
+        let f = match usize::try_from(frame) {
+            Ok(i) if frame < MAX_FRAME_ID => self.dense.get(source as usize).and_then(|v| v.get(i)).copied(),
+            _ => self.sparse.get(&(source, frame)).copied(),
+        };
+        f.filter(|&f| f != NO_FUNCTION)
+    }
+}
 
 /// Builds the run's [`StackIndex`] from `perf_frames` and `perf_stacks`, batch by batch. Frames
 /// absent from `perf_frames` are left out of their stacks.
@@ -160,35 +194,21 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
     // Functions are (function, dso) pairs of interned names: no string is allocated per frame.
     let (mut names, mut dsos) = (Interner::default(), Interner::default());
     let mut function_of: HashMap<(u32, Option<u32>), u32> = HashMap::new();
-    // Per source: function by frame id.
-    let mut frame_function: Vec<Vec<u32>> = Vec::new();
-    // Sources are read as dictionaries and interned in `index.sources`, with a frame list each.
-    let source_ids = |b: &RecordBatch, t: &str, index: &mut StackIndex, frame_function: &mut Vec<Vec<u32>>| {
-        let ids = interned(b, t, perf_frames::col::source, &mut index.sources)?;
-        frame_function.resize_with(index.sources.len(), Vec::new);
-        Ok::<_, model::ModelError>(ids)
-    };
+    let mut frame_function = FrameFunctions::default();
+    // Sources are read as dictionaries and interned in `index.sources`.
     for_each_batch_dict::<PerfFrameRow>(dataset, run, &[perf_frames::col::source], |b| {
         use perf_frames::col as c;
         let t = PerfFrameRow::NAME;
-        let (source, id) = (source_ids(b, t, &mut index, &mut frame_function)?, i64_column(b, t, c::frame_id)?);
+        let (source, id) = (interned(b, t, c::source, &mut index.sources)?, i64_column(b, t, c::frame_id)?);
         let (function, dso) = (str_column(b, t, c::function)?, str_column(b, t, c::dso)?);
         for (i, &src) in source.iter().enumerate() {
-            let frame = id.value(i);
-            if !(0..MAX_FRAME_ID).contains(&frame) {
-                continue;
-            }
             let d = (!dso.is_null(i)).then(|| dso.value(i));
             let key = (names.id(str_at(function, i)), d.map(|d| dsos.id(d)));
             let f = *function_of.entry(key).or_insert_with(|| {
                 index.functions.push((str_at(function, i).to_string(), d.map(str::to_string)));
                 index.functions.len() as u32 - 1
             });
-            let by_id = &mut frame_function[src as usize];
-            if by_id.len() <= frame as usize {
-                by_id.resize(frame as usize + 1, NO_FUNCTION);
-            }
-            by_id[frame as usize] = f;
+            frame_function.set(src, id.value(i), f);
         }
         Ok(())
     })
@@ -208,7 +228,7 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
     for_each_batch_dict::<PerfStackRow>(dataset, run, &[perf_stacks::col::source], |b| {
         use perf_stacks::col as c;
         let t = PerfStackRow::NAME;
-        let (source, stack) = (source_ids(b, t, &mut index, &mut frame_function)?, i64_column(b, t, c::stack_id)?);
+        let (source, stack) = (interned(b, t, c::source, &mut index.sources)?, i64_column(b, t, c::stack_id)?);
         let (position, frame) = (i64_column(b, t, c::position)?, i64_column(b, t, c::frame_id)?);
         for (i, &src) in source.iter().enumerate() {
             let key = (src, stack.value(i));
@@ -218,8 +238,7 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
                 }
                 current = Some(key);
             }
-            let f = frame_function[src as usize].get(usize::try_from(frame.value(i)).unwrap_or(usize::MAX));
-            if let Some(&f) = f.filter(|&&f| f != NO_FUNCTION) {
+            if let Some(f) = frame_function.get(src, frame.value(i)) {
                 functions.push(f);
                 if position.value(i) == 0 {
                     leaf = Some(f);

@@ -67,7 +67,12 @@ fn samples(source: &str, event: &str, stack_id: i64, period: i64, n: usize) -> V
 ///   stack 1 = g ← main, stack 2 = f(no dso) ← g ← g (recursion).
 ///   cpu-clock: 1 × stack 1, 1 × stack 2, 1 frame-less (period 10 each).
 fn write_perf_run(dataset: &Path, run: &str) {
-    let frames = vec![
+    write_perf_run_ids(dataset, run, |id| id);
+}
+
+/// [`write_perf_run`], with b.txt's frame ids mapped by `b_id` (another writer's ids).
+fn write_perf_run_ids(dataset: &Path, run: &str, b_id: impl Fn(i64) -> i64) {
+    let mut frames = vec![
         frame("a.txt", 1, "main", APP),
         frame("a.txt", 2, "f", APP),
         frame("a.txt", 3, "g", APP),
@@ -76,12 +81,13 @@ fn write_perf_run(dataset: &Path, run: &str) {
         frame("b.txt", 2, "main", APP),
         frame("b.txt", 3, "f", None),
     ];
+    frames.iter_mut().filter(|f| f.source == "b.txt").for_each(|f| f.frame_id = b_id(f.frame_id));
     let stacks = [
         stack("a.txt", 1, &[2, 2, 1]),
         stack("a.txt", 2, &[3, 2, 1]),
         stack("a.txt", 3, &[4, 2]),
-        stack("b.txt", 1, &[1, 2]),
-        stack("b.txt", 2, &[3, 1, 1]),
+        stack("b.txt", 1, &[b_id(1), b_id(2)]),
+        stack("b.txt", 2, &[b_id(3), b_id(1), b_id(1)]),
     ]
     .concat();
     let samples = [
@@ -157,6 +163,22 @@ fn self_and_total_samples_hand_computed() {
     assert_eq!(pcts[3], (0.0, 600.0 / 9.0));
     assert_eq!(pcts[4], (100.0, 100.0));
     assert_eq!(pcts[5], (0.0, 100.0));
+}
+
+/// Frame ids need not be small or positive (another writer's tables): ids from 2^40 up and
+/// negative ones count as the dense ids do.
+#[test]
+fn frame_ids_of_any_size_count_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path();
+    write_perf_run(ds, "small");
+    write_perf_run_ids(ds, "huge", |id| id + (1 << 40));
+    write_perf_run_ids(ds, "negative", |id| -id);
+    analyze(&AnalyzeOptions { dataset: ds.to_path_buf(), runs: None }).unwrap();
+    let small = read_table::<PerfTopFunctionRow>(ds, "small").unwrap();
+    assert_eq!(small.len(), 6);
+    assert_eq!(read_table::<PerfTopFunctionRow>(ds, "huge").unwrap(), small);
+    assert_eq!(read_table::<PerfTopFunctionRow>(ds, "negative").unwrap(), small);
 }
 
 #[test]
