@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use arrow::array::Array;
 use foldhash::{HashMap, HashMapExt};
-use model::read::{for_each_batch_dict, i64_column, interned, str_at, str_column, Interner};
+use model::read::{for_each_batch_dict, i64_column, i64_lists, interned, str_at, str_column, Interner};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
@@ -214,43 +214,29 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
     })
     .map_err(read_err(dataset, perf_frames::NAME, run))?;
     drop((function_of, names, dsos));
-    // Stack rows come stack by stack, in position order; a stack met again later (rows of
-    // another writer) is merged into what was seen of it.
-    let mut current: Option<(u32, i64)> = None;
-    let (mut leaf, mut functions): (Option<u32>, Vec<u32>) = (None, Vec::new());
-    let finish = |index: &mut StackIndex, key: (u32, i64), leaf: Option<u32>, functions: &mut Vec<u32>| {
-        let entry = index.stacks.entry(key).or_insert_with(|| (None, Box::default()));
-        functions.extend_from_slice(&entry.1);
-        functions.sort_unstable();
-        functions.dedup();
-        *entry = (entry.0.or(leaf), std::mem::take(functions).into_boxed_slice());
-    };
+    // One row per stack (a stack given twice keeps its last row, as report's folding does):
+    // the map is sized from the row count, so it never holds its old and new tables at once.
+    let stacks =
+        model::read::count_rows(dataset, perf_stacks::NAME, run).map_err(read_err(dataset, perf_stacks::NAME, run))?;
+    index.stacks.reserve(usize::try_from(stacks).unwrap_or(0));
+    let mut functions: Vec<u32> = Vec::new();
     for_each_batch_dict::<PerfStackRow>(dataset, run, &[perf_stacks::col::source], |b| {
         use perf_stacks::col as c;
         let t = PerfStackRow::NAME;
         let (source, stack) = (interned(b, t, c::source, &mut index.sources)?, i64_column(b, t, c::stack_id)?);
-        let (position, frame) = (i64_column(b, t, c::position)?, i64_column(b, t, c::frame_id)?);
+        let frames = i64_lists(b, t, c::frame_ids)?;
         for (i, &src) in source.iter().enumerate() {
-            let key = (src, stack.value(i));
-            if current != Some(key) {
-                if let Some(done) = current {
-                    finish(&mut index, done, leaf.take(), &mut functions);
-                }
-                current = Some(key);
-            }
-            if let Some(f) = frame_function.get(src, frame.value(i)) {
-                functions.push(f);
-                if position.value(i) == 0 {
-                    leaf = Some(f);
-                }
-            }
+            let ids = frames.row(i);
+            functions.clear();
+            functions.extend(ids.iter().filter_map(|&f| frame_function.get(src, f)));
+            let leaf = ids.first().and_then(|&f| frame_function.get(src, f));
+            functions.sort_unstable();
+            functions.dedup();
+            index.stacks.insert((src, stack.value(i)), (leaf, functions.as_slice().into()));
         }
         Ok(())
     })
     .map_err(read_err(dataset, perf_stacks::NAME, run))?;
-    if let Some(done) = current {
-        finish(&mut index, done, leaf.take(), &mut functions);
-    }
     // A stack none of whose frames is known counts in no function (as before: no positions).
     index.stacks.retain(|_, (_, f)| !f.is_empty());
     Ok(index)

@@ -1,12 +1,14 @@
 //! Rust field types that a table column may have, and their Arrow mapping.
 //!
 //! The dataset conventions (see `DATASET.md`) allow only signed 64-bit integers, 64-bit floats,
-//! booleans and plain UTF-8 strings. Every time and duration is an `i64` of nanoseconds.
+//! booleans, plain UTF-8 strings, and lists of 64-bit integers (a stack's frame ids). Every time
+//! and duration is an `i64` of nanoseconds.
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, StringBuilder};
-use arrow::datatypes::DataType;
+use arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, ListArray, StringArray, StringBuilder};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Field};
 
 use crate::ModelError;
 
@@ -134,5 +136,37 @@ impl Column for Option<String> {
     fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
         let a = downcast::<StringArray>(array, column)?;
         Ok((!a.is_null(row)).then(|| a.value(row).to_string()))
+    }
+}
+
+/// The item field of a list column (non-null 64-bit integers, named `item` as arrow-rs names it).
+pub fn list_item() -> Arc<Field> {
+    Arc::new(Field::new_list_field(DataType::Int64, false))
+}
+
+/// A non-null list of non-null 64-bit integers (`LIST<INT64>`).
+impl Column for Vec<i64> {
+    fn data_type() -> DataType {
+        DataType::List(list_item())
+    }
+    fn nullable() -> bool {
+        false
+    }
+    fn to_array<'a>(values: impl Iterator<Item = &'a Self> + Clone) -> ArrayRef {
+        let flat: Vec<i64> = values.clone().flat_map(|v| v.iter().copied()).collect();
+        let offsets = OffsetBuffer::from_lengths(values.map(Vec::len));
+        Arc::new(ListArray::new(list_item(), offsets, Arc::new(Int64Array::from(flat)), None))
+    }
+    fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
+        let a = downcast::<ListArray>(array, column)?;
+        if a.is_null(row) {
+            return Err(null_in_required(column, row));
+        }
+        let items = a.value(row);
+        let items = downcast::<Int64Array>(items.as_ref(), column)?;
+        if items.null_count() > 0 {
+            return Err(null_in_required(column, row));
+        }
+        Ok(items.values().to_vec())
     }
 }

@@ -46,6 +46,7 @@ fn type_name(t: &DataType) -> &'static str {
         DataType::Float64 => "DOUBLE",
         DataType::Boolean => "BOOLEAN",
         DataType::Utf8 => "STRING",
+        DataType::List(item) if item.data_type() == &DataType::Int64 => "LIST<INT64>",
         _ => "OTHER",
     }
 }

@@ -57,6 +57,17 @@ fn open_checked<T: Table>(path: &Path) -> Result<ParquetRecordBatchReaderBuilder
     Ok(builder)
 }
 
+/// Rows per record batch read: 64Ki, or 8Ki for a table with a list column (a batch of 64Ki
+/// stacks of 127 frames would hold 8 M items, and their levels, at once).
+fn batch_rows<T: Table>() -> usize {
+    let lists = T::schema().fields().iter().any(|f| matches!(f.data_type(), arrow::datatypes::DataType::List(_)));
+    if lists {
+        8 * 1024
+    } else {
+        64 * 1024
+    }
+}
+
 /// Hands every record batch of table `T` for `run` to `each`, file by file, without building
 /// rows (for tables too large to hold as row structs); a missing partition has no batches.
 pub fn for_each_batch<T: Table>(
@@ -67,7 +78,7 @@ pub fn for_each_batch<T: Table>(
     let files = parquet_files(&partition_dir(dataset, T::NAME, run))?;
     for path in files {
         let reader = open_checked::<T>(&path)?
-            .with_batch_size(64 * 1024)
+            .with_batch_size(batch_rows::<T>())
             .build()
             .map_err(|source| ModelError::Parquet { path: path.clone(), source })?;
         for batch in reader {
@@ -109,7 +120,7 @@ pub fn for_each_batch_dict<T: Table>(
         let metadata = ArrowReaderMetadata::try_new(builder.metadata().clone(), options).map_err(pq)?;
         let file = std::fs::File::open(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
-            .with_batch_size(64 * 1024)
+            .with_batch_size(batch_rows::<T>())
             .build()
             .map_err(pq)?;
         for batch in reader {
@@ -162,6 +173,36 @@ pub fn i64_column<'a>(
     column: &str,
 ) -> Result<&'a arrow::array::Int64Array, ModelError> {
     typed_column(b, table, column)
+}
+
+/// Column `column` of a record batch of `table`, a list of 64-bit integers (a stack's frame
+/// ids); errors name both.
+pub fn i64_lists<'a>(
+    b: &'a arrow::record_batch::RecordBatch,
+    table: &str,
+    column: &str,
+) -> Result<I64Lists<'a>, ModelError> {
+    use arrow::array::Array;
+    let list: &arrow::array::ListArray = typed_column(b, table, column)?;
+    let values = crate::column::downcast::<arrow::array::Int64Array>(list.values().as_ref(), column)?;
+    let nulls = list.nulls().map(|n| n.null_count() > 0).unwrap_or(false) || values.null_count() > 0;
+    if nulls {
+        return Err(ModelError::NullValue { column: column.to_string(), row: 0 });
+    }
+    Ok(I64Lists { offsets: list.value_offsets(), values: values.values() })
+}
+
+/// The rows of a list column of 64-bit integers ([`i64_lists`]).
+pub struct I64Lists<'a> {
+    offsets: &'a [i32],
+    values: &'a [i64],
+}
+
+impl I64Lists<'_> {
+    /// The items of row `i`.
+    pub fn row(&self, i: usize) -> &[i64] {
+        &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
 }
 
 /// Row `i` of a string column, `""` when null.

@@ -99,10 +99,12 @@ macro_rules! table {
     };
 }
 
-/// Column types that can be delta-encoded (`delta = [...]` in [`table!`]): 64-bit integers.
+/// Column types that can be delta-encoded (`delta = [...]` in [`table!`]): 64-bit integers, and
+/// lists of them (their items are).
 pub trait DeltaColumn {}
 impl DeltaColumn for i64 {}
 impl DeltaColumn for Option<i64> {}
+impl DeltaColumn for Vec<i64> {}
 
 /// Finds `column` in `batch` and casts it to the type declared for `T` (readers may hand back
 /// large or view strings, or unsigned counts from other writers).

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use arrow::array::Array;
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-use model::read::{for_each_batch_dict, interned, Interner, SeqInterner};
+use foldhash::{HashMap, HashMapExt};
+use model::read::{for_each_batch_dict, i64_lists, interned, Interner, SeqInterner};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
@@ -79,15 +79,6 @@ impl<V: Copy + PartialEq> IdMap<V> {
         *self.slot(key) = value;
     }
 
-    /// Empties the slot of `key`; whether it held a value.
-    fn remove(&mut self, key: (u32, i64)) -> bool {
-        let empty = self.empty;
-        let slot = self.slot(key);
-        let had = *slot != empty;
-        *slot = empty;
-        had
-    }
-
     fn get(&self, (source, id): (u32, i64)) -> Option<V> {
         let dense = usize::try_from(id).ok().and_then(|i| self.dense.get(source as usize)?.get(i).copied());
         let found = match dense {
@@ -133,11 +124,6 @@ impl StackStore {
         self.ids.insert(key, seq);
     }
 
-    /// Removes the stack under `key`; whether there was one.
-    fn remove(&mut self, key: (u32, i64)) -> bool {
-        self.ids.remove(key)
-    }
-
     #[cfg(test)]
     fn get(&self, key: (u32, i64)) -> Option<&[u32]> {
         self.ids.get(key).map(|seq| self.seqs.get(seq))
@@ -173,33 +159,6 @@ pub struct Folder {
     stacks: StackStore,
 }
 
-/// Positions (position, frame name id) of one stack, as read.
-type Positions = Vec<(i64, u32)>;
-
-/// Hands every `perf_stacks` row of `run` to `each`: (source, stack id), position, and the
-/// frame's name id (`unknown` for a frame absent from `frame_names`).
-fn stack_rows(
-    dataset: &Path,
-    run: &str,
-    sources: &mut Interner,
-    frame_names: &FrameNames,
-    unknown: u32,
-    mut each: impl FnMut((u32, i64), i64, u32),
-) -> Result<(), ReportError> {
-    for_each_batch_dict::<PerfStackRow>(dataset, run, &[perf_stacks::col::source], |b| {
-        use perf_stacks::col as c;
-        let t = PerfStackRow::NAME;
-        let (source, stack) = (interned(b, t, c::source, sources)?, ints(b, t, c::stack_id)?);
-        let (position, frame) = (ints(b, t, c::position)?, ints(b, t, c::frame_id)?);
-        for (i, &src) in source.iter().enumerate() {
-            let name = frame_names.get((src, frame.value(i))).unwrap_or(unknown);
-            each((src, stack.value(i)), position.value(i), name);
-        }
-        Ok(())
-    })
-    .map_err(|source| ReportError::Read { table: PerfStackRow::NAME, run: run.to_string(), source })
-}
-
 impl Folder {
     /// Reads the run's `perf_frames` and `perf_stacks`.
     pub fn load(dataset: &Path, run: &str) -> Result<Self, ReportError> {
@@ -220,46 +179,21 @@ impl Folder {
         })
         .map_err(err(PerfFrameRow::NAME))?;
         let unknown = names.id("[unknown]");
-        // Stack rows come stack by stack (as tracefold writes them): each stack is finished when
-        // the next begins, so only one stack's positions are held at a time.
+        // One row per stack (a stack given twice keeps its last row).
         let mut stacks = StackStore::default();
-        let mut split: HashSet<(u32, i64)> = HashSet::new();
-        let mut current: Option<((u32, i64), Positions)> = None;
-        let root_first = |mut pos: Positions| {
-            pos.sort_by_key(|p| std::cmp::Reverse(p.0)); // position 0 = leaf: root first
-            pos.into_iter().map(|(_, n)| n)
-        };
-        // A stack met twice is split: it is rebuilt below from all its rows.
-        let mut finish = |key: (u32, i64), pos: Positions, stacks: &mut StackStore| {
-            if split.contains(&key) || stacks.remove(key) {
-                split.insert(key);
-            } else {
-                stacks.insert(key, root_first(pos));
+        for_each_batch_dict::<PerfStackRow>(dataset, run, &[perf_stacks::col::source], |b| {
+            use perf_stacks::col as c;
+            let t = PerfStackRow::NAME;
+            let (source, stack) = (interned(b, t, c::source, &mut sources)?, ints(b, t, c::stack_id)?);
+            let frames = i64_lists(b, t, c::frame_ids)?;
+            for (i, &src) in source.iter().enumerate() {
+                // Leaf first as stored: root first here.
+                let names = frames.row(i).iter().rev().map(|&f| frame_names.get((src, f)).unwrap_or(unknown));
+                stacks.insert((src, stack.value(i)), names);
             }
-        };
-        stack_rows(dataset, run, &mut sources, &frame_names, unknown, |key, position, name| match &mut current {
-            Some((k, pos)) if *k == key => pos.push((position, name)),
-            _ => {
-                if let Some((k, pos)) = current.replace((key, vec![(position, name)])) {
-                    finish(k, pos, &mut stacks);
-                }
-            }
-        })?;
-        if let Some((k, pos)) = current.take() {
-            finish(k, pos, &mut stacks);
-        }
-        if !split.is_empty() {
-            // Rare (not tracefold's own tables): the split stacks' rows, all of them, again.
-            let mut whole: HashMap<(u32, i64), Positions> = split.iter().map(|k| (*k, Vec::new())).collect();
-            stack_rows(dataset, run, &mut sources, &frame_names, unknown, |key, position, name| {
-                if let Some(pos) = whole.get_mut(&key) {
-                    pos.push((position, name));
-                }
-            })?;
-            for (k, pos) in whole {
-                stacks.insert(k, root_first(pos));
-            }
-        }
+            Ok(())
+        })
+        .map_err(err(PerfStackRow::NAME))?;
         stacks.shrink();
         Ok(Folder { sources, names, stacks })
     }
@@ -336,25 +270,26 @@ mod tests {
     }
 
     /// Stacks in order land in the per-source vectors, far ids in the map, where they stay even
-    /// once the dense bound has grown past them; a removed or absent stack is `None`.
+    /// once the dense bound has grown past them; a stack stored again is replaced; an absent
+    /// stack is `None`.
     #[test]
-    fn stack_store_dense_sparse_and_removal() {
+    fn stack_store_dense_sparse_and_replacement() {
         let mut s = StackStore::default();
         let far = 70_000;
         s.insert((0, far), [9, 8]);
         for id in 1..=40_000 {
             s.insert((0, id), [id as u32, 1]);
         }
-        // The bound (2 x 40,001 + 65,536) now covers `far`, which must still be found, removed
-        // and replaced in the map.
+        // The bound (2 x 40,001 + 65,536) now covers `far`, which must still be found and
+        // replaced in the map.
         assert_eq!(s.get((0, far)), Some(&[9, 8][..]));
-        assert!(s.remove((0, far)));
-        assert_eq!(s.get((0, far)), None);
         s.insert((0, far), [7]);
         assert_eq!(s.get((0, far)), Some(&[7][..]));
+        assert!(s.ids.dense[0].len() < far as usize, "a far id stays in the map");
         assert_eq!(s.get((0, 40_000)), Some(&[40_000, 1][..]));
-        assert!(s.remove((0, 5)) && !s.remove((0, 5)));
-        assert_eq!((s.get((0, 5)), s.get((1, 1)), s.get((0, -1))), (None, None, None));
+        s.insert((0, 5), [3, 3]);
+        assert_eq!(s.get((0, 5)), Some(&[3, 3][..]));
+        assert_eq!((s.get((0, 40_001)), s.get((1, 1)), s.get((0, -1))), (None, None, None));
         s.insert((1, -4), [3]);
         assert_eq!(s.get((1, -4)), Some(&[3][..]));
     }

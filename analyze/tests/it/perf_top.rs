@@ -27,19 +27,9 @@ fn frame(source: &str, frame_id: i64, function: &str, dso: Option<&str>) -> Perf
     }
 }
 
-/// A stack from its frame ids, leaf first.
+/// A stack from its frame ids, leaf first (one row).
 fn stack(source: &str, stack_id: i64, frames: &[i64]) -> Vec<PerfStackRow> {
-    frames
-        .iter()
-        .enumerate()
-        .map(|(p, &frame_id)| PerfStackRow {
-            source: source.into(),
-            stack_id,
-            depth: frames.len() as i64,
-            position: p as i64,
-            frame_id,
-        })
-        .collect()
+    vec![PerfStackRow { source: source.into(), stack_id, frame_ids: frames.to_vec() }]
 }
 
 /// `n` samples of `event` on `stack_id`, each with `period`.

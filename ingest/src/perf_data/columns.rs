@@ -111,34 +111,27 @@ impl SampleColumns {
     }
 }
 
-/// `perf_stacks` rows of stacks `ids` (1-based), from each stack's frame ids (leaf first), as
-/// one batch.
+/// `perf_stacks` rows of stacks `ids` (1-based), each with its frame ids (leaf first), as one
+/// batch.
 pub fn stack_batch(source: &str, stacks: &[(usize, &[u32])]) -> RecordBatch {
-    // Sized up front: the builders are filled without regrowing.
-    let rows: usize = stacks.iter().map(|(_, f)| f.len()).sum();
-    let mut src = StringBuilder::with_capacity(rows, rows * source.len());
-    let (mut id, mut depth, mut pos, mut frame) = (
-        Int64Builder::with_capacity(rows),
-        Int64Builder::with_capacity(rows),
-        Int64Builder::with_capacity(rows),
-        Int64Builder::with_capacity(rows),
-    );
-    for &(stack_id, frames) in stacks {
-        for (position, &frame_id) in frames.iter().enumerate() {
-            src.append_value(source);
-            id.append_value(stack_id as i64);
-            depth.append_value(frames.len() as i64);
-            pos.append_value(position as i64);
-            frame.append_value(i64::from(frame_id));
-        }
+    let n = stacks.len();
+    let mut src = StringBuilder::with_capacity(n, n * source.len());
+    let mut id = Int64Builder::with_capacity(n);
+    let items: usize = stacks.iter().map(|(_, f)| f.len()).sum();
+    let mut frames: Vec<i64> = Vec::with_capacity(items);
+    for &(stack_id, f) in stacks {
+        src.append_value(source);
+        id.append_value(stack_id as i64);
+        frames.extend(f.iter().map(|&x| i64::from(x)));
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(src.finish()),
-        Arc::new(id.finish()),
-        Arc::new(depth.finish()),
-        Arc::new(pos.finish()),
-        Arc::new(frame.finish()),
-    ];
+    let offsets = arrow::buffer::OffsetBuffer::from_lengths(stacks.iter().map(|(_, f)| f.len()));
+    let list = arrow::array::ListArray::new(
+        model::column::list_item(),
+        offsets,
+        Arc::new(arrow::array::Int64Array::from(frames)),
+        None,
+    );
+    let columns: Vec<ArrayRef> = vec![Arc::new(src.finish()), Arc::new(id.finish()), Arc::new(list)];
     RecordBatch::try_new(PerfStackRow::schema(), columns).expect("columns in the order of perf_stacks' schema")
 }
 
@@ -226,8 +219,7 @@ mod tests {
             &frames.iter().enumerate().map(|(k, f)| (k + 1, *f)).collect::<Vec<_>>(),
         ))
         .unwrap();
-        let got: Vec<(i64, i64, i64, i64)> =
-            rows.iter().map(|r| (r.stack_id, r.depth, r.position, r.frame_id)).collect();
-        assert_eq!(got, [(1, 2, 0, 4), (1, 2, 1, 5), (2, 1, 0, 6)]);
+        let got: Vec<(i64, Vec<i64>)> = rows.iter().map(|r| (r.stack_id, r.frame_ids.clone())).collect();
+        assert_eq!(got, [(1, vec![4, 5]), (2, vec![6])]);
     }
 }

@@ -59,9 +59,9 @@ pub fn read_pipe<R: Read + Send>(
 }
 
 /// Stacks per `perf_stacks` batch.
-const STACKS_PER_BATCH: usize = 4 * 1024;
+const STACKS_PER_BATCH: usize = 16 * 1024;
 
-/// `perf_stacks` rows of every stack, column-wise, a batch per 4Ki stacks (some 60K rows):
+/// `perf_stacks` rows of every stack, column-wise, a batch per 16Ki stacks (rows):
 /// into `sink` when streaming, else kept in `rows`.
 fn write_stacks(
     source: &str,

@@ -81,13 +81,8 @@ pub fn fold_with_stats(out: &PerfScriptOutput, opts: &FoldOptions) -> (BTreeMap<
     let Some(event) = event else { return (map, stats) };
 
     // Frames of each stack, root first.
-    let mut stacks: HashMap<i64, Vec<i64>> = HashMap::new();
-    for r in &out.stacks {
-        stacks.entry(r.stack_id).or_default().push(r.frame_id);
-    }
-    for v in stacks.values_mut() {
-        v.reverse(); // rows are leaf first, by position
-    }
+    let stacks: HashMap<i64, Vec<i64>> =
+        out.stacks.iter().map(|r| (r.stack_id, r.frame_ids.iter().rev().copied().collect())).collect();
     let frames: HashMap<i64, &PerfFrameRow> = out.frames.iter().map(|f| (f.frame_id, f)).collect();
     // Rendered frames per (root, stack): root matters for the Java tidy-up only.
     let mut cache: HashMap<(String, i64), Option<String>> = HashMap::new();

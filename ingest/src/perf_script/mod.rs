@@ -107,15 +107,7 @@ impl Interner {
             return id;
         }
         let id = self.stacks.len() as i64 + 1;
-        for (pos, &frame_id) in frames.iter().enumerate() {
-            out.stacks.push(PerfStackRow {
-                source: source.to_string(),
-                stack_id: id,
-                depth: frames.len() as i64,
-                position: pos as i64,
-                frame_id,
-            });
-        }
+        out.stacks.push(PerfStackRow { source: source.to_string(), stack_id: id, frame_ids: frames.to_vec() });
         self.stacks.insert(frames.to_vec(), id);
         id
     }

@@ -133,12 +133,12 @@ fn samples_carry_threads_cpu_clock_and_stacks() {
 fn user_addresses_are_dso_relative_as_perf_script_prints() {
     let out = ingest(&data("c_fp"));
     let first = &out.samples[0];
-    let frames: Vec<(String, i64)> = out
-        .stacks
+    let stack = out.stacks.iter().find(|s| s.stack_id == first.stack_id).expect("the first sample's stack");
+    let frames: Vec<(String, i64)> = stack
+        .frame_ids
         .iter()
-        .filter(|s| s.stack_id == first.stack_id)
-        .map(|s| {
-            let f = &out.frames[s.frame_id as usize - 1];
+        .map(|&id| {
+            let f = &out.frames[id as usize - 1];
             (f.dso.clone().unwrap(), f.address.unwrap())
         })
         .collect();
@@ -217,8 +217,8 @@ fn report_entries(report: &str) -> Vec<(String, Vec<ReportEntry>)> {
 /// perf report's Overhead; unresolved frames named like perf (`0x%016x` of the address).
 fn our_self(out: &PerfDataOutput) -> HashMap<String, HashMap<(String, String, String), f64>> {
     let mut leaf: HashMap<i64, (String, String)> = HashMap::new();
-    for s in out.stacks.iter().filter(|s| s.position == 0) {
-        let f = &out.frames[s.frame_id as usize - 1];
+    for s in &out.stacks {
+        let f = &out.frames[s.frame_ids[0] as usize - 1];
         let dso = f.dso.clone().unwrap_or_default();
         let mut base = dso.rsplit('/').next().unwrap().to_string();
         // perf report shows a perf map DSO as `[JIT] tid PID`.
@@ -396,7 +396,7 @@ fn big_perf_data() {
     let sym = Symbolizer::new(SymbolOptions { kallsyms: Some("/proc/kallsyms".into()), ..Default::default() });
     let out = ingest_with(Path::new(&path), &sym).unwrap();
     eprintln!(
-        "samples {} stack rows {} frames {} threads {} in {:?}; {}",
+        "samples {} stacks {} frames {} threads {} in {:?}; {}",
         out.samples.len(),
         out.stacks.len(),
         out.frames.len(),

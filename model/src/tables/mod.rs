@@ -110,7 +110,7 @@ pub fn all() -> Vec<TableInfo> {
         t::<bpftrace_hist::BpftraceHistRow>("one row per bucket of a bpftrace hist()/lhist(): map, key, low (inclusive), high (exclusive), count", "ingest"),
         t::<lost_events::LostEventsRow>("events bpftrace reports as lost", "ingest"),
         t::<perf_samples::PerfSampleRow>("one row per perf sample: time, comm, pid, tid, cpu, event, period, stack id (frame-less samples kept, stack 0)", "ingest"),
-        t::<perf_stacks::PerfStackRow>("deduplicated perf call stacks: one row per (stack, position), leaf first", "ingest"),
+        t::<perf_stacks::PerfStackRow>("deduplicated perf call stacks: one row per stack, its frame ids leaf first", "ingest"),
         t::<perf_frames::PerfFrameRow>("deduplicated perf frames: function, dso, address, kind (kernel/user/jit/unknown), inlined", "ingest"),
         t::<perf_threads::PerfThreadRow>("perf.data thread names over time: one row per (thread, name period) from COMM/FORK/EXIT records, on the samples' clock", "ingest"),
         t::<perf_meta::PerfMetaRow>("perf.data header metadata as key/value rows: host, os release, perf version, cmdline, cpus, per-event attributes (sample_type, freq/period, clockid), build-ids", "ingest"),

@@ -1,15 +1,21 @@
-//! `perf_stacks`: deduplicated call stacks, one row per (stack, position), **leaf first**:
-//! `position` 0 is the sampled frame (the first callchain line perf prints), `depth - 1` the
-//! outermost caller. Stack ids are per `source`; stack 0 is the empty stack and has no rows.
+//! `perf_stacks`: deduplicated call stacks, one row per stack: its frame ids, **leaf first**
+//! (`frame_ids[0]`, 0-based, is the sampled frame, the first callchain line perf prints; the
+//! last is the outermost caller). Stack ids are per `source`; stack 0 is the empty stack and
+//! has no row. (Schema version 1 had one row per frame position; a list is the same facts in a
+//! sixteenth of the rows, and is written and read several times faster.)
 //!
 //! Rebuilding a folded stack (`comm;root;...;leaf count`, root first) in DuckDB:
 //!
 //! ```sql
-//! WITH st AS (
-//!   SELECT s.source, s.stack_id,
-//!          string_agg(f.function, ';' ORDER BY s.position DESC) AS frames
-//!   FROM perf_stacks s JOIN perf_frames f USING (source, frame_id)
-//!   GROUP BY s.source, s.stack_id)
+//! WITH pos AS (
+//!   SELECT source, stack_id, unnest(frame_ids) AS frame_id,
+//!          generate_subscripts(frame_ids, 1) AS position          -- 1 = leaf
+//!   FROM perf_stacks),
+//! st AS (
+//!   SELECT pos.source, pos.stack_id,
+//!          string_agg(f.function, ';' ORDER BY pos.position DESC) AS frames
+//!   FROM pos JOIN perf_frames f USING (source, frame_id)
+//!   GROUP BY pos.source, pos.stack_id)
 //! SELECT replace(p.comm, ' ', '_') || coalesce(';' || st.frames, '') AS folded,
 //!        sum(p.period) AS weight
 //! FROM perf_samples p LEFT JOIN st USING (source, stack_id)
@@ -17,27 +23,26 @@
 //! GROUP BY folded ORDER BY folded;
 //! ```
 //!
-//! In polars: `stacks.join(frames, on=["source","frame_id"]).sort("position", descending=True)
+//! In polars: `stacks.with_columns(pl.int_ranges(pl.col("frame_ids").list.len()).alias("position"))
+//! .explode(["frame_ids", "position"]).rename({"frame_ids": "frame_id"})
+//! .join(frames, on=["source","frame_id"]).sort("position", descending=True)
 //! .group_by(["source","stack_id"], maintain_order=True).agg(pl.col("function").str.join(";"))`,
-//! then join `perf_samples` on `["source","stack_id"]` (left join: stack 0 has no rows), prefix
+//! then join `perf_samples` on `["source","stack_id"]` (left join: stack 0 has no row), prefix
 //! the comm and `group_by("folded").agg(pl.col("period").sum())`.
 //!
 //! (inferno's own cleanups — argument lists cut, `_[k]`/`_[j]`/`_[i]` annotations — are applied
 //! by `tracefold_ingest::perf_script::folded`, not stored.)
 crate::table! {
-    /// One frame position of a deduplicated stack.
-    name = "perf_stacks", version = 1, delta = [stack_id, position, frame_id];
+    /// A deduplicated stack.
+    name = "perf_stacks", version = 2, delta = [stack_id, frame_ids];
     pub struct PerfStackRow {
         /// Source path as in `runs.source` (stack ids are per source).
         pub source: String,
-        /// Stack id (1-based; 0 = empty stack, which has no rows).
+        /// Stack id (1-based; 0 = empty stack, which has no row).
         pub stack_id: i64,
-        /// Number of frames in this stack (same on every row of the stack).
-        pub depth: i64,
-        /// Position in the stack, 0 = leaf (sampled frame), `depth - 1` = root (outermost caller).
-        pub position: i64,
-        /// Frame at this position in `perf_frames` (same `source`).
-        pub frame_id: i64,
+        /// Frames of the stack in `perf_frames` (same `source`), leaf first, outermost caller
+        /// last; never empty. Its length is the stack's depth.
+        pub frame_ids: Vec<i64>,
     }
 }
 /// Table name.
