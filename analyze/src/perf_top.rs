@@ -115,7 +115,12 @@ fn read_err<'a>(
 fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeError> {
     // Sources and events are interned, so the per-sample key is three integers.
     let (mut sources, mut events) = (Interner::default(), Interner::default());
-    let mut groups: HashMap<(u32, u32, i64), (i64, i64)> = HashMap::new();
+    // About one group per stack (per event): sized up front, the map never holds its old and
+    // new tables at once.
+    let stacks =
+        model::read::count_rows(dataset, perf_stacks::NAME, run).map_err(read_err(dataset, perf_stacks::NAME, run))?;
+    let mut groups: HashMap<(u32, u32, i64), (i64, i64)> =
+        HashMap::with_capacity(usize::try_from(stacks).unwrap_or(0) + 1);
     use perf_samples::col as c;
     for_each_batch_dict::<PerfSampleRow>(dataset, run, &[c::source, c::event], |b| {
         let t = PerfSampleRow::NAME;
