@@ -142,6 +142,19 @@ pub fn frame_rows(
     if by_count.len() > SHOWN {
         account.note(format!("symbols: {} more DSOs without symbols", by_count.len() - SHOWN));
     }
+    // DSOs whose file was taken by path alone (no build-id to check it against).
+    let by_path: Vec<String> = sym
+        .dso_sources()
+        .into_iter()
+        .filter(|d| d.build_id.is_none() && d.binary == std::path::Path::new(&d.recorded))
+        .filter(|d| dsos.list.iter().any(|x| x.name == d.recorded))
+        .map(|d| d.recorded)
+        .collect();
+    for d in by_path.iter().take(SHOWN) {
+        account.note(format!(
+            "symbols: {d}: neither the recording nor the file has a build-id; the file at the recorded path was used, as perf does"
+        ));
+    }
     let resolved = outcomes.iter().filter(|o| matches!(o, Outcome::Found(_))).count();
     account.note(format!("symbols: {resolved} of {} unique frames resolved", outcomes.len()));
     // Rows go out column-wise, a batch per 64Ki frames.

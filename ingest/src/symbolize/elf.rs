@@ -121,10 +121,26 @@ pub struct ElfSymbols {
 impl ElfSymbols {
     /// Loads from the binary's bytes and, optionally, a debug file's bytes (used for `.symtab`
     /// when it has one).
+    #[cfg(test)]
     pub fn load(runtime: &[u8], debug: Option<&[u8]>) -> Result<ElfSymbols, String> {
-        match runtime.get(4) {
-            Some(1) => load_generic::<elf::FileHeader32<Endianness>>(runtime, debug),
-            Some(2) => load_generic::<elf::FileHeader64<Endianness>>(runtime, debug),
+        Self::load_from(runtime, debug)
+    }
+
+    /// Loads from the binary file and, optionally, a debug file (used for `.symtab` when it has
+    /// one), read in place: only the headers and the sections used (symbol and string tables,
+    /// PLT, Go PC table), not the whole file (a `libLLVM.so` is 200 MB, its `.symtab` and
+    /// `.strtab` 24 MB).
+    pub fn load_files(runtime: &Path, debug: Option<&Path>) -> Result<ElfSymbols, String> {
+        let open = |p: &Path| File::open(p).map(ReadCache::new).map_err(|e| format!("{}: {e}", p.display()));
+        let runtime = open(runtime)?;
+        let debug = debug.and_then(|d| open(d).ok());
+        Self::load_from(&runtime, debug.as_ref())
+    }
+
+    fn load_from<'a, R: ReadRef<'a>, D: ReadRef<'a>>(runtime: R, debug: Option<D>) -> Result<ElfSymbols, String> {
+        match runtime.read_bytes_at(4, 1).ok().and_then(|b| b.first().copied()) {
+            Some(1) => load_generic::<elf::FileHeader32<Endianness>, R, D>(runtime, debug),
+            Some(2) => load_generic::<elf::FileHeader64<Endianness>, R, D>(runtime, debug),
             _ => Err("not an ELF file".into()),
         }
     }
@@ -162,9 +178,9 @@ fn is_mapping_symbol(name: &[u8]) -> bool {
         && (name.len() == 2 || name[2] == b'.')
 }
 
-fn load_generic<Elf: FileHeader<Endian = Endianness>>(
-    runtime: &[u8],
-    debug: Option<&[u8]>,
+fn load_generic<'a, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'a>, D: ReadRef<'a>>(
+    runtime: R,
+    debug: Option<D>,
 ) -> Result<ElfSymbols, String> {
     let err = |e: object::read::Error| e.to_string();
     let header = Elf::parse(runtime).map_err(err)?;
@@ -190,33 +206,44 @@ fn load_generic<Elf: FileHeader<Endian = Endianness>>(
 
     // The symbol source: a debug file's .symtab, else ours, else .dynsym.
     let mut raw: Vec<RawSymbol> = Vec::new();
-    let mut collect = |data: &[u8], from: &object::read::elf::SectionTable<'_, Elf>, kind: elf::SectionType| {
-        collect_symbols::<Elf>(endian, data, from, kind, &sections, &segments, is_arm, is_arm_family, &mut raw)
-    };
     let mut loaded = false;
-    if let Some(dbg) = debug.filter(|d| d.get(4) == runtime.get(4)) {
+    let runtime_class = runtime.read_bytes_at(4, 1).ok();
+    if let Some(dbg) = debug.filter(|d| d.read_bytes_at(4, 1).ok() == runtime_class) {
         if let Some(dsections) = Elf::parse(dbg).ok().and_then(|dh| dh.sections(endian, dbg).ok()) {
-            loaded = collect(dbg, &dsections, elf::SHT_SYMTAB);
+            loaded = collect_symbols::<Elf, D, R>(
+                endian,
+                dbg,
+                &dsections,
+                elf::SHT_SYMTAB,
+                &sections,
+                &segments,
+                is_arm,
+                is_arm_family,
+                &mut raw,
+            );
         }
     }
+    let collect = |kind: elf::SectionType, raw: &mut Vec<RawSymbol>| {
+        collect_symbols::<Elf, R, R>(endian, runtime, &sections, kind, &sections, &segments, is_arm, is_arm_family, raw)
+    };
     if !loaded {
-        loaded = collect(runtime, &sections, elf::SHT_SYMTAB);
+        loaded = collect(elf::SHT_SYMTAB, &mut raw);
     }
     if !loaded {
-        collect(runtime, &sections, elf::SHT_DYNSYM);
+        collect(elf::SHT_DYNSYM, &mut raw);
         // A Go binary stripped of .symtab still has its runtime PC table.
-        raw.extend(go_pclntab::<Elf>(endian, runtime, &sections).unwrap_or_default());
+        raw.extend(go_pclntab::<Elf, R>(endian, runtime, &sections).unwrap_or_default());
     }
     let mut fixed = SymbolTable::build_perf(raw, false, &|n| demangle(n));
-    synthesize_plt::<Elf>(endian, machine, runtime, &sections, &mut fixed);
+    synthesize_plt::<Elf, R>(endian, machine, runtime, &sections, &mut fixed);
     Ok(ElfSymbols { segments, table: SymbolTable::from_raw(fixed, Duplicates::KeepAll), build_id })
 }
 
 /// Function symbols from `.gopclntab`, if the file has one.
-fn go_pclntab<'a, Elf: FileHeader<Endian = Endianness>>(
+fn go_pclntab<'a, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
     endian: Endianness,
-    data: &'a [u8],
-    sections: &SectionTable<'a, Elf, &'a [u8]>,
+    data: R,
+    sections: &SectionTable<'a, Elf, R>,
 ) -> Option<Vec<RawSymbol>> {
     let (_, sec) = sections.section_by_name(endian, b".gopclntab")?;
     let bytes = sec.data(endian, data).ok()?;
@@ -228,12 +255,12 @@ fn go_pclntab<'a, Elf: FileHeader<Endian = Endianness>>(
 /// section flags come from its headers, NOBITS sections are looked up in `runtime_sections`).
 /// Returns whether the table exists and is non-empty.
 #[allow(clippy::too_many_arguments)]
-fn collect_symbols<'a, 'b, Elf: FileHeader<Endian = Endianness>>(
+fn collect_symbols<'a, Elf: FileHeader<Endian = Endianness>, D: ReadRef<'a>, R: ReadRef<'a>>(
     endian: Endianness,
-    data: &'a [u8],
-    sections: &SectionTable<'a, Elf, &'a [u8]>,
+    data: D,
+    sections: &SectionTable<'a, Elf, D>,
     sh_type: elf::SectionType,
-    runtime_sections: &SectionTable<'b, Elf, &'b [u8]>,
+    runtime_sections: &SectionTable<'a, Elf, R>,
     segments: &[Segment],
     is_arm: bool,
     is_arm_family: bool,
@@ -303,11 +330,11 @@ fn collect_symbols<'a, 'b, Elf: FileHeader<Endian = Endianness>>(
 /// perf 6.1 `dso__synthesize_plt_symbols`: one `name@plt` symbol per `.rela.plt`/`.rel.plt`
 /// entry (in relocation order; IRELATIVE entries have no symbol and become `@plt`), after the
 /// `.plt` header; entry size from `sh_entsize` (fixed sizes on ARM/AArch64).
-fn synthesize_plt<'a, Elf: FileHeader<Endian = Endianness>>(
+fn synthesize_plt<'a, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
     endian: Endianness,
     machine: elf::Machine,
-    data: &'a [u8],
-    sections: &SectionTable<'a, Elf, &'a [u8]>,
+    data: R,
+    sections: &SectionTable<'a, Elf, R>,
     out: &mut Vec<RawSymbol>,
 ) {
     let Some((dynsym_index, dynsym_hdr)) = sections.enumerate().find(|(_, s)| s.sh_type(endian) == elf::SHT_DYNSYM)

@@ -1,7 +1,7 @@
 //! Finding the ELF file for a recorded DSO path: (1) any file under the binary directories whose
 //! GNU build-id matches (the directories are walked and indexed once), (2) `--symfs` + recorded
 //! path, (3) a file of the same name under the binary directories, (4) the recorded path itself
-//! when its build-id matches the recorded one. A candidate whose build-id differs from the
+//! when its build-id matches the recorded one, or when neither has a build-id (by path, as perf). A candidate whose build-id differs from the
 //! recorded one is rejected (it is another build). Separate debug files (`.text` NOBITS, with
 //! `.symtab`) of the same build-id, found in the index or under
 //! `<symfs or />/usr/lib/debug/.build-id/xx/….debug`, supply the symbols, as perf prefers them.
@@ -148,13 +148,18 @@ pub(crate) fn locate(
             }
         }
     }
-    // (4) the recorded path on this machine, only when the build-ids match.
+    // (4) the recorded path on this machine: when the build-ids match, or by path alone when
+    // neither the recording nor the file has one (as perf does; a Go binary or a Rust
+    // toolchain library has no GNU build-id). A local file with a build-id the recording did
+    // not note (a DSO seen only in callers) is not used: it may be another build.
     if binary.is_none() && symfs.is_none() {
-        if let Some(id) = build_id {
-            let p = PathBuf::from(recorded);
-            if let Some(probe) = probe_file(&p).filter(|pr| pr.build_id.as_deref().map(norm) == Some(norm(id))) {
-                binary = Some((p, probe));
-            }
+        let p = PathBuf::from(recorded);
+        let same = |pr: &Probe| match build_id {
+            Some(id) => pr.build_id.as_deref().map(norm) == Some(norm(id)),
+            None => pr.build_id.is_none() && !pr.debug_only,
+        };
+        if let Some(probe) = probe_file(&p).filter(same) {
+            binary = Some((p, probe));
         }
     }
     let (binary, probe) = binary?;

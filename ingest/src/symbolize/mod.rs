@@ -213,15 +213,8 @@ impl Symbolizer {
     fn load_file(&self, located: &Located) -> Option<Arc<ElfSymbols>> {
         let s = slot(&self.files, located.clone());
         s.get_or_init(|| {
-            let runtime = match std::fs::read(&located.binary) {
-                Ok(d) => d,
-                Err(e) => {
-                    self.note_error(located.binary.display().to_string(), e.to_string());
-                    return None;
-                }
-            };
-            let debug = located.debug.as_ref().and_then(|p| std::fs::read(p).ok());
-            match ElfSymbols::load(&runtime, debug.as_deref()) {
+            // Read in place: only the headers and the sections used, not the whole file.
+            match ElfSymbols::load_files(&located.binary, located.debug.as_deref()) {
                 Ok(e) => Some(Arc::new(e)),
                 Err(e) => {
                     self.note_error(located.binary.display().to_string(), e);

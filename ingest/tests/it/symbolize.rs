@@ -359,6 +359,30 @@ fn locate_by_build_id_symfs_and_mismatch() {
     assert!(src[0].binary.ends_with("tmp/gen/mtwork") && src[0].symbols > 10, "{src:?}");
 }
 
+/// With no build-id recorded, the file at the recorded path is used when it has no build-id
+/// either (as perf does: a Go binary or a Rust toolchain library has none), and not when it has
+/// one (it may be another build of the DSO).
+#[test]
+fn recorded_path_without_build_ids_is_used_by_path() {
+    let root = symbols_fixture();
+    let with_id = std::fs::read(root.join("bin/mtwork")).unwrap();
+    // The GNU build-id note (namesz 4, descsz 20, type 3, "GNU\0") retyped: no build-id left.
+    let note: &[u8] = &[4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, b'G', b'N', b'U', 0];
+    let at = with_id.windows(note.len()).position(|w| w == note).expect("mtwork has a GNU build-id note");
+    let mut without_id = with_id.clone();
+    without_id[at + 8] = 0x7f;
+    let tmp = tempfile::tempdir().unwrap();
+    let (bare, stamped) = (tmp.path().join("mtwork-bare"), tmp.path().join("mtwork-stamped"));
+    std::fs::write(&bare, &without_id).unwrap();
+    std::fs::write(&stamped, &with_id).unwrap();
+    let sym = Symbolizer::new(SymbolOptions::default());
+    match sym.in_file(bare.to_str().unwrap(), None, 0x12b0) {
+        Lookup::Found(s) => assert_eq!(s.name, "crc_step"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sym.in_file(stamped.to_str().unwrap(), None, 0x12b0), Lookup::MissingBinary);
+}
+
 /// Symbolizer shared across threads (rayon), each binary loaded once.
 #[test]
 fn parallel_lookups_agree() {
