@@ -37,11 +37,21 @@ const LOOKUP_CHUNK: usize = 64 * 1024;
 /// Every frame's outcome, in frame order, and the distinct function names they index.
 fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) -> (Vec<Outcome>, Interner) {
     let mut names = Interner::default();
+    // ELF names come mangled and are demangled once each (many frames are addresses in the
+    // same functions): mangled id → name id.
+    let (mut mangled, mut demangled) = (Interner::default(), Vec::<u32>::new());
     let mut outcomes = Vec::with_capacity(frames.len());
     for chunk in frames.chunks(LOOKUP_CHUNK) {
-        let found: Vec<Outcome<String>> = chunk.par_iter().map(|k| lookup(k, dsos, sym, shift)).collect();
+        let found: Vec<Outcome<Name>> = chunk.par_iter().map(|k| lookup(k, dsos, sym, shift)).collect();
         outcomes.extend(found.into_iter().map(|o| match o {
-            Outcome::Found(name) => Outcome::Found(names.id(&name)),
+            Outcome::Found(Name::Plain(name)) => Outcome::Found(names.id(&name)),
+            Outcome::Found(Name::Mangled(name)) => {
+                let m = mangled.id(&name) as usize;
+                if m == demangled.len() {
+                    demangled.push(names.id(&crate::symbolize::demangle_name(&name)));
+                }
+                Outcome::Found(demangled[m])
+            }
             Outcome::NoSymbol => Outcome::NoSymbol,
             Outcome::Missing(dso) => Outcome::Missing(dso),
         }));
@@ -49,25 +59,31 @@ fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) ->
     (outcomes, names)
 }
 
+/// A symbol name found for a frame: as printed, or as the ELF file has it.
+enum Name {
+    Plain(String),
+    Mangled(String),
+}
+
 /// Looks one frame up; kernel addresses moved by `shift` into the kallsyms copy's layout.
-fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer, shift: u64) -> Outcome<String> {
+fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer, shift: u64) -> Outcome<Name> {
     match *key {
         FrameKey::Kernel { dso, addr } => match sym.kernel(addr.wrapping_add(shift)) {
-            Some(s) => Outcome::Found(s.name),
+            Some(s) => Outcome::Found(Name::Plain(s.name)),
             None if sym.has_kernel_symbols() => Outcome::NoSymbol,
             None => Outcome::Missing(dso),
         },
         FrameKey::User { dso, rel } => {
             let d = &dsos.list[dso as usize];
-            match sym.in_file(&d.name, d.build_id.as_deref(), rel) {
-                Lookup::Found(s) => Outcome::Found(s.name),
+            match sym.in_file_mangled(&d.name, d.build_id.as_deref(), rel) {
+                Lookup::Found(s) => Outcome::Found(Name::Mangled(s.name)),
                 Lookup::NoSymbol => Outcome::NoSymbol,
                 Lookup::MissingBinary => Outcome::Missing(dso),
             }
         }
         FrameKey::Jit { dso, addr } => {
             match dsos.list[dso as usize].jit_pid.and_then(|pid| sym.jit(pid.into(), addr)) {
-                Some(s) => Outcome::Found(s.name),
+                Some(s) => Outcome::Found(Name::Plain(s.name)),
                 None => Outcome::Missing(dso),
             }
         }

@@ -156,8 +156,13 @@ impl ElfSymbols {
 
     /// (demangled name, offset) at a file offset (perf's DSO-relative address).
     pub fn find_file_offset(&self, offset: u64) -> Option<(Cow<'_, str>, u64)> {
+        self.find_file_offset_mangled(offset).map(|(n, o)| (demangle(n), o))
+    }
+
+    /// (name as in the file, offset) at a file offset.
+    pub fn find_file_offset_mangled(&self, offset: u64) -> Option<(&str, u64)> {
         let vaddr = file_offset_to_vaddr(&self.segments, offset)?;
-        self.find_vaddr(vaddr).map(|(n, o)| (demangle(n), o))
+        self.find_vaddr(vaddr)
     }
 }
 

@@ -22,6 +22,11 @@
 //! `locate.rs` (build-id index of the binary directories, `--symfs`, debug files).
 
 mod demangle;
+/// A symbol name from [`Symbolizer::in_file_mangled`] as [`Symbolizer::in_file`] gives it
+/// (Rust and C++ demangled as perf prints them).
+pub fn demangle_name(mangled: &str) -> std::borrow::Cow<'_, str> {
+    demangle::demangle(mangled)
+}
 mod elf;
 mod gopclntab;
 mod kallsyms;
@@ -232,6 +237,17 @@ impl Symbolizer {
         let Some(bin) = self.binary(path, build_id) else { return Lookup::MissingBinary };
         match bin.find_file_offset(file_offset) {
             Some((name, offset)) => Lookup::Found(Symbol { name: name.into_owned(), offset }),
+            None => Lookup::NoSymbol,
+        }
+    }
+
+    /// [`Symbolizer::in_file`], with the symbol's name as the file has it (mangled): callers
+    /// that look up many addresses of the same functions demangle each name once
+    /// ([`demangle_name`]).
+    pub fn in_file_mangled(&self, path: &str, build_id: Option<&[u8]>, file_offset: u64) -> Lookup {
+        let Some(bin) = self.binary(path, build_id) else { return Lookup::MissingBinary };
+        match bin.find_file_offset_mangled(file_offset) {
+            Some((name, offset)) => Lookup::Found(Symbol { name: name.to_owned(), offset }),
             None => Lookup::NoSymbol,
         }
     }
