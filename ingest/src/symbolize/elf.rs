@@ -275,6 +275,15 @@ fn collect_symbols<'a, Elf: FileHeader<Endian = Endianness>, D: ReadRef<'a>, R: 
     if symtab.len() <= 1 {
         return false;
     }
+    // The string table is read once, whole, and names are sliced from it (read name by name
+    // through a `ReadCache`, each would be a read call and a buffer of its own: 400K of them
+    // for a large library).
+    let strtab: &[u8] =
+        sections.section(symtab.string_section()).ok().and_then(|s| s.data(endian, data).ok()).unwrap_or(&[]);
+    let name_at = |at: u32| -> Option<&[u8]> {
+        let rest = strtab.get(at as usize..)?;
+        Some(&rest[..rest.iter().position(|&b| b == 0)?])
+    };
     let in_load = |v: u64| {
         segments.iter().any(|s| {
             let sz = s.memsz.max(s.filesz);
@@ -299,7 +308,7 @@ fn collect_symbols<'a, Elf: FileHeader<Endian = Endianness>, D: ReadRef<'a>, R: 
         if !(is_func || is_object || is_label) {
             continue;
         }
-        let Ok(name) = symtab.symbol_name(endian, sym) else { continue };
+        let Some(name) = name_at(sym.st_name(endian)) else { continue };
         if is_arm_family && is_mapping_symbol(name) {
             continue;
         }
