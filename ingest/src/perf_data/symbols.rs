@@ -34,29 +34,56 @@ enum Outcome<N = u32> {
 /// over a million frames in some tens of thousands of functions).
 const LOOKUP_CHUNK: usize = 64 * 1024;
 
-/// Every frame's outcome, in frame order, and the distinct function names they index.
-fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) -> (Vec<Outcome>, Interner) {
+/// Every frame's outcome, in frame order, the distinct function names they index, and the
+/// recorded paths of the DSOs whose file was taken by path alone (no build-id to check).
+/// Frames are looked up DSO by DSO (kernel, JIT and unknown frames first), and each file's
+/// symbol table is dropped once its frames are resolved: memory holds one large table at a
+/// time (a system-wide profile touches libraries of 200 MB with 258K symbols).
+fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) -> (Vec<Outcome>, Interner, Vec<String>) {
     let mut names = Interner::default();
     // ELF names come mangled and are demangled once each (many frames are addresses in the
     // same functions): mangled id → name id.
     let (mut mangled, mut demangled) = (Interner::default(), Vec::<u32>::new());
-    let mut outcomes = Vec::with_capacity(frames.len());
-    for chunk in frames.chunks(LOOKUP_CHUNK) {
-        let found: Vec<Outcome<Name>> = chunk.par_iter().map(|k| lookup(k, dsos, sym, shift)).collect();
-        outcomes.extend(found.into_iter().map(|o| match o {
-            Outcome::Found(Name::Plain(name)) => Outcome::Found(names.id(&name)),
-            Outcome::Found(Name::Mangled(name)) => {
-                let m = mangled.id(&name) as usize;
-                if m == demangled.len() {
-                    demangled.push(names.id(&crate::symbolize::demangle_name(&name)));
-                }
-                Outcome::Found(demangled[m])
+    let mut outcomes: Vec<Outcome> = (0..frames.len()).map(|_| Outcome::NoSymbol).collect();
+    let user_dso = |i: &u32| match frames[*i as usize] {
+        FrameKey::User { dso, .. } => Some(dso),
+        _ => None,
+    };
+    let mut order: Vec<u32> = (0..frames.len() as u32).collect();
+    order.sort_by_key(user_dso);
+    let mut by_path = Vec::new();
+    for group in order.chunk_by(|a, b| user_dso(a) == user_dso(b)) {
+        for chunk in group.chunks(LOOKUP_CHUNK) {
+            let found: Vec<Outcome<Name>> =
+                chunk.par_iter().map(|&i| lookup(&frames[i as usize], dsos, sym, shift)).collect();
+            for (&i, o) in chunk.iter().zip(found) {
+                outcomes[i as usize] = match o {
+                    Outcome::Found(Name::Plain(name)) => Outcome::Found(names.id(&name)),
+                    Outcome::Found(Name::Mangled(name)) => {
+                        let m = mangled.id(&name) as usize;
+                        if m == demangled.len() {
+                            demangled.push(names.id(&crate::symbolize::demangle_name(&name)));
+                        }
+                        Outcome::Found(demangled[m])
+                    }
+                    Outcome::NoSymbol => Outcome::NoSymbol,
+                    Outcome::Missing(dso) => Outcome::Missing(dso),
+                };
             }
-            Outcome::NoSymbol => Outcome::NoSymbol,
-            Outcome::Missing(dso) => Outcome::Missing(dso),
-        }));
+        }
+        if group.first().and_then(user_dso).is_some() {
+            by_path.extend(
+                sym.dso_sources()
+                    .into_iter()
+                    .filter(|d| d.build_id.is_none() && d.binary == std::path::Path::new(&d.recorded))
+                    .map(|d| d.recorded),
+            );
+            sym.release_files();
+        }
     }
-    (outcomes, names)
+    by_path.sort();
+    by_path.dedup();
+    (outcomes, names, by_path)
 }
 
 /// A symbol name found for a frame: as printed, or as the ELF file has it.
@@ -126,7 +153,7 @@ pub fn frame_rows(
 ) {
     let kernel_frames = stacks.frames.iter().any(|f| matches!(f, FrameKey::Kernel { .. }));
     let shift = if kernel_frames { kernel_shift(kernel_ref, sym, account) } else { 0 };
-    let (outcomes, names) = lookup_all(&stacks.frames, dsos, sym, shift);
+    let (outcomes, names, by_path) = lookup_all(&stacks.frames, dsos, sym, shift);
     // Samples touching each DSO whose symbols were missing.
     let mut missing: BTreeMap<u32, u64> = BTreeMap::new();
     let mut seen = HashSet::new();
@@ -159,13 +186,6 @@ pub fn frame_rows(
         account.note(format!("symbols: {} more DSOs without symbols", by_count.len() - SHOWN));
     }
     // DSOs whose file was taken by path alone (no build-id to check it against).
-    let by_path: Vec<String> = sym
-        .dso_sources()
-        .into_iter()
-        .filter(|d| d.build_id.is_none() && d.binary == std::path::Path::new(&d.recorded))
-        .filter(|d| dsos.list.iter().any(|x| x.name == d.recorded))
-        .map(|d| d.recorded)
-        .collect();
     for d in by_path.iter().take(SHOWN) {
         account.note(format!(
             "symbols: {d}: neither the recording nor the file has a build-id; the file at the recorded path was used, as perf does"

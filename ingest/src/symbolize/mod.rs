@@ -252,6 +252,13 @@ impl Symbolizer {
         }
     }
 
+    /// Drops the symbol tables of the ELF files loaded so far (a `libLLVM.so` has 258K
+    /// symbols); a later lookup loads them again.
+    pub fn release_files(&self) {
+        self.dsos.write().unwrap_or_else(|e| e.into_inner()).clear();
+        self.files.write().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// A JIT address of process `pid`, from `perf-PID.map` in the map directories.
     pub fn jit(&self, pid: i64, addr: u64) -> Option<Symbol> {
         let s = slot(&self.maps, pid);
