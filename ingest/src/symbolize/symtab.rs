@@ -155,22 +155,26 @@ pub(crate) fn fixup_end(syms: &mut [RawSymbol], is_kallsyms: bool) {
 
 /// perf 6.1 `symbols__fixup_duplicate`: of the symbols sharing a start address keep the one
 /// `choose_best_symbol` prefers. `syms` must be sorted by start (stable).
+/// Done in place (a large library has hundreds of thousands of symbols): the kept symbols are
+/// moved to the front, the rest dropped.
 pub(crate) fn fixup_duplicate(
-    syms: Vec<RawSymbol>,
+    mut syms: Vec<RawSymbol>,
     name_for_choice: &dyn Fn(&str) -> std::borrow::Cow<'_, str>,
 ) -> Vec<RawSymbol> {
-    let mut out: Vec<RawSymbol> = Vec::with_capacity(syms.len());
-    for s in syms {
-        match out.last_mut() {
-            Some(cur) if cur.start == s.start => {
-                if choose_best(cur, &s, name_for_choice) == Ordering::Less {
-                    *cur = s;
-                }
+    // `syms[..kept]` are the symbols kept so far; `syms[next]` is the next one to place.
+    let mut kept = 0;
+    for next in 0..syms.len() {
+        if kept > 0 && syms[kept - 1].start == syms[next].start {
+            if choose_best(&syms[kept - 1], &syms[next], name_for_choice) == Ordering::Less {
+                syms.swap(kept - 1, next);
             }
-            _ => out.push(s),
+        } else {
+            syms.swap(kept, next);
+            kept += 1;
         }
     }
-    out
+    syms.truncate(kept);
+    syms
 }
 
 fn prefix_underscores(name: &str) -> usize {
