@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use arrow::array::Array;
 use foldhash::{HashMap, HashMapExt};
+use model::id_map::IdMap;
 use model::read::{for_each_batch_dict, i64_column, i64_lists, interned, str_at, str_column, Interner};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
@@ -152,45 +153,8 @@ fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeE
 /// A stack's leaf function (if its position 0 is known) and its distinct functions, sorted.
 type StackFunctions = (Option<u32>, Box<[u32]>);
 
-/// Frame ids from 0 up to this are looked up in a list (ids are dense from 1 in tracefold's
-/// tables); others (another writer's) in a map.
-const MAX_FRAME_ID: i64 = 1 << 28;
 /// Marks a frame id with no row in `perf_frames`.
 const NO_FUNCTION: u32 = u32::MAX;
-
-/// The function of each frame, per source (interned source id).
-#[derive(Default)]
-struct FrameFunctions {
-    /// Per source: function by frame id, for ids in `0..MAX_FRAME_ID`.
-    dense: Vec<Vec<u32>>,
-    /// Functions of frames whose ids are outside that range, by (source, frame id).
-    sparse: HashMap<(u32, i64), u32>,
-}
-
-impl FrameFunctions {
-    fn set(&mut self, source: u32, frame: i64, function: u32) {
-        if !(0..MAX_FRAME_ID).contains(&frame) {
-            self.sparse.insert((source, frame), function);
-            return;
-        }
-        if self.dense.len() <= source as usize {
-            self.dense.resize_with(source as usize + 1, Vec::new);
-        }
-        let by_id = &mut self.dense[source as usize];
-        if by_id.len() <= frame as usize {
-            by_id.resize(frame as usize + 1, NO_FUNCTION);
-        }
-        by_id[frame as usize] = function;
-    }
-
-    fn get(&self, source: u32, frame: i64) -> Option<u32> {
-        let f = match usize::try_from(frame) {
-            Ok(i) if frame < MAX_FRAME_ID => self.dense.get(source as usize).and_then(|v| v.get(i)).copied(),
-            _ => self.sparse.get(&(source, frame)).copied(),
-        };
-        f.filter(|&f| f != NO_FUNCTION)
-    }
-}
 
 /// Builds the run's [`StackIndex`] from `perf_frames` and `perf_stacks`, batch by batch. Frames
 /// absent from `perf_frames` are left out of their stacks.
@@ -199,7 +163,8 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
     // Functions are (function, dso) pairs of interned names: no string is allocated per frame.
     let (mut names, mut dsos) = (Interner::default(), Interner::default());
     let mut function_of: HashMap<(u32, Option<u32>), u32> = HashMap::new();
-    let mut frame_function = FrameFunctions::default();
+    // Function by (source, frame id); frame ids of any size (other writers' tables) are kept.
+    let mut frame_function = IdMap::new(NO_FUNCTION);
     // Sources are read as dictionaries and interned in `index.sources`.
     for_each_batch_dict::<PerfFrameRow>(dataset, run, &[perf_frames::col::source], |b| {
         use perf_frames::col as c;
@@ -213,7 +178,7 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
                 index.functions.push((str_at(function, i).to_string(), d.map(str::to_string)));
                 index.functions.len() as u32 - 1
             });
-            frame_function.set(src, id.value(i), f);
+            frame_function.insert((src, id.value(i)), f);
         }
         Ok(())
     })
@@ -233,8 +198,8 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
         for (i, &src) in source.iter().enumerate() {
             let ids = frames.row(i);
             functions.clear();
-            functions.extend(ids.iter().filter_map(|&f| frame_function.get(src, f)));
-            let leaf = ids.first().and_then(|&f| frame_function.get(src, f));
+            functions.extend(ids.iter().filter_map(|&f| frame_function.get((src, f))));
+            let leaf = ids.first().and_then(|&f| frame_function.get((src, f)));
             functions.sort_unstable();
             functions.dedup();
             index.stacks.insert((src, stack.value(i)), (leaf, functions.as_slice().into()));

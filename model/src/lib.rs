@@ -14,6 +14,7 @@
 pub mod column;
 pub mod doc;
 mod encode;
+pub mod id_map;
 pub mod read;
 pub mod table;
 pub mod tables;

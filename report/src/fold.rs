@@ -9,6 +9,7 @@ use std::path::Path;
 
 use arrow::array::Array;
 use foldhash::{HashMap, HashMapExt};
+use model::id_map::IdMap;
 use model::read::{for_each_batch_dict, i64_lists, interned, Interner, SeqInterner};
 use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
@@ -36,57 +37,6 @@ fn frame_name(function: &str, dso: Option<&str>) -> String {
         (func, _) => func.to_string(),
     };
     name.replace(';', ":").replace(['\n', '\r'], " ")
-}
-
-/// Values by (source, id) for ids a source numbers 1..n, as tracefold numbers frames and
-/// stacks: a vector per source, indexed by id; ids far beyond the values seen (other writers)
-/// go to a map, and a key that went there stays there. `empty` marks a slot with no value.
-struct IdMap<V> {
-    dense: Vec<Vec<V>>,
-    sparse: HashMap<(u32, i64), V>,
-    count: usize,
-    empty: V,
-}
-
-impl<V: Copy + PartialEq> IdMap<V> {
-    fn new(empty: V) -> Self {
-        Self { dense: Vec::new(), sparse: HashMap::new(), count: 0, empty }
-    }
-
-    fn slot(&mut self, (source, id): (u32, i64)) -> &mut V {
-        let empty = self.empty;
-        if self.sparse.contains_key(&(source, id)) {
-            return self.sparse.entry((source, id)).or_insert(empty);
-        }
-        let bound = 2 * self.count + 65_536;
-        match usize::try_from(id).ok().filter(|&i| i < bound) {
-            Some(i) => {
-                if self.dense.len() <= source as usize {
-                    self.dense.resize(source as usize + 1, Vec::new());
-                }
-                let v = &mut self.dense[source as usize];
-                if v.len() <= i {
-                    v.resize(i + 1, empty);
-                }
-                &mut v[i]
-            }
-            None => self.sparse.entry((source, id)).or_insert(empty),
-        }
-    }
-
-    fn insert(&mut self, key: (u32, i64), value: V) {
-        self.count += 1;
-        *self.slot(key) = value;
-    }
-
-    fn get(&self, (source, id): (u32, i64)) -> Option<V> {
-        let dense = usize::try_from(id).ok().and_then(|i| self.dense.get(source as usize)?.get(i).copied());
-        let found = match dense {
-            Some(v) if v != self.empty => Some(v),
-            _ => self.sparse.get(&(source, id)).copied(),
-        };
-        found.filter(|v| *v != self.empty)
-    }
 }
 
 /// Frame name ids by (source, frame id).
@@ -252,23 +202,6 @@ impl Folder {
 mod tests {
     use super::*;
 
-    /// Ids in order land in the per-source vectors, far or negative ids in the map; absent ids
-    /// and sources are `None` either way.
-    #[test]
-    fn frame_names_dense_and_sparse() {
-        let mut f = FrameNames::new(NO_NAME);
-        for id in 1..=1000 {
-            f.insert((0, id), id as u32 * 2);
-        }
-        f.insert((1, 5), 7);
-        f.insert((1, 1 << 40), 8);
-        f.insert((0, -3), 9);
-        assert_eq!(f.get((0, 1000)), Some(2000));
-        assert_eq!((f.get((1, 5)), f.get((1, 1 << 40)), f.get((0, -3))), (Some(7), Some(8), Some(9)));
-        assert_eq!((f.get((0, 0)), f.get((0, 1001)), f.get((1, 4)), f.get((2, 1))), (None, None, None, None));
-        assert!(f.sparse.len() == 2 && f.dense[0].len() == 1001);
-    }
-
     /// Stacks in order land in the per-source vectors, far ids in the map, where they stay even
     /// once the dense bound has grown past them; a stack stored again is replaced; an absent
     /// stack is `None`.
@@ -285,7 +218,7 @@ mod tests {
         assert_eq!(s.get((0, far)), Some(&[9, 8][..]));
         s.insert((0, far), [7]);
         assert_eq!(s.get((0, far)), Some(&[7][..]));
-        assert!(s.ids.dense[0].len() < far as usize, "a far id stays in the map");
+        assert_eq!(s.ids.sparse_len(), 1, "a far id stays in the map");
         assert_eq!(s.get((0, 40_000)), Some(&[40_000, 1][..]));
         s.insert((0, 5), [3, 3]);
         assert_eq!(s.get((0, 5)), Some(&[3, 3][..]));
