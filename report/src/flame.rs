@@ -35,7 +35,10 @@ const TOP_FUNCTIONS: usize = 10;
 
 /// The folded-file text of one event: `stack count` lines, sorted, newline-terminated.
 pub fn folded_text(stacks: &BTreeMap<String, u64>) -> String {
-    let mut text = String::new();
+    // Sized exactly: a system-wide profile's text is tens of MB, and growing it by doubling
+    // would hold up to twice that.
+    let digits = |n: u64| n.checked_ilog10().unwrap_or(0) as usize + 1;
+    let mut text = String::with_capacity(stacks.iter().map(|(s, &n)| s.len() + digits(n) + 2).sum());
     for (stack, count) in stacks {
         text.push_str(stack);
         text.push(' ');
@@ -231,19 +234,23 @@ pub fn write_profiles(
         let top = read_top_functions(dataset, &run.name)?;
         let mut used = BTreeSet::new();
         let mut events = Vec::new();
-        for (event, stacks) in &per_event {
+        // Each event's folded lines are dropped once joined into the text (the text is kept for
+        // the differential; a system-wide profile's lines are tens of MB).
+        for (event, stacks) in per_event {
+            let event = &event;
             let mut slug = event_slug(event);
             let mut n = 2;
             while !used.insert(slug.clone()) {
                 slug = format!("{}-{n}", event_slug(event));
                 n += 1;
             }
-            let text = folded_text(stacks);
+            let (samples, stack_count): (u64, usize) = (stacks.values().sum(), stacks.len());
+            let text = folded_text(&stacks);
+            drop(stacks);
             let folded_file = format!("perf-{}-{slug}.folded", run.name);
             write_atomic(&out_dir.join(&folded_file), text.as_bytes())?;
             let svg_file = format!("flame-{}-{slug}.svg", run.name);
             let svg_path = out_dir.join(&svg_file);
-            let samples: u64 = stacks.values().sum();
             let title = format!("{}: {}", run.name, if event.is_empty() { "(no event name)" } else { event });
             let svg = flamegraph_svg(&svg_path, title, Some(format!("{samples} samples")), &text)?;
             write_atomic(&svg_path, &svg)?;
@@ -251,7 +258,7 @@ pub fn write_profiles(
             events.push(EventCtx {
                 event: if event.is_empty() { "(none)".to_string() } else { format::code(event) },
                 samples,
-                stacks: stacks.len(),
+                stacks: stack_count,
                 flamegraph: svg_file,
                 folded: folded_file,
                 diff: None,
