@@ -177,7 +177,10 @@ impl Folder {
         let comm_names: Vec<String> = (0..comms.len() as u32)
             .map(|c| comms.value(c).replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_"))
             .collect();
-        let mut out = Folded::new();
+        // Lines are built per event, sorted once and merged (two comms can print alike), then
+        // put in their maps from sorted order: a map insert per line compared long lines
+        // sharing long prefixes some twenty times each (300K lines of 230 bytes).
+        let mut lines: Vec<Vec<(String, u64)>> = vec![Vec::new(); events.len()];
         let mut line = String::new();
         for ((event, comm, seq), n) in counts {
             line.clear();
@@ -186,13 +189,22 @@ impl Folder {
                 line.push(';');
                 line.push_str(self.names.value(f));
             }
-            let per_event = out.entry(events.value(event).to_string()).or_default();
-            match per_event.get_mut(line.as_str()) {
-                Some(c) => *c += n,
-                None => {
-                    per_event.insert(line.clone(), n);
-                }
+            lines[event as usize].push((line.clone(), n));
+        }
+        let mut out = Folded::new();
+        for (event, mut lines) in lines.into_iter().enumerate() {
+            if lines.is_empty() {
+                continue;
             }
+            lines.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            lines.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    kept.1 += later.1;
+                }
+                same
+            });
+            out.insert(events.value(event as u32).to_string(), lines.into_iter().collect());
         }
         Ok(out)
     }
