@@ -4,6 +4,7 @@
 //! per cell) took gigabytes. Frame names are interned, stacks kept as name ids (root first), and
 //! samples counted per (event, comm, stack) before any line is built.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -27,16 +28,21 @@ pub type Keep<'a> = &'a dyn Fn(&str, i64) -> bool;
 /// Column accessors of a record batch (errors name the table and column).
 pub(crate) use model::read::{i64_column as ints, str_at as at, str_column as strings};
 
-/// A frame's name in a folded line (unknown functions named after their dso's file name).
-fn frame_name(function: &str, dso: Option<&str>) -> String {
+/// A frame's name in a folded line (unknown functions named after their dso's file name);
+/// borrowed unless it had to change (a large profile has over a million frames).
+fn frame_name<'a>(function: &'a str, dso: Option<&str>) -> Cow<'a, str> {
     let name = match (function, dso) {
         ("" | "[unknown]", Some(dso)) if !dso.is_empty() && dso != "[unknown]" => {
-            format!("[{}]", &dso[dso.rfind('/').map_or(0, |i| i + 1)..])
+            Cow::Owned(format!("[{}]", &dso[dso.rfind('/').map_or(0, |i| i + 1)..]))
         }
-        ("", _) => "[unknown]".to_string(),
-        (func, _) => func.to_string(),
+        ("", _) => Cow::Borrowed("[unknown]"),
+        (func, _) => Cow::Borrowed(func),
     };
-    name.replace(';', ":").replace(['\n', '\r'], " ")
+    if name.contains([';', '\n', '\r']) {
+        Cow::Owned(name.replace(';', ":").replace(['\n', '\r'], " "))
+    } else {
+        name
+    }
 }
 
 /// Frame name ids by (source, frame id).
