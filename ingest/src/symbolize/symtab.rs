@@ -271,6 +271,23 @@ mod tests {
         assert_eq!(pick(raw(1, 0, Binding::Global, "zero"), raw(1, 4, Binding::Weak, "w")), "w");
     }
 
+    /// In place, runs of one, two and three symbols at a start keep, in order, the symbol each
+    /// run's pairwise choice keeps (perf walks the sorted list comparing neighbours).
+    #[test]
+    fn duplicates_fixed_in_place_keep_one_per_start_in_order() {
+        let syms = vec![
+            raw(1, 4, Binding::Weak, "a_weak"),
+            raw(1, 4, Binding::Global, "a_global"),
+            raw(2, 4, Binding::Global, "b"),
+            raw(3, 4, Binding::Local, "c_local"),
+            raw(3, 4, Binding::Global, "__c"),
+            raw(3, 4, Binding::Global, "c_best"),
+            raw(4, 4, Binding::Global, "d"),
+        ];
+        let names: Vec<String> = fixup_duplicate(syms, &same).iter().map(|s| s.name.to_string()).collect();
+        assert_eq!(names, ["a_global", "b", "c_best", "d"]);
+    }
+
     #[test]
     fn find_prefers_innermost_and_respects_ends() {
         let t = SymbolTable::from_raw(
