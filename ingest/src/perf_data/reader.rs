@@ -210,6 +210,11 @@ fn replay<R: Read + Send>(
         reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
     out.flush();
+    // Every sample is written: the part file is finished now, so its writer's buffers (a row
+    // group of encoded pages) are freed before symbolization, the ingest's peak.
+    if let Some(sink) = out.sink.take() {
+        sink.finish()?;
+    }
     if lost_total > 0 {
         out.account
             .note(format!("{lost_total} samples lost by perf ({} LOST records; see lost_events)", out.lost.len()));
