@@ -383,6 +383,30 @@ fn recorded_path_without_build_ids_is_used_by_path() {
     assert_eq!(sym.in_file(stamped.to_str().unwrap(), None, 0x12b0), Lookup::MissingBinary);
 }
 
+/// A binary cut short anywhere (its headers, its section table, its symbol or string table
+/// beyond the end) is read in place without a panic, and never gives a wrong name.
+#[test]
+fn truncated_binaries_are_read_without_panics() {
+    let whole = std::fs::read(symbols_fixture().join("bin/mtwork")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tmp/gen");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cuts: Vec<usize> = vec![0, 4, 16, 63, 64, 100, 1000, 4096, whole.len() - 1];
+    cuts.extend((1..16).map(|k| whole.len() * k / 16));
+    for cut in cuts {
+        std::fs::write(dir.join("mtwork"), &whole[..cut]).unwrap();
+        let sym = Symbolizer::new(SymbolOptions { symfs: Some(tmp.path().to_path_buf()), ..SymbolOptions::default() });
+        // Whatever survives the cut, a name found is the right one.
+        if let Lookup::Found(s) = sym.in_file("/tmp/gen/mtwork", None, 0x12b0) {
+            assert_eq!(s.name, "crc_step", "cut at {cut}");
+        }
+    }
+    // Whole again: found.
+    std::fs::write(dir.join("mtwork"), &whole).unwrap();
+    let sym = Symbolizer::new(SymbolOptions { symfs: Some(tmp.path().to_path_buf()), ..SymbolOptions::default() });
+    assert!(matches!(sym.in_file("/tmp/gen/mtwork", None, 0x12b0), Lookup::Found(s) if s.name == "crc_step"));
+}
+
 /// Symbolizer shared across threads (rayon), each binary loaded once.
 #[test]
 fn parallel_lookups_agree() {
