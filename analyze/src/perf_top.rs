@@ -9,10 +9,10 @@
 //! (175 MB perf.data, 9.5 M stack positions: 6.0 s and 1.55 GB peak RSS with collected polars
 //! frames, 1.7 s and 0.23 GB streamed).
 //!
-//! - self: samples whose leaf frame (`position` 0) is the function;
+//! - self: samples whose leaf frame (`frame_ids[0]`) is the function;
 //! - total: samples whose stack contains the function at least once (recursion counts once);
 //! - percentages are of the event's **sample count**, frame-less samples (`stack_id` 0, or a
-//!   stack without rows) included in that count but in no function. `perf report`'s "Overhead"
+//!   stack without a row) included in that count but in no function. `perf report`'s "Overhead"
 //!   is weighted by period; the two agree whenever the period is fixed (every file of the perf
 //!   corpus: cpu-clock at a fixed rate, tracepoints with period 1). The period sums are kept in
 //!   `self_period` / `total_period` for the weighted share.
@@ -58,7 +58,7 @@ pub struct StackIndex {
     functions: Vec<(String, Option<String>)>,
     /// Source paths, by index.
     sources: Interner,
-    /// `(source, stack id)` → leaf function (when position 0 is known) and distinct functions.
+    /// `(source, stack id)` → leaf function (when its first frame is known) and distinct functions.
     stacks: HashMap<(u32, i64), StackFunctions>,
 }
 
@@ -150,7 +150,7 @@ fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeE
         .collect())
 }
 
-/// A stack's leaf function (if its position 0 is known) and its distinct functions, sorted.
+/// A stack's leaf function (if its first frame is known) and its distinct functions, sorted.
 type StackFunctions = (Option<u32>, Box<[u32]>);
 
 /// Marks a frame id with no row in `perf_frames`.
@@ -207,7 +207,7 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
         Ok(())
     })
     .map_err(read_err(dataset, perf_stacks::NAME, run))?;
-    // A stack none of whose frames is known counts in no function (as before: no positions).
+    // A stack none of whose frames is known counts in no function.
     index.stacks.retain(|_, (_, f)| !f.is_empty());
     Ok(index)
 }

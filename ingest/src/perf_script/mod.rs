@@ -34,7 +34,7 @@ use crate::ReadError;
 pub struct PerfScriptOutput {
     /// Samples in file order.
     pub samples: Vec<PerfSampleRow>,
-    /// Stacks (rows of each stack contiguous, by position), in first-seen order.
+    /// Stacks (one row each, frame ids leaf first), in first-seen order.
     pub stacks: Vec<PerfStackRow>,
     /// Frames in first-seen order (`frame_id` = index + 1).
     pub frames: Vec<PerfFrameRow>,
