@@ -49,3 +49,11 @@ printf '%-58s %8.3f s  RSS %7d KiB\n' "perf script > /dev/null" "$PS" "$PS_RSS"
 printf '%-58s %8.3f s  RSS %7d KiB  → %.1f× faster (target ≥ 5×)\n' "tracefold ingest (symbolized, to Parquet)" "$TI" "$TI_RSS" "$(echo "$PS / $TI" | bc -l)"
 printf '%-58s %8.3f s\n' "perf script | inferno-collapse-perf | inferno-flamegraph" "$PL"
 printf '%-58s %8.3f s  RSS %7d KiB  → %.1f× faster (target ≥ 6×)\n' "tracefold run (ingest + analyze + report with flamegraphs)" "$TR" "$TR_RSS" "$(echo "$PL / $TR" | bc -l)"
+# run's later phases on their own (run's dataset), to see where its time goes.
+TA=$(for _ in $(seq "$N"); do time_to_null "$BIN" -q analyze "$OUT/dataset"; done | median)
+TA_RSS=$(rss "$BIN" -q analyze "$OUT/dataset")
+REP="$WORK/report-perf"
+TP=$(for _ in $(seq "$N"); do rm -rf "$REP"; time_to_null "$BIN" -q report "$OUT/dataset" --out "$REP"; done | median)
+TP_RSS=$(rm -rf "$REP"; rss "$BIN" -q report "$OUT/dataset" --out "$REP")
+printf '%-58s %8.3f s  RSS %7d KiB\n' "  of which: tracefold analyze (run's dataset)" "$TA" "$TA_RSS"
+printf '%-58s %8.3f s  RSS %7d KiB\n' "  of which: tracefold report (folding, SVG)" "$TP" "$TP_RSS"
