@@ -14,7 +14,7 @@ pub fn read_table<T: Table>(dataset: &Path, run: &str) -> Result<Vec<T>, ModelEr
     let mut rows = Vec::new();
     for path in files {
         let pq = |source| ModelError::Parquet { path: path.clone(), source };
-        let builder = open_checked::<T>(&path)?;
+        let builder = open_checked::<T>(&path, &[])?;
         for batch in builder.build().map_err(pq)? {
             let batch = batch.map_err(|e| ModelError::Parquet { path: path.clone(), source: e.into() })?;
             rows.extend(T::from_batch(&batch)?);
@@ -37,12 +37,19 @@ fn parquet_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, ModelError> {
     Ok(files)
 }
 
-/// Opens one Parquet file of table `T`, refusing a newer schema version than this build reads.
-fn open_checked<T: Table>(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, ModelError> {
+/// Opens one Parquet file of table `T`, refusing a newer schema version than this build reads;
+/// the string columns named in `dict` are read as `Dictionary<Int32, Utf8>`
+/// ([`for_each_batch_dict`]).
+fn open_checked<T: Table>(
+    path: &Path,
+    dict: &[&str],
+) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, ModelError> {
+    use arrow::datatypes::{DataType, Schema};
+    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+    let pq = |source| ModelError::Parquet { path: path.to_path_buf(), source };
     let file = std::fs::File::open(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|source| ModelError::Parquet { path: path.to_path_buf(), source })?;
-    if let Some(kv) = builder.metadata().file_metadata().key_value_metadata() {
+    let mut metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(pq)?;
+    if let Some(kv) = metadata.metadata().file_metadata().key_value_metadata() {
         if let Some(v) = kv.iter().find(|k| k.key == crate::META_SCHEMA_VERSION).and_then(|k| k.value.clone()) {
             if v.parse::<u32>().map_or(true, |n| n > T::VERSION) {
                 return Err(ModelError::SchemaVersion {
@@ -54,7 +61,20 @@ fn open_checked<T: Table>(path: &Path) -> Result<ParquetRecordBatchReaderBuilder
             }
         }
     }
-    Ok(builder)
+    if !dict.is_empty() {
+        let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        let fields: Vec<_> = (metadata.schema().fields().iter())
+            .map(|f| match f.data_type() {
+                DataType::Utf8 if dict.contains(&f.name().as_str()) => {
+                    f.as_ref().clone().with_data_type(dictionary.clone())
+                }
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        let options = ArrowReaderOptions::new().with_schema(std::sync::Arc::new(Schema::new(fields)));
+        metadata = ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(pq)?;
+    }
+    Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata))
 }
 
 /// Rows per record batch read: 64Ki, or 8Ki for a table with a list column (a batch of 64Ki
@@ -73,19 +93,9 @@ fn batch_rows<T: Table>() -> usize {
 pub fn for_each_batch<T: Table>(
     dataset: &Path,
     run: &str,
-    mut each: impl FnMut(&arrow::record_batch::RecordBatch) -> Result<(), ModelError>,
+    each: impl FnMut(&arrow::record_batch::RecordBatch) -> Result<(), ModelError>,
 ) -> Result<(), ModelError> {
-    let files = parquet_files(&partition_dir(dataset, T::NAME, run))?;
-    for path in files {
-        let reader = open_checked::<T>(&path)?
-            .with_batch_size(batch_rows::<T>())
-            .build()
-            .map_err(|source| ModelError::Parquet { path: path.clone(), source })?;
-        for batch in reader {
-            each(&batch.map_err(|e| ModelError::Parquet { path: path.clone(), source: e.into() })?)?;
-        }
-    }
-    Ok(())
+    for_each_batch_dict::<T>(dataset, run, &[], each)
 }
 
 /// [`for_each_batch`], with the string columns named in `dict` read as
@@ -98,31 +108,12 @@ pub fn for_each_batch_dict<T: Table>(
     dict: &[&str],
     mut each: impl FnMut(&arrow::record_batch::RecordBatch) -> Result<(), ModelError>,
 ) -> Result<(), ModelError> {
-    use arrow::datatypes::{DataType, Field, Schema};
-    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
     let files = parquet_files(&partition_dir(dataset, T::NAME, run))?;
     for path in files {
-        let pq = |source| ModelError::Parquet { path: path.clone(), source };
-        let builder = open_checked::<T>(&path)?;
-        let fields: Vec<Field> = builder
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| match f.data_type() {
-                DataType::Utf8 if dict.contains(&f.name().as_str()) => f
-                    .as_ref()
-                    .clone()
-                    .with_data_type(DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))),
-                _ => f.as_ref().clone(),
-            })
-            .collect();
-        let options = ArrowReaderOptions::new().with_schema(std::sync::Arc::new(Schema::new(fields)));
-        let metadata = ArrowReaderMetadata::try_new(builder.metadata().clone(), options).map_err(pq)?;
-        let file = std::fs::File::open(&path).map_err(|source| ModelError::Io { path: path.clone(), source })?;
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+        let reader = open_checked::<T>(&path, dict)?
             .with_batch_size(batch_rows::<T>())
             .build()
-            .map_err(pq)?;
+            .map_err(|source| ModelError::Parquet { path: path.clone(), source })?;
         for batch in reader {
             each(&batch.map_err(|e| ModelError::Parquet { path: path.clone(), source: e.into() })?)?;
         }
@@ -185,11 +176,15 @@ pub fn i64_lists<'a>(
     use arrow::array::Array;
     let list: &arrow::array::ListArray = typed_column(b, table, column)?;
     let values = crate::column::downcast::<arrow::array::Int64Array>(list.values().as_ref(), column)?;
-    let nulls = list.nulls().map(|n| n.null_count() > 0).unwrap_or(false) || values.null_count() > 0;
-    if nulls {
-        return Err(ModelError::NullValue { column: column.to_string(), row: 0 });
+    let offsets = list.value_offsets();
+    // The first row that is null or holds a null item.
+    let null_list = list.nulls().and_then(|n| n.iter().position(|valid| !valid));
+    let null_item = values.nulls().and_then(|n| n.iter().position(|valid| !valid));
+    let null_item = null_item.map(|at| offsets.partition_point(|&o| o as usize <= at) - 1);
+    if let Some(row) = null_list.into_iter().chain(null_item).min() {
+        return Err(ModelError::NullValue { column: column.to_string(), row });
     }
-    Ok(I64Lists { offsets: list.value_offsets(), values: values.values() })
+    Ok(I64Lists { offsets, values: values.values() })
 }
 
 /// The rows of a list column of 64-bit integers ([`i64_lists`]).
@@ -427,6 +422,41 @@ mod tests {
             Ok(())
         })
         .unwrap();
+    }
+
+    /// A list column's rows read as slices; a null list or a null item is an error naming the
+    /// first row that has one.
+    #[test]
+    fn i64_lists_read_rows_and_name_the_null_row() {
+        use std::sync::Arc;
+
+        use arrow::array::{Int64Array, ListArray};
+        use arrow::buffer::{NullBuffer, OffsetBuffer};
+        use arrow::datatypes::{Field, Schema};
+        use arrow::record_batch::RecordBatch;
+        let batch = |items: Int64Array, nulls: Option<NullBuffer>| {
+            let offsets = OffsetBuffer::from_lengths([2, 0, 1, 2]);
+            let item = Arc::new(Field::new_list_field(arrow::datatypes::DataType::Int64, true));
+            let list = ListArray::new(item.clone(), offsets, Arc::new(items), nulls);
+            let schema = Schema::new(vec![Field::new("l", arrow::datatypes::DataType::List(item), true)]);
+            RecordBatch::try_new(Arc::new(schema), vec![Arc::new(list)]).unwrap()
+        };
+        let ok = batch(Int64Array::from(vec![1, 2, 3, 4, 5]), None);
+        let lists = super::i64_lists(&ok, "t", "l").unwrap();
+        assert_eq!(
+            (lists.row(0), lists.row(1), lists.row(2), lists.row(3)),
+            (&[1, 2][..], &[][..], &[3][..], &[4, 5][..])
+        );
+        let null_item = batch(Int64Array::from(vec![Some(1), Some(2), Some(3), None, Some(5)]), None);
+        let null_list =
+            batch(Int64Array::from(vec![1, 2, 3, 4, 5]), Some(NullBuffer::from(vec![true, true, false, true])));
+        for (b, row) in [(null_item, 3), (null_list, 2)] {
+            match super::i64_lists(&b, "t", "l") {
+                Err(crate::ModelError::NullValue { row: got, .. }) => assert_eq!(got, row),
+                Err(e) => panic!("{e}"),
+                Ok(_) => panic!("a null is an error"),
+            }
+        }
     }
 
     /// Equal sequences get one id, ids are dense from 0 in first-seen order, each sequence reads
