@@ -144,6 +144,13 @@ pub fn list_item() -> Arc<Field> {
     Arc::new(Field::new_list_field(DataType::Int64, false))
 }
 
+/// A list column (`LIST<INT64>`, no nulls) from each row's items, e.g. a stack's frame ids.
+pub fn i64_list_array<'a, T: Copy + Into<i64> + 'a>(rows: impl Iterator<Item = &'a [T]> + Clone) -> ListArray {
+    let items: Vec<i64> = rows.clone().flat_map(|r| r.iter().map(|&x| x.into())).collect();
+    let offsets = OffsetBuffer::from_lengths(rows.map(<[T]>::len));
+    ListArray::new(list_item(), offsets, Arc::new(Int64Array::from(items)), None)
+}
+
 /// A non-null list of non-null 64-bit integers (`LIST<INT64>`).
 impl Column for Vec<i64> {
     fn data_type() -> DataType {
@@ -153,9 +160,7 @@ impl Column for Vec<i64> {
         false
     }
     fn to_array<'a>(values: impl Iterator<Item = &'a Self> + Clone) -> ArrayRef {
-        let flat: Vec<i64> = values.clone().flat_map(|v| v.iter().copied()).collect();
-        let offsets = OffsetBuffer::from_lengths(values.map(Vec::len));
-        Arc::new(ListArray::new(list_item(), offsets, Arc::new(Int64Array::from(flat)), None))
+        Arc::new(i64_list_array(values.map(Vec::as_slice)))
     }
     fn read(array: &dyn Array, row: usize, column: &str) -> Result<Self, ModelError> {
         let a = downcast::<ListArray>(array, column)?;

@@ -117,20 +117,11 @@ pub fn stack_batch(source: &str, stacks: &[(usize, &[u32])]) -> RecordBatch {
     let n = stacks.len();
     let mut src = StringBuilder::with_capacity(n, n * source.len());
     let mut id = Int64Builder::with_capacity(n);
-    let items: usize = stacks.iter().map(|(_, f)| f.len()).sum();
-    let mut frames: Vec<i64> = Vec::with_capacity(items);
-    for &(stack_id, f) in stacks {
+    for &(stack_id, _) in stacks {
         src.append_value(source);
         id.append_value(stack_id as i64);
-        frames.extend(f.iter().map(|&x| i64::from(x)));
     }
-    let offsets = arrow::buffer::OffsetBuffer::from_lengths(stacks.iter().map(|(_, f)| f.len()));
-    let list = arrow::array::ListArray::new(
-        model::column::list_item(),
-        offsets,
-        Arc::new(arrow::array::Int64Array::from(frames)),
-        None,
-    );
+    let list = model::column::i64_list_array(stacks.iter().map(|&(_, f)| f));
     let columns: Vec<ArrayRef> = vec![Arc::new(src.finish()), Arc::new(id.finish()), Arc::new(list)];
     RecordBatch::try_new(PerfStackRow::schema(), columns).expect("columns in the order of perf_stacks' schema")
 }
