@@ -53,11 +53,12 @@ fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) ->
     order.sort_by_key(user_dso);
     let mut by_path = Vec::new();
     for group in order.chunk_by(|a, b| user_dso(a) == user_dso(b)) {
+        let file = group.first().and_then(user_dso);
         // The file's symbols are loaded here, on this thread, before the parallel lookups: the
         // memory of one table after another is then reused, not spread over the workers.
-        if let Some(dso) = group.first().and_then(user_dso) {
+        if let Some(dso) = file {
             let d = &dsos.list[dso as usize];
-            let _ = sym.in_file_mangled(&d.name, d.build_id.as_deref(), 0);
+            sym.preload(&d.name, d.build_id.as_deref());
         }
         for chunk in group.chunks(LOOKUP_CHUNK) {
             let found: Vec<Outcome<Name>> =
@@ -77,7 +78,7 @@ fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) ->
                 };
             }
         }
-        if group.first().and_then(user_dso).is_some() {
+        if file.is_some() {
             by_path.extend(
                 sym.dso_sources()
                     .into_iter()

@@ -1,8 +1,9 @@
 //! Finding the ELF file for a recorded DSO path: (1) any file under the binary directories whose
 //! GNU build-id matches (the directories are walked and indexed once), (2) `--symfs` + recorded
 //! path, (3) a file of the same name under the binary directories, (4) the recorded path itself
-//! when its build-id matches the recorded one, or when neither has a build-id (by path, as perf). A candidate whose build-id differs from the
-//! recorded one is rejected (it is another build). Separate debug files (`.text` NOBITS, with
+//! when its build-id matches the recorded one, or when neither has a build-id (by path, as
+//! perf). A candidate whose build-id differs from the recorded one is rejected (it is another
+//! build). Separate debug files (`.text` NOBITS, with
 //! `.symtab`) of the same build-id, found in the index or under
 //! `<symfs or />/usr/lib/debug/.build-id/xx/….debug`, supply the symbols, as perf prefers them.
 

@@ -252,6 +252,12 @@ impl Symbolizer {
         }
     }
 
+    /// Loads the symbols of a recorded DSO now, on the calling thread (else its first lookup
+    /// loads them, on whichever thread makes it).
+    pub fn preload(&self, path: &str, build_id: Option<&[u8]>) {
+        self.binary(path, build_id);
+    }
+
     /// Drops the symbol tables of the ELF files loaded so far (a `libLLVM.so` has 258K
     /// symbols); a later lookup loads them again.
     pub fn release_files(&self) {
