@@ -94,8 +94,12 @@ pub fn load(dataset: &Path, run: &str) -> Result<Option<PerfInput>, AnalyzeError
     if files_of(dataset, perf_samples::NAME, run)?.is_empty() {
         return Ok(None);
     }
+    // `perf_stacks`' row count (from the footers) sizes both readers' maps.
+    let stacks =
+        model::read::count_rows(dataset, perf_stacks::NAME, run).map_err(read_err(dataset, perf_stacks::NAME, run))?;
+    let stacks = usize::try_from(stacks).unwrap_or(0);
     // Two independent reads, one core each.
-    let (samples, index) = rayon::join(|| sample_groups(dataset, run), || stack_index(dataset, run));
+    let (samples, index) = rayon::join(|| sample_groups(dataset, run, stacks), || stack_index(dataset, run, stacks));
     Ok(Some(PerfInput { samples: samples?, index: index? }))
 }
 
@@ -112,16 +116,13 @@ fn read_err<'a>(
 }
 
 /// The run's samples grouped by (source, event, stack): counted batch by batch (a run has
-/// millions of samples and thousands of groups).
-fn sample_groups(dataset: &Path, run: &str) -> Result<Vec<SampleGroup>, AnalyzeError> {
+/// millions of samples and thousands of groups); `stacks` (the run's stack count) sizes the map.
+fn sample_groups(dataset: &Path, run: &str, stacks: usize) -> Result<Vec<SampleGroup>, AnalyzeError> {
     // Sources and events are interned, so the per-sample key is three integers.
     let (mut sources, mut events) = (Interner::default(), Interner::default());
     // About one group per stack (per event): sized up front, the map never holds its old and
     // new tables at once.
-    let stacks =
-        model::read::count_rows(dataset, perf_stacks::NAME, run).map_err(read_err(dataset, perf_stacks::NAME, run))?;
-    let mut groups: HashMap<(u32, u32, i64), (i64, i64)> =
-        HashMap::with_capacity(usize::try_from(stacks).unwrap_or(0) + 1);
+    let mut groups: HashMap<(u32, u32, i64), (i64, i64)> = HashMap::with_capacity(stacks + 1);
     use perf_samples::col as c;
     for_each_batch_dict::<PerfSampleRow>(dataset, run, &[c::source, c::event], |b| {
         let t = PerfSampleRow::NAME;
@@ -156,9 +157,9 @@ type StackFunctions = (Option<u32>, Box<[u32]>);
 /// Marks a frame id with no row in `perf_frames`.
 const NO_FUNCTION: u32 = u32::MAX;
 
-/// Builds the run's [`StackIndex`] from `perf_frames` and `perf_stacks`, batch by batch. Frames
-/// absent from `perf_frames` are left out of their stacks.
-fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
+/// Builds the run's [`StackIndex`] (of `stacks` stacks) from `perf_frames` and `perf_stacks`,
+/// batch by batch. Frames absent from `perf_frames` are left out of their stacks.
+fn stack_index(dataset: &Path, run: &str, stacks: usize) -> Result<StackIndex, AnalyzeError> {
     let mut index = StackIndex::default();
     // Functions are (function, dso) pairs of interned names: no string is allocated per frame.
     let (mut names, mut dsos) = (Interner::default(), Interner::default());
@@ -186,9 +187,7 @@ fn stack_index(dataset: &Path, run: &str) -> Result<StackIndex, AnalyzeError> {
     drop((function_of, names, dsos));
     // One row per stack (a stack given twice keeps its last row, as report's folding does):
     // the map is sized from the row count, so it never holds its old and new tables at once.
-    let stacks =
-        model::read::count_rows(dataset, perf_stacks::NAME, run).map_err(read_err(dataset, perf_stacks::NAME, run))?;
-    index.stacks.reserve(usize::try_from(stacks).unwrap_or(0));
+    index.stacks.reserve(stacks);
     let mut functions: Vec<u32> = Vec::new();
     for_each_batch_dict::<PerfStackRow>(dataset, run, &[perf_stacks::col::source], |b| {
         use perf_stacks::col as c;
