@@ -262,6 +262,11 @@ impl Stacks {
         self.cache.slots = Vec::new();
     }
 
+    /// The frames (by id - 1); the stacks are dropped.
+    pub fn into_frames(self) -> Vec<FrameKey> {
+        self.frames
+    }
+
     /// Number of non-empty stacks.
     pub fn len(&self) -> usize {
         self.stacks.len()

@@ -250,17 +250,21 @@ fn replay<R: Read + Send>(
     stacks.drop_index();
     // `perf_stacks` does not depend on symbols: its rows are built and encoded on a thread of
     // their own while the frames are looked up (in parallel) here.
-    let stacks = &stacks;
-    let (stack_sink, stack_rows) = (&mut out.stack_sink, &mut out.stacks);
-    let (frame_sink, frame_rows, account) = (&mut out.frame_sink, &mut out.frames, &mut out.account);
-    std::thread::scope(|scope| {
+    let found = std::thread::scope(|scope| {
+        let stacks = &stacks;
+        let (stack_sink, stack_rows) = (&mut out.stack_sink, &mut out.stacks);
         scope.spawn(move || write_stacks(source, stacks, stack_sink, stack_rows));
-        let mut emit = |batch: &_| match frame_sink {
-            Some(s) => s.write_batch(batch),
-            None => frame_rows.extend(PerfFrameRow::from_batch(batch).expect("a batch of the table's schema")),
-        };
-        symbols::frame_rows(source, stacks, &maps.dsos, maps.kernel_ref.as_ref(), sym, account, &mut emit);
+        symbols::symbolize(stacks, &maps.dsos, maps.kernel_ref.as_ref(), sym, &mut out.account)
     });
+    // The stacks are written and counted: only the frames are needed for the frame rows (the
+    // stacks' lists are the largest thing in memory).
+    let frames = stacks.into_frames();
+    let (frame_sink, frame_rows) = (&mut out.frame_sink, &mut out.frames);
+    let mut emit = |batch: &_| match frame_sink {
+        Some(s) => s.write_batch(batch),
+        None => frame_rows.extend(PerfFrameRow::from_batch(batch).expect("a batch of the table's schema")),
+    };
+    symbols::frame_rows(source, &frames, &maps.dsos, found, &mut emit);
     let thread_clock = clocks.first().cloned().unwrap_or_else(|| meta::PERF_CLOCK.into());
     out.threads = threads.rows(source, &thread_clock);
     Ok(())

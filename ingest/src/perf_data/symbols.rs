@@ -143,21 +143,29 @@ fn kernel_shift(kernel_ref: Option<&(String, u64)>, sym: &Symbolizer, account: &
     shift
 }
 
-/// Frames per `perf_frames` batch.
-const FRAMES_PER_BATCH: usize = 64 * 1024;
+/// Frames per `perf_frames` batch (16Ki: a batch of long C++ names is some megabytes, and
+/// three are alive while one is encoded on its own thread).
+const FRAMES_PER_BATCH: usize = 16 * 1024;
 
-/// `perf_frames` rows of all interned frames (frame id = index + 1), symbolized, handed to `emit`
-/// in frame id order, as batches.
+/// What the lookups found for every frame: kept from [`symbolize`] to [`frame_rows`], so that the
+/// stacks, needed in between to count the samples of missing DSOs, can be freed before the
+/// rows are built.
+pub struct Symbolized {
+    outcomes: Vec<Outcome>,
+    names: Interner,
+}
+
+/// Looks every interned frame up (once each, in parallel), and notes in `account` the DSOs
+/// whose symbols were missing, with the samples whose stacks touched them, and those whose
+/// file was taken by path alone.
 /// `kernel_ref` is the recording's kernel relocation reference ([`super::maps::Maps::kernel_ref`]).
-pub fn frame_rows(
-    source: &str,
+pub fn symbolize(
     stacks: &Stacks,
     dsos: &Dsos,
     kernel_ref: Option<&(String, u64)>,
     sym: &Symbolizer,
     account: &mut LineAccount,
-    emit: &mut dyn FnMut(&RecordBatch),
-) {
+) -> Symbolized {
     let kernel_frames = stacks.frames.iter().any(|f| matches!(f, FrameKey::Kernel { .. }));
     let shift = if kernel_frames { kernel_shift(kernel_ref, sym, account) } else { 0 };
     let (outcomes, names, by_path) = lookup_all(&stacks.frames, dsos, sym, shift);
@@ -200,9 +208,21 @@ pub fn frame_rows(
     }
     let resolved = outcomes.iter().filter(|o| matches!(o, Outcome::Found(_))).count();
     account.note(format!("symbols: {resolved} of {} unique frames resolved", outcomes.len()));
-    // Rows go out column-wise, a batch per 64Ki frames.
+    Symbolized { outcomes, names }
+}
+
+/// `perf_frames` rows of `frames` (frame id = index + 1) with what [`symbolize`] found for them,
+/// handed to `emit` in frame id order, as batches.
+pub fn frame_rows(
+    source: &str,
+    frames: &[FrameKey],
+    dsos: &Dsos,
+    found: Symbolized,
+    emit: &mut dyn FnMut(&RecordBatch),
+) {
+    let Symbolized { outcomes, names } = found;
     let mut at = 0;
-    for chunk in stacks.frames.chunks(FRAMES_PER_BATCH) {
+    for chunk in frames.chunks(FRAMES_PER_BATCH) {
         let mut columns = FrameColumns::new(source, chunk.len());
         for (key, outcome) in chunk.iter().zip(&outcomes[at..]) {
             at += 1;

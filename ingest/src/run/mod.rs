@@ -306,7 +306,8 @@ fn parse_content(
                 // Samples are encoded beside the record loop, on a thread of their own.
                 sink: Some(PerfSink::new(staging.part_writer::<PerfSampleRow>(part, fid)?.in_background())),
                 stack_sink: Some(PerfSink::new(staging.part_writer::<PerfStackRow>(part, fid)?)),
-                frame_sink: Some(PerfSink::new(staging.part_writer::<PerfFrameRow>(part, fid)?)),
+                // Frames are encoded beside their symbolization and row building.
+                frame_sink: Some(PerfSink::new(staging.part_writer::<PerfFrameRow>(part, fid)?.in_background())),
                 ..Default::default()
             };
             parse(&ctx, &input.path, symbolizer, &mut p)
