@@ -27,6 +27,7 @@ pub mod meta;
 pub mod open;
 pub mod reader;
 pub mod records;
+pub mod stacks;
 pub mod symbols;
 pub mod threads;
 

@@ -14,11 +14,11 @@ use model::tables::perf_frames::PerfFrameRow;
 use model::tables::perf_stacks::PerfStackRow;
 use model::Table;
 
-use super::callchain::Stacks;
 use super::columns::{self, SampleRef};
 use super::maps::Maps;
 use super::open::{Counted, Damage, Opened};
-use super::records::{self, Batch, Rec};
+use super::records::{self, Batch, Rec, Resolver};
+use super::stacks::{FrameIds, Stacks};
 use super::threads::Threads;
 use super::{meta, symbols, PerfDataError, PerfDataOutput};
 use crate::account::SkipKind;
@@ -57,6 +57,10 @@ pub fn read_pipe<R: Read + Send>(
     })?;
     replay(ctx, r, "pipe", pos, damage, sym, out)
 }
+
+/// Batches the reading thread may have sent and the replay not yet taken: slack for batches
+/// that cost the two sides unequally (each is some hundreds of kilobytes).
+const BATCHES_AHEAD: usize = 4;
 
 /// Stacks per `perf_stacks` batch.
 const STACKS_PER_BATCH: usize = 16 * 1024;
@@ -114,25 +118,29 @@ fn replay<R: Read + Send>(
     }
     let mut threads = Threads::default();
     let mut stacks = Stacks::default();
+    let mut frame_ids = FrameIds::default();
+    let mut sample_frames: Vec<u32> = Vec::new();
     // DWARF user stacks are unwound on x86_64 only (framehop's other arch is aarch64, not wired).
     let dwarf_mode = attrs.iter().any(|a| {
         a.attributes().sample_format.contains(linux_perf_data::linux_perf_event_reader::SampleFormat::STACK_USER)
     });
     let x86_64 = perf_file.arch().ok().flatten().is_none_or(|a| a == "x86_64");
-    let mut dwarf = (dwarf_mode && x86_64).then(|| super::dwarf::Dwarf::new(sym.options().clone()));
-    let mut unwound: Vec<u64> = Vec::new();
+    let dwarf = (dwarf_mode && x86_64).then(|| super::dwarf::Dwarf::new(sym.options().clone()));
+    let user_stacks = dwarf.is_some();
+    let mut resolver = Resolver::new(maps, dwarf);
     let mut ordinal = 0u64;
     let mut lost_total = 0u64;
-    // Records are read and parsed on a thread of their own (`records`) and replayed here, in
-    // their order.
-    let user_stacks = dwarf.is_some();
+    // Records are read and parsed, and their frames resolved, on a thread of their own
+    // (`records`), and replayed here, in their order.
     let broken = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
         let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
         let pos = &pos;
-        let (perf_file, record_iter) = (&mut perf_file, &mut record_iter);
-        let reader = scope.spawn(move || records::read_ahead(perf_file, record_iter, pos, user_stacks, tx, back_rx));
+        let (perf_file, record_iter, resolver) = (&mut perf_file, &mut record_iter, &mut resolver);
+        let reader =
+            scope.spawn(move || records::read_ahead(perf_file, record_iter, pos, user_stacks, resolver, tx, back_rx));
         for batch in rx {
+            frame_ids.add_keys(&batch.new_keys);
             for rec in &batch.records {
                 ordinal += 1;
                 out.account.read();
@@ -143,9 +151,8 @@ fn replay<R: Read + Send>(
                         out.account.parsed();
                         continue;
                     }
-                    Rec::Fork { pid, ppid, tid, ptid, at } => {
+                    Rec::Fork { pid, tid, ptid, at, .. } => {
                         threads.fork(*pid, *tid, *ptid, Some(*at));
-                        maps.fork(*ppid, *pid);
                         out.account.parsed();
                         continue;
                     }
@@ -154,8 +161,7 @@ fn replay<R: Read + Send>(
                         out.account.parsed();
                         continue;
                     }
-                    Rec::Mmap { pid, address, length, pgoff, path, cpu_mode, build_id } => {
-                        maps.add(*pid, *address, *length, *pgoff, path, *cpu_mode, build_id.as_deref());
+                    Rec::Mmap { .. } => {
                         out.account.parsed();
                         continue;
                     }
@@ -180,13 +186,8 @@ fn replay<R: Read + Send>(
                 };
                 let pid = s.pid.unwrap_or(-1);
                 let tid = s.tid.unwrap_or(pid);
-                unwound.clear();
-                if let (Some(d), Some(u)) = (dwarf.as_mut(), &s.user) {
-                    let stack = &batch.stack_bytes[u.bytes.0..u.bytes.1];
-                    d.unwind(pid, &maps.user_mappings(pid), &maps.dsos, (u.ip, u.sp, u.bp), stack, &mut unwound);
-                }
-                let callchain = s.callchain.map(|(a, b)| &batch.addrs[a..b]);
-                let stack_id = stacks.sample(&mut maps, pid, callchain, s.ip, s.cpu_mode, &unwound);
+                frame_ids.map(&batch.frames[s.frames.0..s.frames.1], &mut sample_frames);
+                let stack_id = stacks.sample(&sample_frames);
                 let comm = threads.name(s.pid, tid, s.time);
                 let period = s.period.or(fixed_period.get(s.attr_index).copied().flatten()).unwrap_or(1);
                 out.push_ref(&SampleRef {
@@ -229,6 +230,7 @@ fn replay<R: Read + Send>(
     if frameless > 0 {
         out.account.note(format!("{frameless} samples without frames kept with the empty stack (stack_id 0)"));
     }
+    let Resolver { maps, dwarf, .. } = resolver;
     match &dwarf {
         Some(d) => {
             out.account.note(format!(
@@ -248,6 +250,7 @@ fn replay<R: Read + Send>(
     }
 
     stacks.drop_index();
+    stacks.frames = frame_ids.into_frames();
     // `perf_stacks` does not depend on symbols: its rows are built and encoded on a thread of
     // their own while the frames are looked up (in parallel) here.
     let found = std::thread::scope(|scope| {

@@ -1,8 +1,10 @@
 //! Read-ahead of perf.data records on a thread of their own: linux-perf-data reads, sorts and
-//! parses them there, and hands them to the replay ([`super::reader`]) in batches of owned
-//! values (a parsed record borrows the reader's buffers), so reading and replaying (threads,
-//! mappings, stacks, sample rows) run on two cores. Batches come back for reuse and at most two
-//! are in flight: memory is bounded by the batch size. The order of records is kept.
+//! parses them there, the mappings are kept there (MMAP / FORK records, in order) and each
+//! sample's callchain is resolved and interned into frame ids there ([`Resolver`]); the
+//! records go to the replay ([`super::reader`]) in batches of owned values (a parsed record
+//! borrows the reader's buffers), which keeps the threads' names, interns the stacks and
+//! writes the sample rows: the two halves run on two cores. Batches come back for reuse and at
+//! most a few are in flight: memory is bounded by the batch size. The order of records is kept.
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -12,7 +14,9 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use linux_perf_data::linux_perf_event_reader::{CpuMode, EventRecord, Mmap2FileId, RecordType};
 use linux_perf_data::{PerfFile, PerfFileRecord, PerfRecordIter};
 
-use super::dwarf::{REG_BP, REG_IP, REG_SP};
+use super::callchain::{FrameKey, FrameTable};
+use super::dwarf::{Dwarf, REG_BP, REG_IP, REG_SP};
+use super::maps::Maps;
 use crate::account::SkipKind;
 
 /// Records per batch.
@@ -35,6 +39,8 @@ pub struct Sample {
     pub cpu_mode: CpuMode,
     /// The callchain: `Batch::addrs[start..end]`.
     pub callchain: Option<(usize, usize)>,
+    /// The stack's raw frame ids, leaf first (given by the [`Resolver`]): `Batch::frames[start..end]`.
+    pub frames: (usize, usize),
     /// The user stack of a `--call-graph dwarf` sample (copied only when it is unwound).
     pub user: Option<UserStack>,
 }
@@ -93,6 +99,10 @@ pub enum Rec {
 pub struct Batch {
     pub records: Vec<Rec>,
     pub addrs: Vec<u64>,
+    /// Raw frame ids of the samples' stacks.
+    pub frames: Vec<u32>,
+    /// Keys of the raw frame ids first given in this batch, in raw id order.
+    pub new_keys: Vec<FrameKey>,
     pub stack_bytes: Vec<u8>,
 }
 
@@ -100,18 +110,67 @@ impl Batch {
     fn clear(&mut self) {
         self.records.clear();
         self.addrs.clear();
+        self.frames.clear();
+        self.new_keys.clear();
         self.stack_bytes.clear();
     }
 }
 
-/// Reads every record into batches sent on `tx` (sent batches come back on `back` for reuse);
-/// copies user stacks when `user_stacks`. Returns why the stream broke, if it did (`pos`: bytes
-/// read so far, for the message).
+/// The mappings and frames, kept where the records are read: MMAP and FORK records are applied
+/// in record order, and each sample's callchain (and `--call-graph dwarf` user stack, unwound
+/// here) becomes raw frame ids before the replay sees it.
+pub struct Resolver {
+    /// Executable mappings and DSOs.
+    pub maps: Maps,
+    /// Raw frame ids.
+    pub frames: FrameTable,
+    /// Unwinders of `--call-graph dwarf` user stacks (x86_64), if they are unwound.
+    pub dwarf: Option<Dwarf>,
+    unwound: Vec<u64>,
+}
+
+impl Resolver {
+    /// A resolver over `maps` (with the file's build-id table), unwinding with `dwarf` if given.
+    pub fn new(maps: Maps, dwarf: Option<Dwarf>) -> Self {
+        Resolver { maps, frames: FrameTable::default(), dwarf, unwound: Vec::new() }
+    }
+
+    /// Applies one record (just made) to the mappings, or resolves its sample's frames into
+    /// `batch.frames`.
+    fn apply(&mut self, rec: &mut Rec, batch: &mut Batch) {
+        match rec {
+            Rec::Mmap { pid, address, length, pgoff, path, cpu_mode, build_id } => {
+                self.maps.add(*pid, *address, *length, *pgoff, path, *cpu_mode, build_id.as_deref());
+            }
+            Rec::Fork { pid, ppid, .. } => self.maps.fork(*ppid, *pid),
+            Rec::Sample(s) => {
+                let pid = s.pid.unwrap_or(-1);
+                self.unwound.clear();
+                if let (Some(d), Some(u)) = (self.dwarf.as_mut(), &s.user) {
+                    let stack = &batch.stack_bytes[u.bytes.0..u.bytes.1];
+                    let mappings = self.maps.user_mappings(pid);
+                    d.unwind(pid, &mappings, &self.maps.dsos, (u.ip, u.sp, u.bp), stack, &mut self.unwound);
+                }
+                let start = batch.frames.len();
+                let callchain = s.callchain.map(|(a, b)| &batch.addrs[a..b]);
+                let (maps, out) = (&mut self.maps, &mut batch.frames);
+                self.frames.chain(maps, pid, callchain, s.ip, s.cpu_mode, &self.unwound, out);
+                s.frames = (start, batch.frames.len());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads every record into batches sent on `tx` (sent batches come back on `back` for reuse),
+/// applied to `resolver` on the way; copies user stacks when `user_stacks`. Returns why the
+/// stream broke, if it did (`pos`: bytes read so far, for the message).
 pub fn read_ahead<R: Read>(
     perf_file: &mut PerfFile,
     iter: &mut PerfRecordIter<R>,
     pos: &AtomicU64,
     user_stacks: bool,
+    resolver: &mut Resolver,
     tx: SyncSender<Batch>,
     back: Receiver<Batch>,
 ) -> Option<String> {
@@ -129,9 +188,11 @@ pub fn read_ahead<R: Read>(
                 break;
             }
         };
-        let rec = own(record, &mut batch, user_stacks);
+        let mut rec = own(record, &mut batch, user_stacks);
+        resolver.apply(&mut rec, &mut batch);
         batch.records.push(rec);
         if batch.records.len() >= BATCH_RECORDS {
+            resolver.frames.take_keys(&mut batch.new_keys);
             let mut next = back.try_recv().unwrap_or_default();
             next.clear();
             if tx.send(std::mem::replace(&mut batch, next)).is_err() {
@@ -140,6 +201,7 @@ pub fn read_ahead<R: Read>(
         }
     }
     if !batch.records.is_empty() {
+        resolver.frames.take_keys(&mut batch.new_keys);
         let _ = tx.send(batch);
     }
     broken
@@ -197,6 +259,7 @@ fn own(record: PerfFileRecord<'_>, batch: &mut Batch, user_stacks: bool) -> Rec 
                 ip: s.ip,
                 cpu_mode: s.cpu_mode,
                 callchain,
+                frames: (0, 0),
                 user,
             })
         }

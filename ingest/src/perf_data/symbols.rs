@@ -11,9 +11,10 @@ use arrow::record_batch::RecordBatch;
 use model::read::Interner;
 use rayon::prelude::*;
 
-use super::callchain::{FrameKey, Stacks, UNKNOWN_DSO};
+use super::callchain::{FrameKey, UNKNOWN_DSO};
 use super::columns::FrameColumns;
 use super::maps::Dsos;
+use super::stacks::Stacks;
 use crate::account::LineAccount;
 use crate::symbolize::{Lookup, Symbolizer};
 
@@ -169,15 +170,30 @@ pub fn symbolize(
     let kernel_frames = stacks.frames.iter().any(|f| matches!(f, FrameKey::Kernel { .. }));
     let shift = if kernel_frames { kernel_shift(kernel_ref, sym, account) } else { 0 };
     let (outcomes, names, by_path) = lookup_all(&stacks.frames, dsos, sym, shift);
-    // Samples touching each DSO whose symbols were missing.
+    // Samples touching each DSO whose symbols were missing. The stacks' millions of frame ids
+    // are checked against a bitset of the missing frames (a few hundred kilobytes, where the
+    // outcomes are megabytes), and only those found are looked up.
+    let mut is_missing = vec![0u64; outcomes.len().div_ceil(64) + 1];
+    for (i, o) in outcomes.iter().enumerate() {
+        if matches!(o, Outcome::Missing(_)) {
+            let f = i + 1;
+            is_missing[f / 64] |= 1 << (f % 64);
+        }
+    }
     let mut missing: BTreeMap<u32, u64> = BTreeMap::new();
     let mut seen = HashSet::new();
-    for id in 1..=stacks.len() {
-        seen.clear();
-        for &f in stacks.stack(id) {
-            if let Outcome::Missing(dso) = outcomes[f as usize - 1] {
-                if seen.insert(dso) {
-                    *missing.entry(dso).or_default() += stacks.stack_samples.get(id).copied().unwrap_or(0);
+    if is_missing.iter().any(|&w| w != 0) {
+        for id in 1..=stacks.len() {
+            let frames = stacks.stack(id);
+            if !frames.iter().any(|&f| is_missing[f as usize / 64] & (1 << (f % 64)) != 0) {
+                continue;
+            }
+            seen.clear();
+            for &f in frames {
+                if let Outcome::Missing(dso) = outcomes[f as usize - 1] {
+                    if seen.insert(dso) {
+                        *missing.entry(dso).or_default() += stacks.stack_samples.get(id).copied().unwrap_or(0);
+                    }
                 }
             }
         }
