@@ -111,17 +111,23 @@ impl SampleColumns {
     }
 }
 
-/// `perf_stacks` rows of stacks `ids` (1-based), each with its frame ids (leaf first), as one
-/// batch.
-pub fn stack_batch(source: &str, stacks: &[(usize, &[u32])]) -> RecordBatch {
-    let n = stacks.len();
+/// `perf_stacks` rows of consecutive stacks from id `first` (1-based), as one batch: stack
+/// `first + i` has the next `lens[i]` frame ids of `items` (leaf first).
+pub fn stack_batch(source: &str, first: usize, items: &[u32], lens: &[usize]) -> RecordBatch {
+    let n = lens.len();
     let mut src = StringBuilder::with_capacity(n, n * source.len());
     let mut id = Int64Builder::with_capacity(n);
-    for &(stack_id, _) in stacks {
+    for i in 0..n {
         src.append_value(source);
-        id.append_value(stack_id as i64);
+        id.append_value((first + i) as i64);
     }
-    let list = model::column::i64_list_array(stacks.iter().map(|&(_, f)| f));
+    let mut rest = items;
+    let rows = lens.iter().map(|&len| {
+        let (row, tail) = rest.split_at(len);
+        rest = tail;
+        row
+    });
+    let list = model::column::i64_list_array(rows.collect::<Vec<_>>().into_iter());
     let columns: Vec<ArrayRef> = vec![Arc::new(src.finish()), Arc::new(id.finish()), Arc::new(list)];
     RecordBatch::try_new(PerfStackRow::schema(), columns).expect("columns in the order of perf_stacks' schema")
 }
@@ -204,13 +210,8 @@ mod tests {
         c.push(&s);
         assert_eq!(PerfSampleRow::from_batch(&c.finish()).unwrap(), vec![s.to_row()]);
         assert!(c.is_empty());
-        let frames: [&[u32]; 2] = [&[4, 5], &[6]];
-        let rows = PerfStackRow::from_batch(&stack_batch(
-            "p.data",
-            &frames.iter().enumerate().map(|(k, f)| (k + 1, *f)).collect::<Vec<_>>(),
-        ))
-        .unwrap();
+        let rows = PerfStackRow::from_batch(&stack_batch("p.data", 7, &[4, 5, 6], &[2, 1])).unwrap();
         let got: Vec<(i64, Vec<i64>)> = rows.iter().map(|r| (r.stack_id, r.frame_ids.clone())).collect();
-        assert_eq!(got, [(1, vec![4, 5]), (2, vec![6])]);
+        assert_eq!(got, [(7, vec![4, 5]), (8, vec![6])]);
     }
 }

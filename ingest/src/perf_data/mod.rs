@@ -25,6 +25,7 @@ pub mod dwarf;
 pub mod maps;
 pub mod meta;
 pub mod open;
+pub mod packed;
 pub mod reader;
 pub mod records;
 pub mod stacks;
@@ -74,8 +75,9 @@ pub enum PerfDataError {
 /// A streaming writer for one table (`perf_samples` by default), with the first write error kept.
 pub type Sink<T = PerfSampleRow> = crate::sink::TableSink<T>;
 
-/// Samples are handed to the sink in batches of this many.
-const FLUSH_ROWS: usize = 64 * 1024;
+/// Samples are handed to the sink in batches of this many (a batch of 16Ki rows is some 4 MB,
+/// its path and name columns a copy per row; one is filled while one is encoded).
+const FLUSH_ROWS: usize = 16 * 1024;
 
 /// Rows and accounting produced from one perf.data.
 #[derive(Debug, Default)]

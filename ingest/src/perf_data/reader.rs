@@ -73,10 +73,13 @@ fn write_stacks(
     sink: &mut Option<super::Sink<PerfStackRow>>,
     rows: &mut Vec<PerfStackRow>,
 ) {
+    let (mut items, mut lens) = (Vec::new(), Vec::new());
     for first in (1..=stacks.len()).step_by(STACKS_PER_BATCH) {
         let last = (first + STACKS_PER_BATCH - 1).min(stacks.len());
-        let chunk: Vec<(usize, &[u32])> = (first..=last).map(|id| (id, stacks.stack(id))).collect();
-        let batch = columns::stack_batch(source, &chunk);
+        items.clear();
+        lens.clear();
+        stacks.stacks_into(first..=last, &mut items, &mut lens);
+        let batch = columns::stack_batch(source, first, &items, &lens);
         match sink {
             Some(s) => s.write_batch(&batch),
             None => rows.extend(PerfStackRow::from_batch(&batch).expect("a batch of the table's schema")),

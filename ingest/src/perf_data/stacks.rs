@@ -5,9 +5,8 @@
 
 use std::hash::BuildHasher;
 
-use model::read::SeqInterner;
-
 use super::callchain::FrameKey;
+use super::packed::PackedSeqs;
 
 /// The interning maps' hasher: millions of lookups per large profile, keys from the file
 /// (collisions only cost time), and a fixed seed so runs do the same work.
@@ -68,7 +67,7 @@ pub struct Stacks {
     /// Frames by id - 1 (from [`FrameIds`], when the samples are done).
     pub frames: Vec<FrameKey>,
     /// Stacks (frame ids, 1-based, leaf first); stack id = sequence id + 1.
-    stacks: SeqInterner,
+    stacks: PackedSeqs,
     /// Samples per stack id (index 0 = the empty stack).
     pub stack_samples: Vec<u64>,
 }
@@ -114,9 +113,19 @@ impl Stacks {
         self.len() == 0
     }
 
-    /// Frame ids (1-based) of stack `id` (1-based), leaf first.
-    pub fn stack(&self, id: usize) -> &[u32] {
-        self.stacks.get(id as u32 - 1)
+    /// Replaces `out` with the frame ids (1-based) of stack `id` (1-based), leaf first.
+    pub fn stack_into(&self, id: usize, out: &mut Vec<u32>) {
+        out.clear();
+        self.stacks.get_into(id as u32 - 1, out);
+    }
+
+    /// Appends the frame ids of stacks `ids` to `items`, and each one's length to `lens`.
+    pub fn stacks_into(&self, ids: std::ops::RangeInclusive<usize>, items: &mut Vec<u32>, lens: &mut Vec<usize>) {
+        for id in ids {
+            let before = items.len();
+            self.stacks.get_into(id as u32 - 1, items);
+            lens.push(items.len() - before);
+        }
     }
 }
 
@@ -167,9 +176,13 @@ mod tests {
         maps.add(8, 0x1000, 0x1000, 0x2000, b"/bin/a", u, None);
         let third = both.sample(&mut maps, 8, None, Some(0x1010), u);
         assert!(third != first && third != second);
-        let dso_of = |id: i64| match both.ids.frames[both.stacks.stack(id as usize)[0] as usize - 1] {
-            FrameKey::User { dso, .. } => maps.dsos.list[dso as usize].name.clone(),
-            other => panic!("{other:?}"),
+        let dso_of = |id: i64| {
+            let mut frames = Vec::new();
+            both.stacks.stack_into(id as usize, &mut frames);
+            match both.ids.frames[frames[0] as usize - 1] {
+                FrameKey::User { dso, .. } => maps.dsos.list[dso as usize].name.clone(),
+                other => panic!("{other:?}"),
+            }
         };
         assert_eq!((dso_of(first), dso_of(second)), ("/bin/a".to_string(), "/bin/b".to_string()));
         assert_eq!(both.stacks.stack_samples.iter().sum::<u64>(), 4);

@@ -183,13 +183,14 @@ pub fn symbolize(
     let mut missing: BTreeMap<u32, u64> = BTreeMap::new();
     let mut seen = HashSet::new();
     if is_missing.iter().any(|&w| w != 0) {
+        let mut frames = Vec::new();
         for id in 1..=stacks.len() {
-            let frames = stacks.stack(id);
+            stacks.stack_into(id, &mut frames);
             if !frames.iter().any(|&f| is_missing[f as usize / 64] & (1 << (f % 64)) != 0) {
                 continue;
             }
             seen.clear();
-            for &f in frames {
+            for &f in &frames {
                 if let Outcome::Missing(dso) = outcomes[f as usize - 1] {
                     if seen.insert(dso) {
                         *missing.entry(dso).or_default() += stacks.stack_samples.get(id).copied().unwrap_or(0);
