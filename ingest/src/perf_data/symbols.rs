@@ -5,7 +5,7 @@
 //! of samples whose stack touched it. Kernel addresses are looked up relative to the `_text`
 //! (or `_stext`) address perf recorded, so a kallsyms copy from another boot (KASLR) still fits.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use arrow::record_batch::RecordBatch;
 use model::read::Interner;
@@ -16,7 +16,7 @@ use super::columns::FrameColumns;
 use super::maps::Dsos;
 use super::stacks::Stacks;
 use crate::account::LineAccount;
-use crate::symbolize::{Lookup, Symbolizer};
+use crate::symbolize::Symbolizer;
 
 /// Function name perf prints for an unresolved frame.
 pub const UNKNOWN_FUNCTION: &str = "[unknown]";
@@ -42,9 +42,6 @@ const LOOKUP_CHUNK: usize = 64 * 1024;
 /// time (a system-wide profile touches libraries of 200 MB with 258K symbols).
 fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) -> (Vec<Outcome>, Interner, Vec<String>) {
     let mut names = Interner::default();
-    // ELF names come mangled and are demangled once each (many frames are addresses in the
-    // same functions): mangled id → name id.
-    let (mut mangled, mut demangled) = (Interner::default(), Vec::<u32>::new());
     let mut outcomes: Vec<Outcome> = (0..frames.len()).map(|_| Outcome::NoSymbol).collect();
     let user_dso = |i: &u32| match frames[*i as usize] {
         FrameKey::User { dso, .. } => Some(dso),
@@ -54,75 +51,79 @@ fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) ->
     order.sort_by_key(user_dso);
     let mut by_path = Vec::new();
     for group in order.chunk_by(|a, b| user_dso(a) == user_dso(b)) {
-        let file = group.first().and_then(user_dso);
-        // The file's symbols are loaded here, on this thread, before the parallel lookups: the
-        // memory of one table after another is then reused, not spread over the workers.
-        if let Some(dso) = file {
-            let d = &dsos.list[dso as usize];
-            sym.preload(&d.name, d.build_id.as_deref());
-        }
-        for chunk in group.chunks(LOOKUP_CHUNK) {
-            let found: Vec<Outcome<Name>> =
-                chunk.par_iter().map(|&i| lookup(&frames[i as usize], dsos, sym, shift)).collect();
-            for (&i, o) in chunk.iter().zip(found) {
-                outcomes[i as usize] = match o {
-                    Outcome::Found(Name::Plain(name)) => Outcome::Found(names.id(&name)),
-                    Outcome::Found(Name::Mangled(name)) => {
-                        let m = mangled.id(&name) as usize;
-                        if m == demangled.len() {
-                            demangled.push(names.id(&crate::symbolize::demangle_name(&name)));
-                        }
-                        Outcome::Found(demangled[m])
+        let Some(dso) = group.first().and_then(user_dso) else {
+            // Kernel, JIT and unknown frames.
+            for chunk in group.chunks(LOOKUP_CHUNK) {
+                let found: Vec<Outcome<String>> =
+                    chunk.par_iter().map(|&i| lookup(&frames[i as usize], dsos, sym, shift)).collect();
+                for (&i, o) in chunk.iter().zip(found) {
+                    outcomes[i as usize] = match o {
+                        Outcome::Found(name) => Outcome::Found(names.id(&name)),
+                        Outcome::NoSymbol => Outcome::NoSymbol,
+                        Outcome::Missing(dso) => Outcome::Missing(dso),
+                    };
+                }
+            }
+            continue;
+        };
+        // One file's frames: its symbols are loaded here, on this thread (the memory of one
+        // table after another is then reused, not spread over the workers), searched in
+        // parallel for symbol indexes, and each symbol found is demangled and named once.
+        let d = &dsos.list[dso as usize];
+        match sym.file_symbols(&d.name, d.build_id.as_deref()) {
+            None => group.iter().for_each(|&i| outcomes[i as usize] = Outcome::Missing(dso)),
+            Some(file) => {
+                let mut name_of_entry: HashMap<usize, u32> = HashMap::new();
+                for chunk in group.chunks(LOOKUP_CHUNK) {
+                    let found: Vec<Option<usize>> = chunk
+                        .par_iter()
+                        .map(|&i| match frames[i as usize] {
+                            FrameKey::User { rel, .. } => file.find_file_offset_entry(rel),
+                            _ => None,
+                        })
+                        .collect();
+                    for (&i, entry) in chunk.iter().zip(found) {
+                        outcomes[i as usize] = match entry {
+                            Some(e) => Outcome::Found(
+                                *name_of_entry
+                                    .entry(e)
+                                    .or_insert_with(|| names.id(&crate::symbolize::demangle_name(file.entry_name(e)))),
+                            ),
+                            None => Outcome::NoSymbol,
+                        };
                     }
-                    Outcome::NoSymbol => Outcome::NoSymbol,
-                    Outcome::Missing(dso) => Outcome::Missing(dso),
-                };
+                }
             }
         }
-        if file.is_some() {
-            by_path.extend(
-                sym.dso_sources()
-                    .into_iter()
-                    .filter(|d| d.build_id.is_none() && d.binary == std::path::Path::new(&d.recorded))
-                    .map(|d| d.recorded),
-            );
-            sym.release_files();
-        }
+        by_path.extend(
+            sym.dso_sources()
+                .into_iter()
+                .filter(|d| d.build_id.is_none() && d.binary == std::path::Path::new(&d.recorded))
+                .map(|d| d.recorded),
+        );
+        sym.release_files();
     }
     by_path.sort();
     by_path.dedup();
     (outcomes, names, by_path)
 }
 
-/// A symbol name found for a frame: as printed, or as the ELF file has it.
-enum Name {
-    Plain(String),
-    Mangled(String),
-}
-
-/// Looks one frame up; kernel addresses moved by `shift` into the kallsyms copy's layout.
-fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer, shift: u64) -> Outcome<Name> {
+/// Looks one kernel, JIT or unknown frame up (user frames are looked up file by file, in
+/// [`lookup_all`]); kernel addresses moved by `shift` into the kallsyms copy's layout.
+fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer, shift: u64) -> Outcome<String> {
     match *key {
         FrameKey::Kernel { dso, addr } => match sym.kernel(addr.wrapping_add(shift)) {
-            Some(s) => Outcome::Found(Name::Plain(s.name)),
+            Some(s) => Outcome::Found(s.name),
             None if sym.has_kernel_symbols() => Outcome::NoSymbol,
             None => Outcome::Missing(dso),
         },
-        FrameKey::User { dso, rel } => {
-            let d = &dsos.list[dso as usize];
-            match sym.in_file_mangled(&d.name, d.build_id.as_deref(), rel) {
-                Lookup::Found(s) => Outcome::Found(Name::Mangled(s.name)),
-                Lookup::NoSymbol => Outcome::NoSymbol,
-                Lookup::MissingBinary => Outcome::Missing(dso),
-            }
-        }
         FrameKey::Jit { dso, addr } => {
             match dsos.list[dso as usize].jit_pid.and_then(|pid| sym.jit(pid.into(), addr)) {
-                Some(s) => Outcome::Found(Name::Plain(s.name)),
+                Some(s) => Outcome::Found(s.name),
                 None => Outcome::Missing(dso),
             }
         }
-        FrameKey::Unknown { .. } => Outcome::NoSymbol,
+        FrameKey::User { .. } | FrameKey::Unknown { .. } => Outcome::NoSymbol,
     }
 }
 

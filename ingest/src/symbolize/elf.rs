@@ -164,6 +164,17 @@ impl ElfSymbols {
         let vaddr = file_offset_to_vaddr(&self.segments, offset)?;
         self.find_vaddr(vaddr)
     }
+
+    /// The index of the symbol at a file offset (for [`ElfSymbols::entry_name`]): the symbol
+    /// [`ElfSymbols::find_file_offset_mangled`] names.
+    pub fn find_file_offset_entry(&self, offset: u64) -> Option<usize> {
+        self.table.find_index(file_offset_to_vaddr(&self.segments, offset)?)
+    }
+
+    /// The name, as in the file, of the symbol of index `i`.
+    pub fn entry_name(&self, i: usize) -> &str {
+        &self.table.entries()[i].name
+    }
 }
 
 fn binding(b: elf::SymbolBind) -> Binding {

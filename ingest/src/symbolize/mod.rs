@@ -22,7 +22,7 @@
 //! `locate.rs` (build-id index of the binary directories, `--symfs`, debug files).
 
 mod demangle;
-/// A symbol name from [`Symbolizer::in_file_mangled`] as [`Symbolizer::in_file`] gives it
+/// A symbol name from [`ElfSymbols::entry_name`] as [`Symbolizer::in_file`] gives it
 /// (Rust and C++ demangled as perf prints them).
 pub fn demangle_name(mangled: &str) -> std::borrow::Cow<'_, str> {
     demangle::demangle(mangled)
@@ -241,21 +241,12 @@ impl Symbolizer {
         }
     }
 
-    /// [`Symbolizer::in_file`], with the symbol's name as the file has it (mangled): callers
-    /// that look up many addresses of the same functions demangle each name once
-    /// ([`demangle_name`]).
-    pub fn in_file_mangled(&self, path: &str, build_id: Option<&[u8]>, file_offset: u64) -> Lookup {
-        let Some(bin) = self.binary(path, build_id) else { return Lookup::MissingBinary };
-        match bin.find_file_offset_mangled(file_offset) {
-            Some((name, offset)) => Lookup::Found(Symbol { name: name.to_owned(), offset }),
-            None => Lookup::NoSymbol,
-        }
-    }
-
-    /// Loads the symbols of a recorded DSO now, on the calling thread (else its first lookup
-    /// loads them, on whichever thread makes it).
-    pub fn preload(&self, path: &str, build_id: Option<&[u8]>) {
-        self.binary(path, build_id);
+    /// The symbols of a recorded DSO's file, loaded now on the calling thread if they were not
+    /// (`None` when the file is missing or unreadable, noted as for a lookup). Callers that look
+    /// up many addresses in one file search its table themselves and demangle each symbol found
+    /// once ([`ElfSymbols::find_file_offset_entry`], [`demangle_name`]).
+    pub fn file_symbols(&self, path: &str, build_id: Option<&[u8]>) -> Option<Arc<ElfSymbols>> {
+        self.binary(path, build_id)
     }
 
     /// Drops the symbol tables of the ELF files loaded so far (a `libLLVM.so` has 258K
