@@ -16,7 +16,10 @@ Spark read the files unchanged:
 - strings are plain UTF-8, dictionary-encoded by Parquet (no Arrow dictionary type); times, line
   numbers and ids that grow through a file, marked (delta) below, are DELTA_BINARY_PACKED with no
   dictionary;
-- ZSTD level 3; writer properties set explicitly;
+- ZSTD level 3; writer properties set explicitly; min/max statistics for every column except, in
+  the large perf tables, those whose values come in no order within a file (names, addresses,
+  process ids) or repeat one value row after row (`source`), marked (no statistics) below: their
+  ranges would prune nothing, and keeping them costs two comparisons per value;
 - the run is the partition key only (string-typed: read with `hive_schema={\"run\": pl.String}` in
   polars, `hive_types={'run': VARCHAR}` in DuckDB), never a column inside the files;
 - each file's key-value metadata holds `tracefold.schema_version`, `tracefold.producer`,
@@ -61,6 +64,7 @@ pub fn render() -> String {
         for f in t.schema.fields() {
             let doc = f.metadata().get("doc").map(String::as_str).unwrap_or("");
             let delta = if t.delta.contains(&f.name().as_str()) { " (delta)" } else { "" };
+            let delta = if t.no_stats.contains(&f.name().as_str()) { " (no statistics)" } else { delta };
             s.push_str(&format!(
                 "| `{}` | {}{delta} | {} | {} |\n",
                 f.name(),

@@ -18,6 +18,12 @@ pub trait Table: Sized + Clone + Send + 'static {
     /// ids that grow through a file (the dataset conventions' advice; smaller and faster to
     /// write than a dictionary that overflows). Every other column is dictionary-encoded.
     const DELTA_COLUMNS: &'static [&'static str] = &[];
+    /// Columns written without min/max statistics: values in no order within a file (names,
+    /// addresses, process ids), or one value repeated row after row (`source`: a perf.data's
+    /// samples, stacks and frames have a part file of their own), whose range would prune no
+    /// row group or page, and whose upkeep costs two comparisons per value (of the whole path,
+    /// for `source`).
+    const NO_STATS_COLUMNS: &'static [&'static str] = &[];
     /// The Arrow schema the table is written with.
     fn schema() -> SchemaRef;
     /// Converts rows into one record batch.
@@ -32,7 +38,8 @@ pub trait Table: Sized + Clone + Send + 'static {
 macro_rules! table {
     (
         $(#[$meta:meta])*
-        name = $name:literal, version = $version:literal $(, delta = [$($delta:ident),* $(,)?])?;
+        name = $name:literal, version = $version:literal $(, delta = [$($delta:ident),* $(,)?])?
+        $(, no_stats = [$($no_stats:ident),* $(,)?])?;
         pub struct $row:ident {
             $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty, )+
         }
@@ -57,6 +64,11 @@ macro_rules! table {
                 // Names a field of the row (and an integer one): a typo does not compile.
                 const _: fn(&$row) -> &dyn $crate::table::DeltaColumn = |r| &r.$delta;
                 stringify!($delta)
+            } ),*)?];
+            const NO_STATS_COLUMNS: &'static [&'static str] = &[$($( {
+                // Names a field of the row: a typo does not compile.
+                const _: fn(&$row) = |r| { let _ = &r.$no_stats; };
+                stringify!($no_stats)
             } ),*)?];
 
             fn schema() -> arrow::datatypes::SchemaRef {

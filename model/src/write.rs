@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
 
 use crate::encode::Encoder;
@@ -49,13 +49,14 @@ pub fn writer_properties<T: Table>(run: &str, source_format: &str) -> WriterProp
         .set_created_by(crate::producer());
     // Times, line numbers and ids that grow through the file: delta-encoded, with no dictionary
     // (it would overflow after a few thousand distinct values, with every value hashed first).
-    T::DELTA_COLUMNS
+    let props = T::DELTA_COLUMNS.iter().fold(props, |p, &c| {
+        let path = leaf_path::<T>(c);
+        p.set_column_dictionary_enabled(path.clone(), false).set_column_encoding(path, Encoding::DELTA_BINARY_PACKED)
+    });
+    // `no_stats` columns: no min/max statistics (they would prune nothing).
+    T::NO_STATS_COLUMNS
         .iter()
-        .fold(props, |p, &c| {
-            let path = leaf_path::<T>(c);
-            p.set_column_dictionary_enabled(path.clone(), false)
-                .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED)
-        })
+        .fold(props, |p, &c| p.set_column_statistics_enabled(leaf_path::<T>(c), EnabledStatistics::None))
         .build()
 }
 
@@ -329,6 +330,44 @@ mod tests {
         assert_eq!(checked, GcPauseRow::DELTA_COLUMNS.len());
         let back = crate::read::read_table::<GcPauseRow>(tmp.path(), "r").unwrap();
         assert!(back == rows, "rows differ after the round trip");
+    }
+
+    /// The columns a table declares `no_stats` are written without statistics; the others
+    /// keep their min/max (a row group of frames: ids 1..=N, one source).
+    #[test]
+    fn no_stats_columns_have_no_statistics() {
+        use crate::tables::perf_frames::PerfFrameRow;
+        let tmp = tempfile::tempdir().unwrap();
+        let rows: Vec<PerfFrameRow> = (1..=3_000)
+            .map(|i| PerfFrameRow {
+                source: "perf.data".into(),
+                frame_id: i,
+                function: format!("f{}", (i * 7919) % 1000),
+                dso: Some(["/bin/a", "[kernel.kallsyms]"][i as usize % 2].into()),
+                address: Some((i * 104_729) % 65_536),
+                kind: ["user", "kernel"][i as usize % 2].into(),
+                inlined: false,
+            })
+            .collect();
+        let dir = super::partition_dir(tmp.path(), PerfFrameRow::NAME, "r");
+        let mut w = TableWriter::<PerfFrameRow>::create(&dir, 0, "r", "test").unwrap();
+        w.write_rows(&rows).unwrap();
+        w.finish().unwrap();
+        let file = std::fs::File::open(dir.join("part-0.parquet")).unwrap();
+        let reader = SerializedFileReader::new(file).unwrap();
+        let group = reader.metadata().row_group(0);
+        assert!(!PerfFrameRow::NO_STATS_COLUMNS.is_empty());
+        for c in group.columns() {
+            let name = c.column_path().string();
+            let no_stats = PerfFrameRow::NO_STATS_COLUMNS.contains(&name.as_str());
+            assert_eq!(c.statistics().is_none(), no_stats, "{name}: statistics");
+        }
+        let ids = group.columns().iter().find(|c| c.column_path().string() == "frame_id").unwrap();
+        let stats = ids.statistics().unwrap();
+        assert_eq!(
+            (stats.min_bytes_opt(), stats.max_bytes_opt()),
+            (Some(&1i64.to_le_bytes()[..]), Some(&3000i64.to_le_bytes()[..]))
+        );
     }
 
     /// A list column (a stack's frame ids) is delta-encoded item by item under its Parquet leaf

@@ -80,6 +80,8 @@ pub struct TableInfo {
     pub schema: arrow::datatypes::SchemaRef,
     /// Columns stored DELTA_BINARY_PACKED (no dictionary).
     pub delta: &'static [&'static str],
+    /// Columns written without min/max statistics (values in no order, or one per file).
+    pub no_stats: &'static [&'static str],
     /// One-line description.
     pub desc: &'static str,
     /// The stage that writes it (`ingest` or `analyze`).
@@ -90,7 +92,15 @@ pub struct TableInfo {
 pub fn all() -> Vec<TableInfo> {
     use crate::Table;
     fn t<T: Table>(desc: &'static str, by: &'static str) -> TableInfo {
-        TableInfo { name: T::NAME, version: T::VERSION, schema: T::schema(), delta: T::DELTA_COLUMNS, desc, by }
+        TableInfo {
+            name: T::NAME,
+            version: T::VERSION,
+            schema: T::schema(),
+            delta: T::DELTA_COLUMNS,
+            no_stats: T::NO_STATS_COLUMNS,
+            desc,
+            by,
+        }
     }
     vec![
         t::<runs::SourceRow>("one row per source file of the run: path, size, SHA-256, detected format, tool version, labels", "ingest"),

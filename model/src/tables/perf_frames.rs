@@ -4,7 +4,7 @@
 //! true and no dso.
 crate::table! {
     /// A frame.
-    name = "perf_frames", version = 1, delta = [frame_id];
+    name = "perf_frames", version = 1, delta = [frame_id], no_stats = [source, function, dso, address, kind];
     pub struct PerfFrameRow {
         /// Source path as in `runs.source` (frame ids are per source).
         pub source: String,
