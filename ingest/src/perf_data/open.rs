@@ -221,6 +221,26 @@ impl Read for Patched {
         self.pos += n as u64;
         Ok(n)
     }
+
+    /// Past the header, straight to the buffered reader's `read_exact` (a copy out of its
+    /// buffer: linux-perf-data reads each record with two of these).
+    fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+        if self.pos < FILE_HEADER {
+            let mut rest = buf;
+            while !rest.is_empty() {
+                match self.read(rest) {
+                    Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                    Ok(n) => rest = &mut rest[n..],
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(());
+        }
+        self.inner.read_exact(buf)?;
+        self.pos += buf.len() as u64;
+        Ok(())
+    }
 }
 
 impl Seek for Patched {
@@ -267,6 +287,18 @@ impl<R: Read> Read for Counted<R> {
         let n = self.inner.read(buf)?;
         self.pos.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
+    }
+
+    /// The inner reader's `read_exact` (a buffered reader's is one copy), counted once.
+    fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+        let before = self.pos.load(std::sync::atomic::Ordering::Relaxed);
+        let result = self.inner.read_exact(buf);
+        // On an error the bytes read before it are unknown: the position stays where the read
+        // began (the offset an error message names is the start of what could not be read).
+        if result.is_ok() {
+            self.pos.store(before + buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        result
     }
 }
 
