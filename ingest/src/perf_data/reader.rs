@@ -129,7 +129,6 @@ fn replay<R: Read + Send>(
     });
     let x86_64 = perf_file.arch().ok().flatten().is_none_or(|a| a == "x86_64");
     let dwarf = (dwarf_mode && x86_64).then(|| super::dwarf::Dwarf::new(sym.options().clone()));
-    let user_stacks = dwarf.is_some();
     let mut resolver = Resolver::new(maps, dwarf);
     let mut ordinal = 0u64;
     let mut lost_total = 0u64;
@@ -140,8 +139,7 @@ fn replay<R: Read + Send>(
         let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
         let pos = &pos;
         let (perf_file, record_iter, resolver) = (&mut perf_file, &mut record_iter, &mut resolver);
-        let reader =
-            scope.spawn(move || records::read_ahead(perf_file, record_iter, pos, user_stacks, resolver, tx, back_rx));
+        let reader = scope.spawn(move || records::read_ahead(perf_file, record_iter, pos, resolver, tx, back_rx));
         for batch in rx {
             frame_ids.add_keys(&batch.new_keys);
             for rec in &batch.records {
@@ -164,7 +162,7 @@ fn replay<R: Read + Send>(
                         out.account.parsed();
                         continue;
                     }
-                    Rec::Mmap { .. } => {
+                    Rec::Mapped => {
                         out.account.parsed();
                         continue;
                     }
@@ -189,20 +187,20 @@ fn replay<R: Read + Send>(
                 };
                 let pid = s.pid.unwrap_or(-1);
                 let tid = s.tid.unwrap_or(pid);
-                frame_ids.map(&batch.frames[s.frames.0..s.frames.1], &mut sample_frames);
+                frame_ids.map(&batch.frames[s.frames.0 as usize..s.frames.1 as usize], &mut sample_frames);
                 let stack_id = stacks.sample(&sample_frames);
                 let comm = threads.name(s.pid, tid, s.time);
-                let period = s.period.or(fixed_period.get(s.attr_index).copied().flatten()).unwrap_or(1);
+                let period = s.period.or(fixed_period.get(s.attr_index as usize).copied().flatten()).unwrap_or(1);
                 out.push_ref(&SampleRef {
                     source,
                     line: ordinal as i64,
-                    clock: clocks.get(s.attr_index).map_or(meta::PERF_CLOCK, String::as_str),
+                    clock: clocks.get(s.attr_index as usize).map_or(meta::PERF_CLOCK, String::as_str),
                     time_ns: s.time.map(|t| t as i64),
                     comm,
                     pid: s.pid.map(i64::from),
                     tid: s.tid.map(i64::from),
                     cpu: s.cpu.map(i64::from),
-                    event: names.get(s.attr_index).map_or("", String::as_str),
+                    event: names.get(s.attr_index as usize).map_or("", String::as_str),
                     period: period as i64,
                     stack_id,
                 });

@@ -11,7 +11,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use linux_perf_data::linux_perf_event_reader::{CpuMode, EventRecord, Mmap2FileId, RecordType};
+use linux_perf_data::linux_perf_event_reader::{EventRecord, Mmap2FileId, RecordType, SampleRecord};
 use linux_perf_data::{PerfFile, PerfFileRecord, PerfRecordIter};
 
 use super::callchain::{FrameKey, FrameTable};
@@ -25,36 +25,22 @@ const BATCH_RECORDS: usize = 4096;
 /// `PROT_EXEC` in MMAP2's protection.
 const PROT_EXEC: u32 = 4;
 
-/// One SAMPLE record.
+/// One SAMPLE record, its stack resolved into raw frame ids.
 #[derive(Debug, Clone)]
 pub struct Sample {
     /// Index of the event's attributes.
-    pub attr_index: usize,
+    pub attr_index: u32,
     pub pid: Option<i32>,
     pub tid: Option<i32>,
-    pub time: Option<u64>,
     pub cpu: Option<u32>,
+    pub time: Option<u64>,
     pub period: Option<u64>,
-    pub ip: Option<u64>,
-    pub cpu_mode: CpuMode,
-    /// The callchain: `Batch::addrs[start..end]`.
-    pub callchain: Option<(usize, usize)>,
     /// The stack's raw frame ids, leaf first (given by the [`Resolver`]): `Batch::frames[start..end]`.
-    pub frames: (usize, usize),
-    /// The user stack of a `--call-graph dwarf` sample (copied only when it is unwound).
-    pub user: Option<UserStack>,
+    pub frames: (u32, u32),
 }
 
-/// A sampled user stack: registers and `Batch::stack_bytes[start..end]` (its valid part).
-#[derive(Debug, Clone, Copy)]
-pub struct UserStack {
-    pub ip: u64,
-    pub sp: u64,
-    pub bp: u64,
-    pub bytes: (usize, usize),
-}
-
-/// A record, owned.
+/// A record, owned, with what the replay needs of it (a mapping is kept where the records are
+/// read, and only counted by the replay).
 #[derive(Debug, Clone)]
 pub enum Rec {
     Sample(Sample),
@@ -67,7 +53,6 @@ pub enum Rec {
     },
     Fork {
         pid: i32,
-        ppid: i32,
         tid: i32,
         ptid: i32,
         at: u64,
@@ -76,16 +61,8 @@ pub enum Rec {
         tid: i32,
         at: u64,
     },
-    /// An executable mapping (MMAP, or MMAP2 with `PROT_EXEC`).
-    Mmap {
-        pid: i32,
-        address: u64,
-        length: u64,
-        pgoff: u64,
-        path: Vec<u8>,
-        cpu_mode: CpuMode,
-        build_id: Option<Vec<u8>>,
-    },
+    /// An executable mapping (MMAP, or MMAP2 with `PROT_EXEC`), added to the [`Resolver`]'s maps.
+    Mapped,
     /// LOST: events lost.
     Lost(u64),
     /// LOST_SAMPLES: samples lost (`None` when the record is too short to say).
@@ -94,25 +71,23 @@ pub enum Rec {
     Skip(SkipKind, Cow<'static, str>, Vec<u8>),
 }
 
-/// Records, with the variable-length parts of their samples in flat lists.
+const _: () = assert!(std::mem::size_of::<Rec>() <= 80, "Rec stays small: millions are moved");
+
+/// Records, with the raw frame ids of their samples in one flat list.
 #[derive(Debug, Default)]
 pub struct Batch {
     pub records: Vec<Rec>,
-    pub addrs: Vec<u64>,
     /// Raw frame ids of the samples' stacks.
     pub frames: Vec<u32>,
     /// Keys of the raw frame ids first given in this batch, in raw id order.
     pub new_keys: Vec<FrameKey>,
-    pub stack_bytes: Vec<u8>,
 }
 
 impl Batch {
     fn clear(&mut self) {
         self.records.clear();
-        self.addrs.clear();
         self.frames.clear();
         self.new_keys.clear();
-        self.stack_bytes.clear();
     }
 }
 
@@ -126,50 +101,55 @@ pub struct Resolver {
     pub frames: FrameTable,
     /// Unwinders of `--call-graph dwarf` user stacks (x86_64), if they are unwound.
     pub dwarf: Option<Dwarf>,
+    addrs: Vec<u64>,
+    stack: Vec<u8>,
     unwound: Vec<u64>,
 }
 
 impl Resolver {
     /// A resolver over `maps` (with the file's build-id table), unwinding with `dwarf` if given.
     pub fn new(maps: Maps, dwarf: Option<Dwarf>) -> Self {
-        Resolver { maps, frames: FrameTable::default(), dwarf, unwound: Vec::new() }
+        Resolver {
+            maps,
+            frames: FrameTable::default(),
+            dwarf,
+            addrs: Vec::new(),
+            stack: Vec::new(),
+            unwound: Vec::new(),
+        }
     }
 
-    /// Applies one record (just made) to the mappings, or resolves its sample's frames into
-    /// `batch.frames`.
-    fn apply(&mut self, rec: &mut Rec, batch: &mut Batch) {
-        match rec {
-            Rec::Mmap { pid, address, length, pgoff, path, cpu_mode, build_id } => {
-                self.maps.add(*pid, *address, *length, *pgoff, path, *cpu_mode, build_id.as_deref());
+    /// Appends the raw frame ids of sample `s` to `frames`; returns their range there.
+    fn sample(&mut self, s: &SampleRecord<'_>, frames: &mut Vec<u32>) -> (u32, u32) {
+        let pid = s.pid.unwrap_or(-1);
+        self.unwound.clear();
+        if let (Some(d), Some(regs), Some((stack, size))) = (self.dwarf.as_mut(), &s.user_regs, &s.user_stack) {
+            if let (Some(ip), Some(sp), Some(bp)) = (regs.get(REG_IP), regs.get(REG_SP), regs.get(REG_BP)) {
+                let bytes = stack.as_slice();
+                self.stack.clear();
+                self.stack.extend_from_slice(&bytes[..(*size as usize).min(bytes.len())]);
+                let mappings = self.maps.user_mappings(pid);
+                d.unwind(pid, &mappings, &self.maps.dsos, (ip, sp, bp), &self.stack, &mut self.unwound);
             }
-            Rec::Fork { pid, ppid, .. } => self.maps.fork(*ppid, *pid),
-            Rec::Sample(s) => {
-                let pid = s.pid.unwrap_or(-1);
-                self.unwound.clear();
-                if let (Some(d), Some(u)) = (self.dwarf.as_mut(), &s.user) {
-                    let stack = &batch.stack_bytes[u.bytes.0..u.bytes.1];
-                    let mappings = self.maps.user_mappings(pid);
-                    d.unwind(pid, &mappings, &self.maps.dsos, (u.ip, u.sp, u.bp), stack, &mut self.unwound);
-                }
-                let start = batch.frames.len();
-                let callchain = s.callchain.map(|(a, b)| &batch.addrs[a..b]);
-                let (maps, out) = (&mut self.maps, &mut batch.frames);
-                self.frames.chain(maps, pid, callchain, s.ip, s.cpu_mode, &self.unwound, out);
-                s.frames = (start, batch.frames.len());
-            }
-            _ => {}
         }
+        let callchain = s.callchain.as_ref().map(|cc| {
+            self.addrs.clear();
+            self.addrs.extend((0..cc.len()).map_while(|i| cc.get(i)));
+            self.addrs.as_slice()
+        });
+        let start = frames.len();
+        self.frames.chain(&mut self.maps, pid, callchain, s.ip, s.cpu_mode, &self.unwound, frames);
+        (start as u32, frames.len() as u32)
     }
 }
 
 /// Reads every record into batches sent on `tx` (sent batches come back on `back` for reuse),
-/// applied to `resolver` on the way; copies user stacks when `user_stacks`. Returns why the
-/// stream broke, if it did (`pos`: bytes read so far, for the message).
+/// applied to `resolver` on the way. Returns why the stream broke, if it did (`pos`: bytes
+/// read so far, for the message).
 pub fn read_ahead<R: Read>(
     perf_file: &mut PerfFile,
     iter: &mut PerfRecordIter<R>,
     pos: &AtomicU64,
-    user_stacks: bool,
     resolver: &mut Resolver,
     tx: SyncSender<Batch>,
     back: Receiver<Batch>,
@@ -188,8 +168,7 @@ pub fn read_ahead<R: Read>(
                 break;
             }
         };
-        let mut rec = own(record, &mut batch, user_stacks);
-        resolver.apply(&mut rec, &mut batch);
+        let rec = own(record, &mut batch, resolver);
         batch.records.push(rec);
         if batch.records.len() >= BATCH_RECORDS {
             resolver.frames.take_keys(&mut batch.new_keys);
@@ -207,7 +186,7 @@ pub fn read_ahead<R: Read>(
     broken
 }
 
-fn own(record: PerfFileRecord<'_>, batch: &mut Batch, user_stacks: bool) -> Rec {
+fn own(record: PerfFileRecord<'_>, batch: &mut Batch, resolver: &mut Resolver) -> Rec {
     let record = match record {
         PerfFileRecord::EventRecord { attr_index, record } => (attr_index, record),
         PerfFileRecord::UserRecord(u) => {
@@ -229,40 +208,15 @@ fn own(record: PerfFileRecord<'_>, batch: &mut Batch, user_stacks: bool) -> Rec 
         }
     };
     match parsed {
-        EventRecord::Sample(s) => {
-            let callchain = s.callchain.as_ref().map(|cc| {
-                let start = batch.addrs.len();
-                batch.addrs.extend((0..cc.len()).map_while(|i| cc.get(i)));
-                (start, batch.addrs.len())
-            });
-            let user = match (&s.user_regs, &s.user_stack) {
-                (Some(regs), Some((stack, size))) if user_stacks => {
-                    match (regs.get(REG_IP), regs.get(REG_SP), regs.get(REG_BP)) {
-                        (Some(ip), Some(sp), Some(bp)) => {
-                            let bytes = stack.as_slice();
-                            let start = batch.stack_bytes.len();
-                            batch.stack_bytes.extend_from_slice(&bytes[..(*size as usize).min(bytes.len())]);
-                            Some(UserStack { ip, sp, bp, bytes: (start, batch.stack_bytes.len()) })
-                        }
-                        _ => None,
-                    }
-                }
-                _ => None,
-            };
-            Rec::Sample(Sample {
-                attr_index,
-                pid: s.pid,
-                tid: s.tid,
-                time: s.timestamp,
-                cpu: s.cpu,
-                period: s.period,
-                ip: s.ip,
-                cpu_mode: s.cpu_mode,
-                callchain,
-                frames: (0, 0),
-                user,
-            })
-        }
+        EventRecord::Sample(s) => Rec::Sample(Sample {
+            attr_index: attr_index as u32,
+            pid: s.pid,
+            tid: s.tid,
+            cpu: s.cpu,
+            time: s.timestamp,
+            period: s.period,
+            frames: resolver.sample(&s, &mut batch.frames),
+        }),
         EventRecord::Comm(c) => Rec::Comm {
             pid: c.pid,
             tid: c.tid,
@@ -270,17 +224,22 @@ fn own(record: PerfFileRecord<'_>, batch: &mut Batch, user_stacks: bool) -> Rec 
             exec: c.is_execve,
             at,
         },
-        EventRecord::Fork(f) => Rec::Fork { pid: f.pid, ppid: f.ppid, tid: f.tid, ptid: f.ptid, at: f.timestamp },
+        EventRecord::Fork(f) => {
+            resolver.maps.fork(f.ppid, f.pid);
+            Rec::Fork { pid: f.pid, tid: f.tid, ptid: f.ptid, at: f.timestamp }
+        }
         EventRecord::Exit(e) => Rec::Exit { tid: e.tid, at: e.timestamp },
         EventRecord::Mmap(m) if m.is_executable => {
-            mapping(m.pid, (m.address, m.length, m.page_offset), &m.path.as_slice(), m.cpu_mode, None)
+            resolver.maps.add(m.pid, m.address, m.length, m.page_offset, &m.path.as_slice(), m.cpu_mode, None);
+            Rec::Mapped
         }
         EventRecord::Mmap2(m) if m.protection & PROT_EXEC != 0 => {
             let build_id = match &m.file_id {
-                Mmap2FileId::BuildId(b) => Some(b.clone()),
+                Mmap2FileId::BuildId(b) => Some(b.as_slice()),
                 Mmap2FileId::InodeAndVersion(_) => None,
             };
-            mapping(m.pid, (m.address, m.length, m.page_offset), &m.path.as_slice(), m.cpu_mode, build_id)
+            resolver.maps.add(m.pid, m.address, m.length, m.page_offset, &m.path.as_slice(), m.cpu_mode, build_id);
+            Rec::Mapped
         }
         EventRecord::Mmap(_) | EventRecord::Mmap2(_) => Rec::Skip(
             SkipKind::Ignore,
@@ -294,15 +253,4 @@ fn own(record: PerfFileRecord<'_>, batch: &mut Batch, user_stacks: bool) -> Rec 
         }
         _ => Rec::Skip(SkipKind::Ignore, format!("{rt:?} record (not tabled)").into(), format!("{rt:?}").into_bytes()),
     }
-}
-
-/// An executable mapping: `(address, length, page offset)`, path, mode, build-id.
-fn mapping(
-    pid: i32,
-    (address, length, pgoff): (u64, u64, u64),
-    path: &[u8],
-    cpu_mode: CpuMode,
-    build_id: Option<Vec<u8>>,
-) -> Rec {
-    Rec::Mmap { pid, address, length, pgoff, path: path.to_vec(), cpu_mode, build_id }
 }
