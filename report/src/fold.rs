@@ -16,6 +16,7 @@ use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
 use model::Table;
+use rayon::slice::ParallelSliceMut;
 
 use crate::ReportError;
 
@@ -202,7 +203,9 @@ impl Folder {
             if lines.is_empty() {
                 continue;
             }
-            lines.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            // On every core: the comparisons of long lines with long common prefixes are most of
+            // the folding's time.
+            lines.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
             lines.dedup_by(|later, kept| {
                 let same = later.0 == kept.0;
                 if same {
