@@ -52,29 +52,39 @@ pub struct SampleGroup {
 }
 
 /// Every stack of a run, summarised: its leaf function and its distinct functions.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StackIndex {
     /// Functions, `(function, dso)`, by index.
     functions: Vec<(String, Option<String>)>,
     /// Source paths, by index.
     sources: Interner,
-    /// `(source, stack id)` → leaf function (when its first frame is known) and distinct functions.
-    stacks: HashMap<(u32, i64), StackFunctions>,
+    /// `(source, stack id)` → index in `entries` (stack ids are dense from 1: a vector per
+    /// source, looked up without hashing).
+    slots: IdMap<u32>,
+    /// Leaf function (when its first frame is known) and distinct functions, by slot.
+    entries: Vec<StackFunctions>,
+}
+
+/// Marks a stack with no slot.
+const NO_SLOT: u32 = u32::MAX;
+
+impl Default for StackIndex {
+    fn default() -> Self {
+        StackIndex {
+            functions: Vec::new(),
+            sources: Interner::default(),
+            slots: IdMap::new(NO_SLOT),
+            entries: Vec::new(),
+        }
+    }
 }
 
 impl StackIndex {
-    fn get(&self, source: &str, stack_id: i64) -> Option<&StackFunctions> {
-        self.stacks.get(&(self.sources.get(source)?, stack_id))
-    }
-
-    /// Number of stacks.
-    pub fn len(&self) -> usize {
-        self.stacks.len()
-    }
-
-    /// Whether there is no stack.
-    pub fn is_empty(&self) -> bool {
-        self.stacks.is_empty()
+    /// The stack's functions; `None` for a stack none of whose frames is known (it counts in no
+    /// function), or with no row.
+    fn get(&self, source: u32, stack_id: i64) -> Option<&StackFunctions> {
+        let slot = self.slots.get((source, stack_id))?;
+        self.entries.get(slot as usize).filter(|(_, f)| !f.is_empty())
     }
 }
 
@@ -139,6 +149,9 @@ fn sample_groups(dataset: &Path, run: &str, stacks: usize) -> Result<Vec<SampleG
         Ok(())
     })
     .map_err(read_err(dataset, perf_samples::NAME, run))?;
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    // In stack order: the stacks' summaries are then read in their order.
+    groups.sort_unstable_by_key(|&((s, e, stack_id), _)| (s, stack_id, e));
     Ok(groups
         .into_iter()
         .map(|((s, e, stack_id), (samples, period))| SampleGroup {
@@ -187,7 +200,7 @@ fn stack_index(dataset: &Path, run: &str, stacks: usize) -> Result<StackIndex, A
     drop((function_of, names, dsos));
     // One row per stack (a stack given twice keeps its last row, as report's folding does):
     // the map is sized from the row count, so it never holds its old and new tables at once.
-    index.stacks.reserve(stacks);
+    index.entries.reserve(stacks);
     let mut functions: Vec<u32> = Vec::new();
     for_each_batch_dict::<PerfStackRow>(dataset, run, &[perf_stacks::col::source], |b| {
         use perf_stacks::col as c;
@@ -201,13 +214,12 @@ fn stack_index(dataset: &Path, run: &str, stacks: usize) -> Result<StackIndex, A
             let leaf = ids.first().and_then(|&f| frame_function.get((src, f)));
             functions.sort_unstable();
             functions.dedup();
-            index.stacks.insert((src, stack.value(i)), (leaf, functions.as_slice().into()));
+            index.slots.insert((src, stack.value(i)), index.entries.len() as u32);
+            index.entries.push((leaf, functions.as_slice().into()));
         }
         Ok(())
     })
     .map_err(read_err(dataset, perf_stacks::NAME, run))?;
-    // A stack none of whose frames is known counts in no function.
-    index.stacks.retain(|_, (_, f)| !f.is_empty());
     Ok(index)
 }
 
@@ -254,13 +266,23 @@ pub fn top_functions_of(samples: &[SampleGroup], index: &StackIndex) -> Vec<Perf
     // Per event: its sample count, the functions' accumulators (by function index) and the
     // functions met, in the order met.
     let mut events: BTreeMap<&str, (i64, Vec<Acc>, Vec<u32>)> = BTreeMap::new();
+    // The groups of a source share its path: it is looked up once per run of them.
+    let mut source: Option<(&Arc<str>, Option<u32>)> = None;
     for g in samples {
         let (count, accs, met) = events.entry(&*g.event).or_insert_with(|| {
             let accs = std::iter::repeat_with(Acc::default).take(keys.len()).collect();
             (0, accs, Vec::new())
         });
         *count += g.samples;
-        let Some((leaf, all)) = index.get(&g.source, g.stack_id) else { continue };
+        let src = match source {
+            Some((path, id)) if Arc::ptr_eq(path, &g.source) => id,
+            _ => {
+                let id = index.sources.get(&g.source);
+                source = Some((&g.source, id));
+                id
+            }
+        };
+        let Some((leaf, all)) = src.and_then(|s| index.get(s, g.stack_id)) else { continue };
         if let Some(leaf) = leaf {
             let a = Acc::of(accs, met, *leaf);
             a.self_samples += g.samples;
