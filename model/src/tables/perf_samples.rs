@@ -5,7 +5,7 @@
 //! The stack is in `perf_stacks` / `perf_frames` (joined on `source`, `stack_id`).
 crate::table! {
     /// A sample.
-    name = "perf_samples", version = 1, delta = [line, time_ns, stack_id], no_stats = [source, comm, pid, tid, cpu];
+    name = "perf_samples", version = 1, delta = [line, time_ns, stack_id], no_stats = [source, clock, comm, pid, tid, cpu, event, period];
     pub struct PerfSampleRow {
         /// Source path as in `runs.source`.
         pub source: String,
