@@ -200,7 +200,8 @@ fn own(record: PerfFileRecord<'_>, batch: &mut Batch, resolver: &mut Resolver) -
     };
     let (attr_index, record) = record;
     let rt = record.record_type;
-    let at = record.timestamp();
+    // The time of a COMM record is in its sample_id trailer (looked up for those only).
+    let at = if rt == RecordType::COMM { record.timestamp() } else { None };
     let parsed = match record.parse() {
         Ok(p) => p,
         Err(e) => {
