@@ -347,7 +347,9 @@ fn collect_symbols<'a, Elf: FileHeader<Endian = Endianness>, D: ReadRef<'a>, R: 
             continue;
         }
         let size: u64 = sym.st_size(endian).into();
-        out.push(RawSymbol::new(value, size, binding(sym.st_bind()), String::from_utf8_lossy(name)));
+        // Names are UTF-8 but for the odd one (checked the fast way first).
+        let name = std::str::from_utf8(name).map_or_else(|_| String::from_utf8_lossy(name), std::borrow::Cow::Borrowed);
+        out.push(RawSymbol::new(value, size, binding(sym.st_bind()), name));
     }
     true
 }
