@@ -5,16 +5,18 @@
 //! Input: a file-mode perf.data (`PERFILE2`, 104-byte header) or a pipe-mode one (`perf record
 //! -o -`, 16-byte header), zstd-compressed records (`-z`) included (decompressed by the crate).
 //! Records come out of linux-perf-data sorted by time, read and parsed ahead on a thread of
-//! their own ([`records`]); they are replayed in that order:
-//! COMM / FORK / EXIT keep thread names ([`threads`]), MMAP / MMAP2 keep per-process executable
-//! mappings ([`maps`]), each SAMPLE becomes a `perf_samples` row (event = the attr's name,
-//! `clock` = `monotonic` for `-k CLOCK_MONOTONIC` recordings, else `perf`; `line` = 1-based
-//! ordinal of the record in that order; `cpu` null without `PERF_SAMPLE_CPU`) whose
-//! frame-pointer callchain is split at the `PERF_CONTEXT_*` markers and interned as frames and a
-//! stack ([`callchain`]). LOST / LOST_SAMPLES records become `lost_events` rows and a note.
-//! Samples are streamed to their own part file in 64Ki-row batches (memory does not grow with
-//! the number of samples); frames are symbolized once each, in parallel, at the end
-//! ([`symbols`], through [`crate::symbolize::Symbolizer`]). Every record is accounted for
+//! their own ([`records`]), which also keeps the per-process executable mappings of MMAP /
+//! MMAP2 / FORK records ([`maps`]) and turns each sample's frame-pointer callchain, split at the
+//! `PERF_CONTEXT_*` markers, into raw frame ids ([`callchain`]). The records are replayed in
+//! that order on the calling thread: COMM / FORK / EXIT keep thread names ([`threads`]), each
+//! SAMPLE becomes a `perf_samples` row (event = the attr's name, `clock` = `monotonic` for
+//! `-k CLOCK_MONOTONIC` recordings, else `perf`; `line` = 1-based ordinal of the record in that
+//! order; `cpu` null without `PERF_SAMPLE_CPU`) whose raw frame ids become frame ids and a stack
+//! ([`stacks`], kept packed: [`packed`]). LOST / LOST_SAMPLES records become `lost_events` rows
+//! and a note. Samples are streamed to their own part file in 16Ki-row batches, encoded on a
+//! thread of their own (memory does not grow with the number of samples); frames are
+//! symbolized once each, in parallel, at the end ([`symbols`], through
+//! [`crate::symbolize::Symbolizer`]), while the stacks are written. Every record is accounted for
 //! (parsed, or skipped with a reason per record type). A file cut short keeps the records
 //! before the cut ([`open`]) with a note; damage before the first record is an error naming the
 //! byte offset. `--call-graph dwarf` user stacks (x86_64) are unwound with framehop ([`dwarf`]).
