@@ -31,6 +31,18 @@ pub fn partition_dir(dataset: &Path, table: &str, run: &str) -> PathBuf {
     dataset.join(table).join(format!("{}={run}", crate::RUN_KEY))
 }
 
+/// Rows per row group: 1Mi, or 128Ki for a table with a list column (a row of `perf_stacks`
+/// holds a whole stack: a row group's encoded pages, held in memory until it is complete, stay
+/// some megabytes, and readers get row groups to share out).
+fn row_group_rows<T: Table>() -> usize {
+    let lists = T::schema().fields().iter().any(|f| matches!(f.data_type(), arrow::datatypes::DataType::List(_)));
+    if lists {
+        1 << 17
+    } else {
+        1 << 20
+    }
+}
+
 /// Writer properties every table is written with (see `DATASET.md`).
 pub fn writer_properties<T: Table>(run: &str, source_format: &str) -> WriterProperties {
     let kv = vec![
@@ -44,7 +56,7 @@ pub fn writer_properties<T: Table>(run: &str, source_format: &str) -> WriterProp
         .set_writer_version(WriterVersion::PARQUET_1_0)
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("3 is a valid zstd level")))
         .set_dictionary_enabled(true)
-        .set_max_row_group_row_count(Some(1 << 20))
+        .set_max_row_group_row_count(Some(row_group_rows::<T>()))
         .set_key_value_metadata(Some(kv))
         .set_created_by(crate::producer());
     // Times, line numbers and ids that grow through the file: delta-encoded, with no dictionary
