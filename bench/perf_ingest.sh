@@ -35,10 +35,18 @@ SYMS=(--kallsyms /proc/kallsyms)
 ingest() { rm -rf "$DS"; "$BIN" -q ingest "$DATA" --out "$DS" --run big "${SYMS[@]}"; }
 flame_tf() { rm -rf "$OUT"; "$BIN" -q run --run "big=$DATA" --out "$OUT" "${SYMS[@]}"; }
 pipeline() { perf script -i "$DATA" 2>/dev/null | inferno-collapse-perf | inferno-flamegraph > "$WORK/pipeline.svg"; }
-PS=$(for _ in $(seq "$N"); do time_to_null perf script -i "$DATA"; done | median)
-TI=$(for _ in $(seq "$N"); do time_to_null ingest; done | median)
-PL=$(for _ in $(seq "$N"); do time_to_null pipeline; done | median)
-TR=$(for _ in $(seq "$N"); do time_to_null flame_tf; done | median)
+# The four commands take turns, round after round: this VM's speed drifts from minute to
+# minute, and a drift then weighs on each side alike instead of on whichever ran last.
+TIMES="$WORK/times.txt"
+: > "$TIMES"
+for _ in $(seq "$N"); do
+  printf 'ps %s\n' "$(time_to_null perf script -i "$DATA")" >> "$TIMES"
+  printf 'ti %s\n' "$(time_to_null ingest)" >> "$TIMES"
+  printf 'pl %s\n' "$(time_to_null pipeline)" >> "$TIMES"
+  printf 'tr %s\n' "$(time_to_null flame_tf)" >> "$TIMES"
+done
+of() { awk -v k="$1" '$1 == k {print $2}' "$TIMES" | median; }
+PS=$(of ps); TI=$(of ti); PL=$(of pl); TR=$(of tr)
 PS_RSS=$(rss perf script -i "$DATA")
 TI_RSS=$(rm -rf "$DS"; rss "$BIN" -q ingest "$DATA" --out "$DS" --run big "${SYMS[@]}")
 TR_RSS=$(rm -rf "$OUT"; rss "$BIN" -q run --run "big=$DATA" --out "$OUT" "${SYMS[@]}")
@@ -49,6 +57,8 @@ printf '%-58s %8.3f s  RSS %7d KiB\n' "perf script > /dev/null" "$PS" "$PS_RSS"
 printf '%-58s %8.3f s  RSS %7d KiB  → %.1f× faster (target ≥ 5×)\n' "tracefold ingest (symbolized, to Parquet)" "$TI" "$TI_RSS" "$(echo "$PS / $TI" | bc -l)"
 printf '%-58s %8.3f s\n' "perf script | inferno-collapse-perf | inferno-flamegraph" "$PL"
 printf '%-58s %8.3f s  RSS %7d KiB  → %.1f× faster (target ≥ 6×)\n' "tracefold run (ingest + analyze + report with flamegraphs)" "$TR" "$TR_RSS" "$(echo "$PL / $TR" | bc -l)"
+# Ratios within each round (the two sides timed a few seconds apart).
+printf '%-58s %s\n' "per-round ratios, ingest / run:" "$(awk '{t[$1]=$2} $1 == "tr" {printf "%.1f/%.1f ", t["ps"] / t["ti"], t["pl"] / t["tr"]}' "$TIMES")"
 # run's later phases on their own (run's dataset), to see where its time goes.
 TA=$(for _ in $(seq "$N"); do time_to_null "$BIN" -q analyze "$OUT/dataset"; done | median)
 TA_RSS=$(rss "$BIN" -q analyze "$OUT/dataset")
