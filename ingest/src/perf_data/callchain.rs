@@ -1,4 +1,5 @@
-//! Frame-pointer callchains → deduplicated frames and stacks.
+//! Frame-pointer callchains → raw frame ids and their keys (made frame ids and stacks by
+//! [`super::stacks`]).
 //!
 //! A sample's callchain (`PERF_SAMPLE_CALLCHAIN`) lists addresses leaf first, with
 //! `PERF_CONTEXT_*` markers (values ≥ `PERF_CONTEXT_MAX` = -4095) switching between the kernel
@@ -20,6 +21,7 @@ use super::maps::{Dso, Maps};
 /// Smallest `PERF_CONTEXT_*` marker value (`-4095` as u64).
 pub const PERF_CONTEXT_MAX: u64 = -4095i64 as u64;
 const CONTEXT_HV: u64 = -32i64 as u64;
+/// `PERF_CONTEXT_KERNEL`: the kernel part of a callchain follows.
 pub const CONTEXT_KERNEL: u64 = -128i64 as u64;
 const CONTEXT_USER: u64 = -512i64 as u64;
 
