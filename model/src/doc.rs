@@ -17,10 +17,11 @@ Spark read the files unchanged:
   numbers and ids that grow through a file, marked (delta) below, are DELTA_BINARY_PACKED with no
   dictionary;
 - ZSTD level 3; row groups of 1Mi rows (128Ki in a table with a list column); writer properties
-  set explicitly; min/max statistics for every column except, in
-  the large perf tables, those whose values come in no order within a file (names, addresses,
-  process ids) or repeat one value row after row (`source`), marked (no statistics) below: their
-  ranges would prune nothing, and keeping them costs two comparisons per value;
+  set explicitly;
+- min/max statistics for every column except, in the large perf tables, those whose values come
+  in no order within a file (names, addresses, process ids) or repeat one value row after row
+  (`source`), marked (no statistics) below: their ranges would prune nothing, and keeping them
+  costs two comparisons per value;
 - the run is the partition key only (string-typed: read with `hive_schema={\"run\": pl.String}` in
   polars, `hive_types={'run': VARCHAR}` in DuckDB), never a column inside the files;
 - each file's key-value metadata holds `tracefold.schema_version`, `tracefold.producer`,
