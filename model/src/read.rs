@@ -272,26 +272,27 @@ impl Interner {
     }
 }
 
-/// Sequences of ids (a stack's frames) interned to dense ids (0, 1, ...): each distinct sequence
-/// is stored once, in one flat list, and found again by its hash (the table holds ids only, 4
-/// bytes a bucket: a large profile has hundreds of thousands of stacks).
+/// Sequences of items (a stack's frame ids, or the bytes of a packed stack) interned to dense
+/// ids (0, 1, ...): each distinct sequence is stored once, in one flat list, and found again by
+/// its hash (the table holds ids only, 4 bytes a bucket: a large profile has hundreds of
+/// thousands of stacks).
 #[derive(Debug, Clone, Default)]
-pub struct SeqInterner {
-    items: Vec<u32>,
+pub struct SeqInterner<T = u32> {
+    items: Vec<T>,
     /// Start of sequence `id` in `items` at `starts[id]`, its end at `starts[id + 1]`.
     starts: Vec<usize>,
     index: hashbrown::HashTable<u32>,
 }
 
-fn hash_seq(seq: &[u32]) -> u64 {
+fn hash_seq<T: std::hash::Hash>(seq: &[T]) -> u64 {
     use std::hash::BuildHasher;
     // A fixed seed: runs do the same work.
     foldhash::fast::FixedState::default().hash_one(seq)
 }
 
-impl SeqInterner {
+impl<T: Copy + Eq + std::hash::Hash> SeqInterner<T> {
     /// The id of `seq`, interned when new.
-    pub fn id(&mut self, seq: &[u32]) -> u32 {
+    pub fn id(&mut self, seq: &[T]) -> u32 {
         let h = hash_seq(seq);
         if let Some(&id) = self.index.find(h, |&id| self.get(id) == seq) {
             return id;
@@ -308,7 +309,7 @@ impl SeqInterner {
     }
 
     /// The sequence of id `id` (an id this interner gave).
-    pub fn get(&self, id: u32) -> &[u32] {
+    pub fn get(&self, id: u32) -> &[T] {
         &self.items[self.starts[id as usize]..self.starts[id as usize + 1]]
     }
 
@@ -322,7 +323,7 @@ impl SeqInterner {
         self.len() == 0
     }
 
-    /// Total ids in all sequences.
+    /// Total items in all sequences.
     pub fn items(&self) -> usize {
         self.items.len()
     }

@@ -1,25 +1,17 @@
 //! Interned sequences of `u32` (a stack's frame ids) stored packed: each sequence once, as
-//! LEB128 varints of its first id and then of the zigzag difference to the previous id, in one
-//! flat byte list, and found again by the hash of those bytes. A system-wide profile has
+//! LEB128 varints of its first id and then of the zigzag difference to the previous id,
+//! interned as bytes by [`SeqInterner`]. A system-wide profile has
 //! millions of frame ids in its stacks, and the frames new to a stack come with consecutive
 //! ids, so most take one byte instead of four (the stacks of the 175 MB bench recording: 38 MB
 //! as `u32`s).
 
-use std::hash::BuildHasher;
+use model::read::SeqInterner;
 
 /// Sequences interned to dense ids (0, 1, ...).
 #[derive(Debug, Default)]
 pub struct PackedSeqs {
-    bytes: Vec<u8>,
-    /// Start of sequence `id` in `bytes` at `starts[id]`, its end at `starts[id + 1]`.
-    starts: Vec<usize>,
-    index: hashbrown::HashTable<u32>,
+    seqs: SeqInterner<u8>,
     scratch: Vec<u8>,
-}
-
-fn hash_bytes(b: &[u8]) -> u64 {
-    // A fixed seed: runs do the same work.
-    foldhash::fast::FixedState::default().hash_one(b)
 }
 
 fn push_varint(out: &mut Vec<u8>, mut v: u32) {
@@ -67,57 +59,35 @@ fn unpack(mut bytes: &[u8], out: &mut Vec<u32>) {
 impl PackedSeqs {
     /// The id of `seq`, interned when new.
     pub fn id(&mut self, seq: &[u32]) -> u32 {
-        let mut packed = std::mem::take(&mut self.scratch);
-        packed.clear();
-        pack(seq, &mut packed);
-        let h = hash_bytes(&packed);
-        let (starts, bytes) = (&self.starts, &self.bytes);
-        let at = |id: u32| &bytes[starts[id as usize]..starts[id as usize + 1]];
-        let id = match self.index.find(h, |&id| at(id) == packed.as_slice()) {
-            Some(&id) => id,
-            None => {
-                if self.starts.is_empty() {
-                    self.starts.push(0);
-                }
-                self.bytes.extend_from_slice(&packed);
-                self.starts.push(self.bytes.len());
-                let id = self.len() as u32 - 1;
-                let (starts, bytes) = (&self.starts, &self.bytes);
-                self.index.insert_unique(h, id, |&id| hash_bytes(&bytes[starts[id as usize]..starts[id as usize + 1]]));
-                id
-            }
-        };
-        self.scratch = packed;
-        id
+        self.scratch.clear();
+        pack(seq, &mut self.scratch);
+        self.seqs.id(&self.scratch)
     }
 
     /// Appends the sequence of id `id` (an id this interner gave) to `out`.
     pub fn get_into(&self, id: u32, out: &mut Vec<u32>) {
-        unpack(&self.bytes[self.starts[id as usize]..self.starts[id as usize + 1]], out);
+        unpack(self.seqs.get(id), out);
     }
 
     /// Number of sequences interned.
     pub fn len(&self) -> usize {
-        self.starts.len().saturating_sub(1)
+        self.seqs.len()
     }
 
     /// Whether no sequence is interned.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.seqs.is_empty()
     }
 
     /// Bytes the sequences take.
     pub fn packed_bytes(&self) -> usize {
-        self.bytes.len()
+        self.seqs.items()
     }
 
-    /// Frees the lookup table (no more sequences will come) and trims the lists to their length
-    /// (grown by doubling, they hold up to twice that).
+    /// Frees the lookup table (no more sequences will come) and trims the lists to their length.
     pub fn drop_index(&mut self) {
-        self.index = hashbrown::HashTable::new();
+        self.seqs.drop_index();
         self.scratch = Vec::new();
-        self.bytes.shrink_to_fit();
-        self.starts.shrink_to_fit();
     }
 }
 
