@@ -80,8 +80,7 @@ fn open_checked<T: Table>(
 /// Rows per record batch read: 64Ki, or 8Ki for a table with a list column (a batch of 64Ki
 /// stacks of 127 frames would hold 8 M items, and their levels, at once).
 fn batch_rows<T: Table>() -> usize {
-    let lists = T::schema().fields().iter().any(|f| matches!(f.data_type(), arrow::datatypes::DataType::List(_)));
-    if lists {
+    if crate::table::has_list_column::<T>() {
         8 * 1024
     } else {
         64 * 1024

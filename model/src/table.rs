@@ -139,3 +139,9 @@ pub fn column_as<T: crate::column::Column>(
 pub fn schema_of<T: Table>() -> SchemaRef {
     T::schema()
 }
+
+/// Whether table `T` has a list column (a row of `perf_stacks` holds a whole stack): readers
+/// and writers take such tables in fewer rows at a time.
+pub(crate) fn has_list_column<T: Table>() -> bool {
+    T::schema().fields().iter().any(|f| matches!(f.data_type(), arrow::datatypes::DataType::List(_)))
+}

@@ -35,8 +35,7 @@ pub fn partition_dir(dataset: &Path, table: &str, run: &str) -> PathBuf {
 /// holds a whole stack: a row group's encoded pages, held in memory until it is complete, stay
 /// some megabytes, and readers get row groups to share out).
 fn row_group_rows<T: Table>() -> usize {
-    let lists = T::schema().fields().iter().any(|f| matches!(f.data_type(), arrow::datatypes::DataType::List(_)));
-    if lists {
+    if crate::table::has_list_column::<T>() {
         1 << 17
     } else {
         1 << 20
