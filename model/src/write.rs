@@ -306,6 +306,15 @@ mod tests {
     use crate::tables::gc_pauses::GcPauseRow;
     use crate::Table;
 
+    /// Writes `rows` as part 0 of table `T` for run `r` of `dataset`; a reader of the file.
+    fn write_part<T: Table>(dataset: &std::path::Path, rows: &[T]) -> SerializedFileReader<std::fs::File> {
+        let dir = super::partition_dir(dataset, T::NAME, "r");
+        let mut w = TableWriter::<T>::create(&dir, 0, "r", "test").unwrap();
+        w.write_rows(rows).unwrap();
+        assert_eq!(w.finish().unwrap(), rows.len());
+        SerializedFileReader::new(std::fs::File::open(dir.join("part-0.parquet")).unwrap()).unwrap()
+    }
+
     /// The columns a table declares `delta` are DELTA_BINARY_PACKED with no dictionary page;
     /// the others are dictionary-encoded; the rows read back as written (rows written from a
     /// slice, several batches).
@@ -322,12 +331,7 @@ mod tests {
                 ..Default::default()
             })
             .collect();
-        let dir = super::partition_dir(tmp.path(), GcPauseRow::NAME, "r");
-        let mut w = TableWriter::<GcPauseRow>::create(&dir, 0, "r", "test").unwrap();
-        w.write_rows(&rows).unwrap();
-        assert_eq!(w.finish().unwrap(), rows.len());
-        let file = std::fs::File::open(dir.join("part-0.parquet")).unwrap();
-        let reader = SerializedFileReader::new(file).unwrap();
+        let reader = write_part(tmp.path(), &rows);
         let group = reader.metadata().row_group(0);
         let mut checked = 0;
         for c in group.columns() {
@@ -360,12 +364,7 @@ mod tests {
                 inlined: false,
             })
             .collect();
-        let dir = super::partition_dir(tmp.path(), PerfFrameRow::NAME, "r");
-        let mut w = TableWriter::<PerfFrameRow>::create(&dir, 0, "r", "test").unwrap();
-        w.write_rows(&rows).unwrap();
-        w.finish().unwrap();
-        let file = std::fs::File::open(dir.join("part-0.parquet")).unwrap();
-        let reader = SerializedFileReader::new(file).unwrap();
+        let reader = write_part(tmp.path(), &rows);
         let group = reader.metadata().row_group(0);
         assert!(!PerfFrameRow::NO_STATS_COLUMNS.is_empty());
         for c in group.columns() {
@@ -394,11 +393,7 @@ mod tests {
                 frame_ids: (0..i % 130).map(|k| (k * 7919 + i) % 100_000 - 50).collect(),
             })
             .collect();
-        let dir = super::partition_dir(tmp.path(), PerfStackRow::NAME, "r");
-        let mut w = TableWriter::<PerfStackRow>::create(&dir, 0, "r", "test").unwrap();
-        w.write_rows(&rows).unwrap();
-        w.finish().unwrap();
-        let reader = SerializedFileReader::new(std::fs::File::open(dir.join("part-0.parquet")).unwrap()).unwrap();
+        let reader = write_part(tmp.path(), &rows);
         let leaf = reader
             .metadata()
             .row_group(0)
