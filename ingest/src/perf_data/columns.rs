@@ -121,13 +121,14 @@ pub fn stack_batch(source: &str, first: usize, items: &[u32], lens: &[usize]) ->
         src.append_value(source);
         id.append_value((first + i) as i64);
     }
+    // Each row cut from the front of what is left (a clone of the iterator starts over).
     let mut rest = items;
-    let rows = lens.iter().map(|&len| {
+    let rows = lens.iter().map(move |&len| {
         let (row, tail) = rest.split_at(len);
         rest = tail;
         row
     });
-    let list = model::column::i64_list_array(rows.collect::<Vec<_>>().into_iter());
+    let list = model::column::i64_list_array(rows);
     let columns: Vec<ArrayRef> = vec![Arc::new(src.finish()), Arc::new(id.finish()), Arc::new(list)];
     RecordBatch::try_new(PerfStackRow::schema(), columns).expect("columns in the order of perf_stacks' schema")
 }
