@@ -33,21 +33,6 @@ pub const TOP_FUNCTIONS_TABLE: &str = "perf_top_functions";
 /// How many functions the per-event table lists.
 const TOP_FUNCTIONS: usize = 10;
 
-/// The folded-file text of one event: `stack count` lines, sorted, newline-terminated.
-pub fn folded_text(stacks: &BTreeMap<String, u64>) -> String {
-    // Sized exactly: a system-wide profile's text is tens of MB, and growing it by doubling
-    // would hold up to twice that.
-    let digits = |n: u64| n.checked_ilog10().unwrap_or(0) as usize + 1;
-    let mut text = String::with_capacity(stacks.iter().map(|(s, &n)| s.len() + digits(n) + 2).sum());
-    for (stack, count) in stacks {
-        text.push_str(stack);
-        text.push(' ');
-        text.push_str(&count.to_string());
-        text.push('\n');
-    }
-    text
-}
-
 /// An event name as part of a file name.
 pub fn event_slug(event: &str) -> String {
     let slug: String = event
@@ -202,8 +187,18 @@ pub(crate) fn flamegraph_svg(
     opts.count_name = "samples".to_string();
     opts.hash = true;
     opts.deterministic = true;
+    // inferno sorts the lines it is given, on one core; a system-wide profile has hundreds of
+    // thousands of long lines sharing long prefixes. The lines are put in its order here (the
+    // same trimming, filter and byte order: the same SVG), on every core and only when they are
+    // not in that order already (the folded text is sorted by stack, which almost always is).
+    let mut sorted: Vec<&str> =
+        lines.lines().map(str::trim).filter(|line| !(line.is_empty() || line.starts_with("# "))).collect();
+    if !sorted.is_sorted() {
+        sorted.par_sort_unstable();
+    }
+    opts.no_sort = true;
     let mut svg = Vec::new();
-    inferno::flamegraph::from_lines(&mut opts, lines.lines(), &mut svg)
+    inferno::flamegraph::from_lines(&mut opts, sorted, &mut svg)
         .map_err(|e| ReportError::Plot { path: path.to_path_buf(), message: format!("flamegraph: {e}") })?;
     Ok(svg)
 }
@@ -236,7 +231,7 @@ pub fn write_profiles(
         let mut events = Vec::new();
         // Each event's folded lines are dropped once joined into the text (the text is kept for
         // the differential; a system-wide profile's lines are tens of MB).
-        for (event, stacks) in per_event {
+        for (event, folded) in per_event {
             let event = &event;
             let mut slug = event_slug(event);
             let mut n = 2;
@@ -244,9 +239,7 @@ pub fn write_profiles(
                 slug = format!("{}-{n}", event_slug(event));
                 n += 1;
             }
-            let (samples, stack_count): (u64, usize) = (stacks.values().sum(), stacks.len());
-            let text = folded_text(&stacks);
-            drop(stacks);
+            let (samples, stack_count, text) = (folded.samples, folded.lines, folded.text);
             let folded_file = format!("perf-{}-{slug}.folded", run.name);
             write_atomic(&out_dir.join(&folded_file), text.as_bytes())?;
             let svg_file = format!("flame-{}-{slug}.svg", run.name);
@@ -306,4 +299,43 @@ pub fn write_profiles(
         }
     }
     Ok(sections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SVG is inferno's own (lines sorted by inferno) whether the lines come in its order,
+    /// in stack order (which differs when a name holds a byte below `;`), or shuffled.
+    #[test]
+    fn flamegraph_is_inferno_s_for_any_line_order() {
+        let stacks = ["a;f 1x;g", "a;f;g", "a;f", "a;f\tx;h", "b;f", "a;f 2", "a"];
+        let lines: Vec<String> = stacks.iter().enumerate().map(|(i, s)| format!("{s} {}", i + 1)).collect();
+        let inferno_svg = |text: &str| {
+            let mut opts = inferno::flamegraph::Options::default();
+            (opts.title, opts.subtitle) = ("t".to_string(), Some("s".to_string()));
+            opts.count_name = "samples".to_string();
+            (opts.hash, opts.deterministic) = (true, true);
+            let mut svg = Vec::new();
+            inferno::flamegraph::from_lines(&mut opts, text.lines(), &mut svg).unwrap();
+            svg
+        };
+        let by_stack = {
+            let mut l = lines.clone();
+            l.sort_by_key(|line| line.rsplit_once(' ').unwrap().0.to_string());
+            l
+        };
+        let by_line = {
+            let mut l = lines.clone();
+            l.sort();
+            l
+        };
+        assert_ne!(by_stack, by_line, "the case where the two orders differ");
+        let expected = inferno_svg(&lines.join("\n"));
+        for order in [&lines, &by_stack, &by_line] {
+            let text = order.join("\n") + "\n";
+            let svg = flamegraph_svg(Path::new("x.svg"), "t".into(), Some("s".into()), &text).unwrap();
+            assert_eq!(String::from_utf8(svg).unwrap(), String::from_utf8(expected.clone()).unwrap());
+        }
+    }
 }

@@ -20,8 +20,20 @@ use rayon::slice::ParallelSliceMut;
 
 use crate::ReportError;
 
-/// Event → folded line → samples.
-pub type Folded = BTreeMap<String, BTreeMap<String, u64>>;
+/// The folded stacks of one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldedText {
+    /// `comm;root;...;leaf count` lines, one per distinct line, sorted (byte order), each
+    /// newline-terminated.
+    pub text: String,
+    /// Samples (the sum of the counts).
+    pub samples: u64,
+    /// Lines.
+    pub lines: usize,
+}
+
+/// Event → its folded stacks.
+pub type Folded = BTreeMap<String, FoldedText>;
 
 /// Selects samples by (source, line).
 pub type Keep<'a> = &'a dyn Fn(&str, i64) -> bool;
@@ -184,38 +196,98 @@ impl Folder {
         let comm_names: Vec<String> = (0..comms.len() as u32)
             .map(|c| comms.value(c).replace(' ', "_").replace(';', ":").replace(['\n', '\r'], "_"))
             .collect();
-        // Lines are built per event, sorted once and merged (two comms can print alike), then
-        // put in their maps from sorted order: a map insert per line compared long lines
-        // sharing long prefixes some twenty times each (300K lines of 230 bytes).
-        let mut lines: Vec<Vec<(String, u64)>> = vec![Vec::new(); events.len()];
-        let mut line = String::new();
+        let mut keys: Vec<Vec<LineKey>> = vec![Vec::new(); events.len()];
         for ((event, comm, seq), n) in counts {
-            line.clear();
-            line.push_str(&comm_names[comm as usize]);
-            for &f in self.stacks.frames_of(seq) {
-                line.push(';');
-                line.push_str(self.names.value(f));
-            }
-            lines[event as usize].push((line.clone(), n));
+            keys[event as usize].push(LineKey { comm, seq, samples: n });
         }
+        let lines = Lines { comm_names: &comm_names, names: &self.names, stacks: &self.stacks };
         let mut out = Folded::new();
-        for (event, mut lines) in lines.into_iter().enumerate() {
-            if lines.is_empty() {
+        for (event, mut keys) in keys.into_iter().enumerate() {
+            if keys.is_empty() {
                 continue;
             }
-            // On every core: the comparisons of long lines with long common prefixes are most of
-            // the folding's time.
-            lines.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            lines.dedup_by(|later, kept| {
-                let same = later.0 == kept.0;
+            // In the byte order of the lines, without building them first: the frames two stacks
+            // share (most of a line) compare as ids; on every core.
+            keys.par_sort_unstable_by(|a, b| lines.cmp(a, b));
+            // Two comms can print alike (`a b` and `a_b`): one line.
+            keys.dedup_by(|later, kept| {
+                let same = lines.cmp(later, kept).is_eq();
                 if same {
-                    kept.1 += later.1;
+                    kept.samples += later.samples;
                 }
                 same
             });
-            out.insert(events.value(event as u32).to_string(), lines.into_iter().collect());
+            out.insert(events.value(event as u32).to_string(), lines.text(&keys));
         }
         Ok(out)
+    }
+}
+
+/// One folded line before it is printed: comm, stored frame sequence and samples.
+#[derive(Debug, Clone, Copy)]
+struct LineKey {
+    comm: u32,
+    seq: u32,
+    samples: u64,
+}
+
+/// What prints [`LineKey`]s: `comm;root;...;leaf` is the comm's name, then each frame's name,
+/// joined by `;` (which no name holds).
+struct Lines<'a> {
+    comm_names: &'a [String],
+    names: &'a Interner,
+    stacks: &'a StackStore,
+}
+
+impl Lines<'_> {
+    /// The byte order of the two lines' `comm;root;...;leaf` texts (as sorting the strings
+    /// would give), comparing names as ids where they are the same.
+    fn cmp(&self, a: &LineKey, b: &LineKey) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let (fa, fb) = (self.stacks.frames_of(a.seq), self.stacks.frames_of(b.seq));
+        let (na, nb) = (fa.len() + 1, fb.len() + 1);
+        for i in 0..na.min(nb) {
+            let (x, y) = match i {
+                0 if a.comm == b.comm => continue,
+                0 => (self.comm_names[a.comm as usize].as_str(), self.comm_names[b.comm as usize].as_str()),
+                _ if fa[i - 1] == fb[i - 1] => continue,
+                _ => (&**self.names.value(fa[i - 1]), &**self.names.value(fb[i - 1])),
+            };
+            let common = x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count();
+            // A name ends where `;` (more names follow) or the line's end comes after it.
+            let next = |s: &str, more: bool| s.as_bytes().get(common).copied().or(more.then_some(b';'));
+            let order = next(x, i + 1 < na).cmp(&next(y, i + 1 < nb));
+            if order != Ordering::Equal {
+                return order;
+            }
+        }
+        na.cmp(&nb)
+    }
+
+    /// The folded text of `keys` (in order): `line count` lines, newline-terminated, and the
+    /// samples and lines it holds.
+    fn text(&self, keys: &[LineKey]) -> FoldedText {
+        let line = |k: &LineKey| {
+            let frames = self.stacks.frames_of(k.seq);
+            std::iter::once(self.comm_names[k.comm as usize].as_str())
+                .chain(frames.iter().map(|&f| &**self.names.value(f)))
+        };
+        let digits = |n: u64| n.checked_ilog10().unwrap_or(0) as usize + 1;
+        // Sized exactly: a system-wide profile's text is tens of MB.
+        let len = keys.iter().map(|k| line(k).map(|n| n.len() + 1).sum::<usize>() + digits(k.samples) + 1).sum();
+        let mut text = String::with_capacity(len);
+        for k in keys {
+            for (i, name) in line(k).enumerate() {
+                if i > 0 {
+                    text.push(';');
+                }
+                text.push_str(name);
+            }
+            text.push(' ');
+            text.push_str(&k.samples.to_string());
+            text.push('\n');
+        }
+        FoldedText { text, samples: keys.iter().map(|k| k.samples).sum(), lines: keys.len() }
     }
 }
 
@@ -266,5 +338,55 @@ mod tests {
         assert_eq!(s.frames_of(seq((0, 3))), &[4, 5]);
         assert_eq!((s.frames_of(seq((0, 5))), s.frames_of(seq((0, 77)))), (&[][..], &[][..]));
         assert_eq!(s.seqs.items(), 3 + 2 + 3, "each distinct sequence stored once");
+    }
+
+    /// Lines sorted by [`Lines::cmp`] come out as sorting their texts would put them, and
+    /// compare equal only when their texts are equal: names that are prefixes of others, names
+    /// with bytes below and above `;` (space, digits, `:`, letters), empty stacks, and two
+    /// comms printing alike.
+    #[test]
+    fn lines_sort_as_their_texts() {
+        let comm_names: Vec<String> = ["a", "a_b", "a_b", "a1", "b", ""].iter().map(|s| s.to_string()).collect();
+        let mut names = Interner::default();
+        let pool: Vec<u32> =
+            ["f", "f ", "f 1x", "f1", "f:", "fa", "g", "", "f\t"].iter().map(|n| names.id(n)).collect();
+        let mut stacks = StackStore::default();
+        let mut keys = Vec::new();
+        let mut stack_id = 0;
+        // Every stack of up to two names from the pool, and a few longer ones.
+        let mut seqs: Vec<Vec<u32>> = vec![vec![]];
+        for &x in &pool {
+            seqs.push(vec![x]);
+            for &y in &pool {
+                seqs.push(vec![x, y]);
+            }
+        }
+        seqs.push(vec![pool[0], pool[0], pool[1]]);
+        seqs.push(vec![pool[0], pool[0], pool[3], pool[6]]);
+        for seq in &seqs {
+            stack_id += 1;
+            stacks.insert((0, stack_id), seq.iter().copied());
+            for comm in 0..comm_names.len() as u32 {
+                keys.push(LineKey { comm, seq: stacks.sequence((0, stack_id)), samples: 1 });
+            }
+        }
+        let lines = Lines { comm_names: &comm_names, names: &names, stacks: &stacks };
+        let text = |k: &LineKey| {
+            let frames = stacks.frames_of(k.seq).iter().map(|&f| names.value(f).to_string());
+            std::iter::once(comm_names[k.comm as usize].clone()).chain(frames).collect::<Vec<_>>().join(";")
+        };
+        for a in &keys {
+            for b in &keys {
+                assert_eq!(lines.cmp(a, b), text(a).cmp(&text(b)), "{:?} vs {:?}", text(a), text(b));
+            }
+        }
+        let mut sorted = keys.clone();
+        sorted.sort_by(|a, b| lines.cmp(a, b));
+        let folded = lines.text(&sorted);
+        // Sorted by stack, as `inferno-collapse-perf` writes them (not by the whole line).
+        let mut expected: Vec<String> = keys.iter().map(text).collect();
+        expected.sort();
+        assert_eq!(folded.text, expected.iter().map(|t| format!("{t} 1\n")).collect::<String>());
+        assert_eq!((folded.samples, folded.lines), (keys.len() as u64, keys.len()));
     }
 }

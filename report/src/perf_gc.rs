@@ -19,7 +19,7 @@ use model::Table;
 use serde::Serialize;
 
 use crate::data::RunData;
-use crate::flame::{event_slug, folded_text};
+use crate::flame::event_slug;
 use crate::fold::Folder;
 use crate::{format, write_atomic, ReportError};
 
@@ -154,14 +154,14 @@ pub fn section(
             in_windows.iter().filter(|s| s.window == kind).map(|s| (s.source.as_str(), s.line)).collect();
         let keep = |source: &str, line: i64| keys.contains(&(source, line));
         let mut events = Vec::new();
-        for (event, stacks) in folder.fold(dataset, &run.name, Some(&keep))? {
+        for (event, folded) in folder.fold(dataset, &run.name, Some(&keep))? {
             let slug = format!("{}-gc-{}-{}", run.name, kind.replace('_', "-"), event_slug(&event));
             let folded_file = format!("perf-{slug}.folded");
-            let text = folded_text(&stacks);
+            let text = folded.text;
             write_atomic(&out_dir.join(&folded_file), text.as_bytes())?;
             let svg_file = format!("flame-{slug}.svg");
             let svg_path = out_dir.join(&svg_file);
-            let n: u64 = stacks.values().sum();
+            let n = folded.samples;
             let title = format!("{}: {event}, {}", run.name, label(kind));
             let svg = crate::flame::flamegraph_svg(&svg_path, title, Some(format!("{n} samples")), &text)?;
             write_atomic(&svg_path, &svg)?;
