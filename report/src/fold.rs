@@ -16,7 +16,7 @@ use model::tables::perf_frames::{self, PerfFrameRow};
 use model::tables::perf_samples::{self, PerfSampleRow};
 use model::tables::perf_stacks::{self, PerfStackRow};
 use model::Table;
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use crate::ReportError;
 
@@ -267,28 +267,56 @@ impl Lines<'_> {
     /// The folded text of `keys` (in order): `line count` lines, newline-terminated, and the
     /// samples and lines it holds.
     fn text(&self, keys: &[LineKey]) -> FoldedText {
-        let line = |k: &LineKey| {
+        let names = |k: &LineKey| {
             let frames = self.stacks.frames_of(k.seq);
             std::iter::once(self.comm_names[k.comm as usize].as_str())
                 .chain(frames.iter().map(|&f| &**self.names.value(f)))
         };
         let digits = |n: u64| n.checked_ilog10().unwrap_or(0) as usize + 1;
-        // Sized exactly: a system-wide profile's text is tens of MB.
-        let len = keys.iter().map(|k| line(k).map(|n| n.len() + 1).sum::<usize>() + digits(k.samples) + 1).sum();
-        let mut text = String::with_capacity(len);
-        for k in keys {
-            for (i, name) in line(k).enumerate() {
-                if i > 0 {
-                    text.push(';');
-                }
-                text.push_str(name);
-            }
-            text.push(' ');
-            text.push_str(&k.samples.to_string());
-            text.push('\n');
+        let line_len = |k: &LineKey| names(k).map(|n| n.len() + 1).sum::<usize>() + digits(k.samples) + 1;
+        // Printed on every core, each part of the lines into its own part of one buffer sized
+        // exactly (a system-wide profile's text is tens of MB).
+        let parts: Vec<(&[LineKey], usize)> =
+            keys.par_chunks(TEXT_PART_LINES).map(|part| (part, part.iter().map(line_len).sum())).collect();
+        let mut buf = vec![0u8; parts.iter().map(|p| p.1).sum()];
+        let mut rest = &mut buf[..];
+        let mut jobs = Vec::with_capacity(parts.len());
+        for (part, len) in parts {
+            let (out, tail) = rest.split_at_mut(len);
+            jobs.push((part, out));
+            rest = tail;
         }
+        jobs.into_par_iter().for_each(|(part, mut out)| {
+            for k in part {
+                for (i, name) in names(k).enumerate() {
+                    let sep: &[u8] = if i > 0 { b";" } else { b"" };
+                    out = put(put(out, sep), name.as_bytes());
+                }
+                let mut count = [0u8; 20];
+                let n = digits(k.samples);
+                let mut v = k.samples;
+                for d in count[..n].iter_mut().rev() {
+                    *d = b'0' + (v % 10) as u8;
+                    v /= 10;
+                }
+                out = put(put(put(out, b" "), &count[..n]), b"\n");
+            }
+        });
+        // Names are `str`s: the bytes are UTF-8.
+        let text = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         FoldedText { text, samples: keys.iter().map(|k| k.samples).sum(), lines: keys.len() }
     }
+}
+
+/// Lines printed per part of a folded text (by one core); a few in tests, so that their texts
+/// are printed in many parts.
+const TEXT_PART_LINES: usize = if cfg!(test) { 7 } else { 16 << 10 };
+
+/// Copies `bytes` to the start of `out`; returns the rest of `out`.
+fn put<'a>(out: &'a mut [u8], bytes: &[u8]) -> &'a mut [u8] {
+    let (head, tail) = out.split_at_mut(bytes.len());
+    head.copy_from_slice(bytes);
+    tail
 }
 
 #[cfg(test)]
