@@ -241,12 +241,16 @@ pub fn write_profiles(
             }
             let (samples, stack_count, text) = (folded.samples, folded.lines, folded.text);
             let folded_file = format!("perf-{}-{slug}.folded", run.name);
-            write_atomic(&out_dir.join(&folded_file), text.as_bytes())?;
             let svg_file = format!("flame-{}-{slug}.svg", run.name);
             let svg_path = out_dir.join(&svg_file);
             let title = format!("{}: {}", run.name, if event.is_empty() { "(no event name)" } else { event });
-            let svg = flamegraph_svg(&svg_path, title, Some(format!("{samples} samples")), &text)?;
-            write_atomic(&svg_path, &svg)?;
+            // The folded file (tens of MB) is written while the flamegraph is drawn.
+            let (written, svg) = rayon::join(
+                || write_atomic(&out_dir.join(&folded_file), text.as_bytes()),
+                || flamegraph_svg(&svg_path, title, Some(format!("{samples} samples")), &text),
+            );
+            written?;
+            write_atomic(&svg_path, &svg?)?;
             images.push(svg_path);
             events.push(EventCtx {
                 event: if event.is_empty() { "(none)".to_string() } else { format::code(event) },
