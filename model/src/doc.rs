@@ -83,7 +83,7 @@ pub fn render() -> String {
 mod tests {
     #[test]
     fn dataset_md_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../DATASET.md");
+        let path = crate::package_dir(env!("CARGO_MANIFEST_DIR")).join("../DATASET.md");
         let want = super::render();
         if std::env::var_os("UPDATE_DATASET_MD").is_some() {
             std::fs::write(&path, &want).unwrap();

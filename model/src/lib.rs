@@ -71,3 +71,12 @@ pub fn validate_run_name(name: &str) -> Result<(), ModelError> {
         Err(ModelError::RunName(name.to_string()))
     }
 }
+
+/// The directory of the package whose tests run: `CARGO_MANIFEST_DIR` as cargo sets it for the
+/// test process (the checkout under test), else `compiled` (the package's `env!` value at build
+/// time). Tests find their fixtures through it: a test binary built from another checkout of
+/// the same sources, and reused by cargo from a shared target directory, has that checkout's
+/// path compiled in.
+pub fn package_dir(compiled: &str) -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| compiled.into(), std::path::PathBuf::from)
+}

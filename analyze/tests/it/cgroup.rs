@@ -8,14 +8,13 @@
 
 use tracefold_analyze::cgroup_intervals;
 
-use std::path::Path;
-
 use cgroup_intervals::{derive_intervals, summarize, CpuVerdict};
 use model::tables::cgroup_intervals::CgroupIntervalRow;
 use model::tables::cgroup_samples::CgroupSampleRow;
 
 fn fixture(rel: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cgroup").join(rel)).unwrap()
+    std::fs::read_to_string(model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cgroup").join(rel))
+        .unwrap()
 }
 
 /// Minimal cgsnap reader: `# ts_ns=`, `/sys/fs/cgroup/<ctrl|unified|v2 path>/<file>:<content>`;

@@ -205,7 +205,8 @@ fn ms_to_ns(ms: &str) -> i64 {
 
 #[test]
 fn g1_oracle_reproduces_manifest() {
-    let csv = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/g1.pauses.csv")).unwrap();
+    let csv = std::fs::read_to_string(model::package_dir(env!("CARGO_MANIFEST_DIR")).join("tests/data/g1.pauses.csv"))
+        .unwrap();
     let pauses: Vec<GcPauseRow> = csv
         .lines()
         .skip(1)

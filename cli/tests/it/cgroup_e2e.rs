@@ -7,7 +7,7 @@ use ingest::cgroup::{self, CgroupOutput};
 use ingest::gc::SourceCtx;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cgroup").join(rel)
+    model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cgroup").join(rel)
 }
 
 fn ctx(name: &str) -> SourceCtx {

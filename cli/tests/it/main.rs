@@ -1,6 +1,6 @@
 //! End-to-end tests of the `tracefold` binary: exit codes, messages, and the main job.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 mod cgroup_e2e;
@@ -8,7 +8,7 @@ mod jvm_throttle_e2e;
 mod perf_gc_e2e;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(rel)
+    model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(rel)
 }
 
 fn tracefold(args: &[&str]) -> Output {

@@ -191,7 +191,7 @@ mod tests {
     }
 
     fn streamed_rows_equal_the_in_memory_rows_of(file: &str) {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/go-netpoll/run1").join(file);
+        let path = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/go-netpoll/run1").join(file);
         let bytes = std::fs::read(&path).unwrap();
         let ctx = SourceCtx { source: "run1.txt".into(), clock_scope: "run1.txt".into() };
         let opts = NetpollOptions { go_layout: Some(GO_1_27_AMD64) };

@@ -418,7 +418,7 @@ mod go_oracle {
 
     #[test]
     fn gopclntab_names_match_perf_script() {
-        let gen = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/perf/generated");
+        let gen = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/perf/generated");
         let (Ok(bin), Ok(text)) =
             (std::fs::read(gen.join("bin/gohttp")), std::fs::read_to_string(gen.join("go_http.script.txt")))
         else {

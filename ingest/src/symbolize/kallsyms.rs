@@ -204,7 +204,7 @@ ffffffffc0001100 T mod_fn2\t[nf_tables]
     /// The shipped copy of the recording kernel's kallsyms (xz) loads and resolves.
     #[test]
     fn shipped_xz_copy() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/perf/symbols/kallsyms.xz");
+        let p = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/perf/symbols/kallsyms.xz");
         let k = Kallsyms::load(&p).unwrap();
         assert!(k.len() > 120_000, "{}", k.len());
         assert_eq!(k.find(0xffff_ffff_821f_2fa7).map(|x| x.0), Some("exc_page_fault"));
@@ -219,7 +219,7 @@ ffffffffc0001100 T mod_fn2\t[nf_tables]
     #[test]
     #[ignore]
     fn timing_probe() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/perf/symbols/kallsyms.xz");
+        let p = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/perf/symbols/kallsyms.xz");
         let t = std::time::Instant::now();
         let text = read_text(&p).unwrap();
         let t1 = t.elapsed();

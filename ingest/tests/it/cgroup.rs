@@ -10,7 +10,7 @@ use tracefold_ingest::cgroup::{self, CgroupOutput};
 use tracefold_ingest::gc::SourceCtx;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cgroup").join(rel)
+    model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cgroup").join(rel)
 }
 
 fn ctx(name: &str) -> SourceCtx {
@@ -139,7 +139,7 @@ fn sniffs_cgsnap_and_nothing_else() {
     ] {
         assert!(!cgroup::sniff(not), "{}", String::from_utf8_lossy(not));
     }
-    let go = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/gc/go/go1.9.txt")).unwrap();
+    let go = std::fs::read(model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/gc/go/go1.9.txt")).unwrap();
     assert!(!cgroup::sniff(&go));
 }
 

@@ -8,12 +8,12 @@ use tracefold_ingest::gc::{GcOutput, SourceCtx};
 
 /// `fixtures/<rel>` of the workspace.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(rel)
+    model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(rel)
 }
 
 /// `../shared/corpus/<rel>` beside the project, when present (tests using it skip otherwise).
 pub fn shared_corpus(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus").join(rel);
+    let p = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus").join(rel);
     if p.exists() {
         Some(p)
     } else {

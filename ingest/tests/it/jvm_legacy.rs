@@ -9,8 +9,15 @@ use std::path::{Path, PathBuf};
 
 use tracefold_ingest::gc::{jvm_legacy, GcOutput, SourceCtx};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/gc/jvm");
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/gc/jvm-legacy");
+/// The third-party JVM logs of the shared corpus.
+fn corpus() -> PathBuf {
+    model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/gc/jvm")
+}
+
+/// The JDK 8 fixtures.
+fn fixtures() -> PathBuf {
+    model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/gc/jvm-legacy")
+}
 
 /// Independent count of the lines that end a stop-the-world pause record. Line based, no regex,
 /// no code shared with the parser:
@@ -278,9 +285,10 @@ fn print(summaries: &BTreeMap<String, Summary>) {
 
 #[test]
 fn corpus_legacy_files_parse_and_match_independent_count() {
-    let root = Path::new(CORPUS);
+    let root = corpus();
+    let root = root.as_path();
     if !root.is_dir() {
-        eprintln!("skipping: {CORPUS} is absent");
+        eprintln!("skipping: {} is absent", root.display());
         return;
     }
     let (legacy, unified) = corpus_files(root);
@@ -309,7 +317,7 @@ type Expected = (&'static str, &'static [(&'static str, usize)], &'static str, u
 
 #[test]
 fn fixtures_parse_and_match_independent_count() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(FIXTURES)
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures())
         .expect("fixtures/gc/jvm-legacy")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "txt" || e == "log"))
@@ -334,7 +342,7 @@ fn fixtures_parse_and_match_independent_count() {
     ];
     assert_eq!(files.len(), expected.len(), "one expectation per fixture");
     for (name, kinds, collector, safepoints) in expected {
-        let r = run_file(&Path::new(FIXTURES).join(name));
+        let r = run_file(&fixtures().join(name));
         let mut got: BTreeMap<&str, usize> = BTreeMap::new();
         for p in &r.out.pauses {
             *got.entry(p.pause_kind.as_str()).or_default() += 1;

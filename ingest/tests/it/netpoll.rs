@@ -14,7 +14,7 @@ use tracefold_ingest::netpoll::{self, NetpollOptions, NetpollOutput, GO_1_27_AMD
 use crate::common::{fixture, shared_corpus};
 
 fn capture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../capture")
+    model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../capture")
 }
 
 /// The printf texts of a capture file as written (JSON mode: the `data` string).

@@ -10,7 +10,7 @@ use ingest::{ingest_run, IngestOptions};
 use tracefold_report::{report, ReportOptions};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(rel)
+    model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(rel)
 }
 
 fn ingest(ds: &Path, run: &str, input: &Path) {
@@ -135,7 +135,8 @@ fn hist_tables_equal_the_bpftrace_text_and_text_vs_json_has_no_delta() {
 
 #[test]
 fn netpoll_capture_hist_and_maps() {
-    let txt = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/go-netpoll/run1/epoll-bpftrace.txt");
+    let txt =
+        model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/go-netpoll/run1/epoll-bpftrace.txt");
     if !txt.is_file() {
         eprintln!("skipped: {} not present", txt.display());
         return;

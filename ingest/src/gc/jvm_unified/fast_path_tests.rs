@@ -53,7 +53,7 @@ fn logs_under(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn fast_path_gives_the_full_parsers_output_on_every_unified_log() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut logs = Vec::new();
     logs_under(&root.join("fixtures"), &mut logs);
     let fixtures = logs.len();
