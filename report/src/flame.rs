@@ -175,11 +175,21 @@ fn top_rows(rows: &[TopFunctionRow], event: &str) -> Vec<TopCtx> {
         .collect()
 }
 
+/// How the lines given to [`flamegraph_svg`] are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineOrder {
+    /// Any order: they are sorted, as inferno does.
+    Any,
+    /// Already in the order inferno draws them in (merged lines: `fold::FoldedText::flame`).
+    Drawn,
+}
+
 pub(crate) fn flamegraph_svg(
     path: &Path,
     title: String,
     subtitle: Option<String>,
     lines: &str,
+    order: LineOrder,
 ) -> Result<Vec<u8>, ReportError> {
     let mut opts = inferno::flamegraph::Options::default();
     opts.title = title;
@@ -193,7 +203,12 @@ pub(crate) fn flamegraph_svg(
     // not in that order already (the folded text is sorted by stack, which almost always is).
     let mut sorted: Vec<&str> =
         lines.lines().map(str::trim).filter(|line| !(line.is_empty() || line.starts_with("# "))).collect();
-    if !sorted.is_sorted() {
+    if order == LineOrder::Drawn {
+        // inferno's flame-chart mode reverses the lines and reads them in that order, unchecked:
+        // the only difference it makes.
+        sorted.reverse();
+        opts.flame_chart = true;
+    } else if !sorted.is_sorted() {
         sorted.par_sort_unstable();
     }
     opts.no_sort = true;
@@ -240,6 +255,11 @@ pub fn write_profiles(
                 n += 1;
             }
             let (samples, stack_count, text) = (folded.samples, folded.lines, folded.text);
+            // inferno draws the same graph from the merged lines, when there are such.
+            let (flame_lines, order) = match &folded.flame {
+                Some(lines) => (lines.as_str(), LineOrder::Drawn),
+                None => (text.as_str(), LineOrder::Any),
+            };
             let folded_file = format!("perf-{}-{slug}.folded", run.name);
             let svg_file = format!("flame-{}-{slug}.svg", run.name);
             let svg_path = out_dir.join(&svg_file);
@@ -247,7 +267,7 @@ pub fn write_profiles(
             // The folded file (tens of MB) is written while the flamegraph is drawn.
             let (written, svg) = rayon::join(
                 || write_atomic(&out_dir.join(&folded_file), text.as_bytes()),
-                || flamegraph_svg(&svg_path, title, Some(format!("{samples} samples")), &text),
+                || flamegraph_svg(&svg_path, title, Some(format!("{samples} samples")), flame_lines, order),
             );
             written?;
             write_atomic(&svg_path, &svg?)?;
@@ -288,7 +308,7 @@ pub fn write_profiles(
             let diff = String::from_utf8_lossy(&diff).into_owned();
             let title = format!("{} → {}: {event} (differential, normalised)", base.name, cand.name);
             let subtitle = "red: more samples in the candidate, blue: fewer (baseline scaled to the candidate's total)";
-            let svg = flamegraph_svg(&path, title, Some(subtitle.to_string()), &diff)?;
+            let svg = flamegraph_svg(&path, title, Some(subtitle.to_string()), &diff, LineOrder::Any)?;
             write_atomic(&path, &svg)?;
             images.push(path);
             diffs.insert(event.clone(), file);
@@ -338,7 +358,7 @@ mod tests {
         let expected = inferno_svg(&lines.join("\n"));
         for order in [&lines, &by_stack, &by_line] {
             let text = order.join("\n") + "\n";
-            let svg = flamegraph_svg(Path::new("x.svg"), "t".into(), Some("s".into()), &text).unwrap();
+            let svg = flamegraph_svg(Path::new("x.svg"), "t".into(), Some("s".into()), &text, LineOrder::Any).unwrap();
             assert_eq!(String::from_utf8(svg).unwrap(), String::from_utf8(expected.clone()).unwrap());
         }
     }

@@ -20,6 +20,8 @@ use rayon::prelude::*;
 
 use crate::ReportError;
 
+mod prune;
+
 /// The folded stacks of one event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoldedText {
@@ -30,6 +32,9 @@ pub struct FoldedText {
     pub samples: u64,
     /// Lines.
     pub lines: usize,
+    /// Fewer lines inferno draws the same flamegraph from (frames too narrow to be drawn
+    /// merged: [`prune`]), when there are such.
+    pub flame: Option<String>,
 }
 
 /// Event → its folded stacks.
@@ -217,7 +222,9 @@ impl Folder {
                 }
                 same
             });
-            out.insert(events.value(event as u32).to_string(), lines.text(&keys));
+            let mut folded = lines.text(&keys);
+            folded.flame = lines.flame_lines(&keys, &folded.text, inferno::flamegraph::Options::default().min_width);
+            out.insert(events.value(event as u32).to_string(), folded);
         }
         Ok(out)
     }
@@ -304,7 +311,7 @@ impl Lines<'_> {
         });
         // Names are `str`s: the bytes are UTF-8.
         let text = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        FoldedText { text, samples: keys.iter().map(|k| k.samples).sum(), lines: keys.len() }
+        FoldedText { text, samples: keys.iter().map(|k| k.samples).sum(), lines: keys.len(), flame: None }
     }
 }
 

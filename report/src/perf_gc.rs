@@ -163,7 +163,12 @@ pub fn section(
             let svg_path = out_dir.join(&svg_file);
             let n = folded.samples;
             let title = format!("{}: {event}, {}", run.name, label(kind));
-            let svg = crate::flame::flamegraph_svg(&svg_path, title, Some(format!("{n} samples")), &text)?;
+            use crate::flame::LineOrder;
+            let (flame_lines, order) = match &folded.flame {
+                Some(lines) => (lines.as_str(), LineOrder::Drawn),
+                None => (text.as_str(), LineOrder::Any),
+            };
+            let svg = crate::flame::flamegraph_svg(&svg_path, title, Some(format!("{n} samples")), flame_lines, order)?;
             write_atomic(&svg_path, &svg)?;
             images.push(svg_path);
             let mut top: Vec<&PerfGcFunctionRow> =
