@@ -7,7 +7,9 @@
 //!   Frames are the `perf_frames.function` names as stored (`;` turned into `:`; an empty or
 //!   `[unknown]` function with a known dso is named `[<dso file name>]`, as inferno does), with
 //!   no further inferno clean-up (the ingest-side folding applies those).
-//! - `flame-<run>-<event>.svg`: its flamegraph.
+//! - `flame-<run>-<event>.svg`: its flamegraph, the SVG `inferno-flamegraph` draws from the
+//!   folded file (inferno is given fewer lines it draws the same SVG from, where it can be:
+//!   `fold::prune`).
 //!
 //! When a baseline and a candidate both have samples of an event, `flame-diff-<event>.svg` is the
 //! differential flamegraph of the two folded files, the baseline normalised to the candidate's
