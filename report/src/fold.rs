@@ -211,17 +211,7 @@ impl Folder {
             if keys.is_empty() {
                 continue;
             }
-            // In the byte order of the lines, without building them first: the frames two stacks
-            // share (most of a line) compare as ids; on every core.
-            keys.par_sort_unstable_by(|a, b| lines.cmp(a, b));
-            // Two comms can print alike (`a b` and `a_b`): one line.
-            keys.dedup_by(|later, kept| {
-                let same = lines.cmp(later, kept).is_eq();
-                if same {
-                    kept.samples += later.samples;
-                }
-                same
-            });
+            lines.sort(&mut keys);
             let mut folded = lines.text(&keys);
             folded.flame = lines.flame_lines(&keys, &folded.text, inferno::flamegraph::Options::default().min_width);
             out.insert(events.value(event as u32).to_string(), folded);
@@ -247,6 +237,20 @@ struct Lines<'a> {
 }
 
 impl Lines<'_> {
+    /// Sorts `keys` in the byte order of their lines, without building them first (the frames
+    /// two stacks share, most of a line, compare as ids; on every core), and merges those that
+    /// print alike (two comms can: `a b` and `a_b`).
+    fn sort(&self, keys: &mut Vec<LineKey>) {
+        keys.par_sort_unstable_by(|a, b| self.cmp(a, b));
+        keys.dedup_by(|later, kept| {
+            let same = self.cmp(later, kept).is_eq();
+            if same {
+                kept.samples += later.samples;
+            }
+            same
+        });
+    }
+
     /// The byte order of the two lines' `comm;root;...;leaf` texts (as sorting the strings
     /// would give), comparing names as ids where they are the same.
     fn cmp(&self, a: &LineKey, b: &LineKey) -> std::cmp::Ordering {

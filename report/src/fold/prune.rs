@@ -211,14 +211,7 @@ mod tests {
         let (mut names, mut stacks) = (Interner::default(), StackStore::default());
         let mut keys = profile(&comm_names, &mut names, &mut stacks);
         let lines = Lines { comm_names: &comm_names, names: &names, stacks: &stacks };
-        keys.sort_by(|a, b| lines.cmp(a, b));
-        keys.dedup_by(|later, kept| {
-            let same = lines.cmp(later, kept).is_eq();
-            if same {
-                kept.samples += later.samples;
-            }
-            same
-        });
+        lines.sort(&mut keys);
         let folded = lines.text(&keys);
         let min_width = inferno::flamegraph::Options::default().min_width;
         let merged = lines.flame_lines(&keys, &folded.text, min_width).expect("lines to merge");
@@ -239,12 +232,11 @@ mod tests {
         let (mut names, mut stacks) = (Interner::default(), StackStore::default());
         let mut keys = profile(&comm_names, &mut names, &mut stacks);
         let lines = Lines { comm_names: &comm_names, names: &names, stacks: &stacks };
-        keys.sort_by(|a, b| lines.cmp(a, b));
+        lines.sort(&mut keys);
         let text = lines.text(&keys).text;
         assert_eq!(lines.flame_lines(&keys, &text, 0.1), None, "a padded comm");
         keys.iter_mut().for_each(|k| k.comm = 1);
-        keys.sort_by(|a, b| lines.cmp(a, b));
-        keys.dedup_by(|later, kept| lines.cmp(later, kept).is_eq());
+        lines.sort(&mut keys);
         let text = lines.text(&keys).text;
         assert!(lines.flame_lines(&keys, &text, 0.1).is_some());
         let mut reversed: Vec<&str> = text.lines().collect();
