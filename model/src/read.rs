@@ -1,6 +1,7 @@
 //! Reading tables back with arrow-rs (report, tests). `analyze` reads with polars instead.
 
 use std::path::Path;
+use std::sync::mpsc::sync_channel;
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -109,16 +110,43 @@ pub fn for_each_batch_dict<T: Table>(
 ) -> Result<(), ModelError> {
     let files = parquet_files(&partition_dir(dataset, T::NAME, run))?;
     for path in files {
-        let reader = open_checked::<T>(&path, dict)?
-            .with_batch_size(batch_rows::<T>())
-            .build()
-            .map_err(|source| ModelError::Parquet { path: path.clone(), source })?;
-        for batch in reader {
-            each(&batch.map_err(|e| ModelError::Parquet { path: path.clone(), source: e.into() })?)?;
-        }
+        let open = || {
+            open_checked::<T>(&path, dict)?
+                .with_batch_size(batch_rows::<T>())
+                .build()
+                .map_err(|source| ModelError::Parquet { path: path.clone(), source })
+        };
+        let batch_err = |e: arrow::error::ArrowError| ModelError::Parquet { path: path.clone(), source: e.into() };
+        // Batches are decoded (decompressed, unpacked) on a thread of their own, a few ahead of
+        // `each`: the two halves of reading a large table run on two cores.
+        let reader = open()?;
+        std::thread::scope(|scope| {
+            let (tx, rx) = sync_channel(BATCHES_AHEAD);
+            let decoder = std::thread::Builder::new().name("decode".into()).spawn_scoped(scope, move || {
+                for batch in reader {
+                    if tx.send(batch).is_err() {
+                        break; // `each` stopped
+                    }
+                }
+            });
+            if decoder.is_err() {
+                // No thread to be had: decoded here, in turn.
+                for batch in open()? {
+                    each(&batch.map_err(batch_err)?)?;
+                }
+                return Ok(());
+            }
+            for batch in rx {
+                each(&batch.map_err(batch_err)?)?;
+            }
+            Ok::<_, ModelError>(())
+        })?;
     }
     Ok(())
 }
+
+/// Record batches decoded ahead of the caller of [`for_each_batch_dict`] (memory: a few batches).
+const BATCHES_AHEAD: usize = 2;
 
 /// The string column `column` of a batch of `table` as ids of `interner`, one per row (null reads
 /// as `""`): a dictionary column ([`for_each_batch_dict`]) interns each dictionary value once, a
@@ -422,6 +450,41 @@ mod tests {
             Ok(())
         })
         .unwrap();
+    }
+
+    /// Batches decoded ahead come in file order, every row once; when `each` fails part way,
+    /// its error is returned and the decoding thread stops (no hang, nothing more read).
+    #[test]
+    fn batches_decoded_ahead_come_in_order_and_stop_with_the_caller() {
+        let tmp = tempfile::tempdir().unwrap();
+        let stage = crate::write::RunStaging::new(tmp.path(), "r").unwrap();
+        let rows: Vec<PerfFrameRow> = (0..300_000)
+            .map(|i| PerfFrameRow {
+                source: "a.data".into(),
+                frame_id: i + 1,
+                kind: "user".into(),
+                ..Default::default()
+            })
+            .collect();
+        stage.write("test", rows).unwrap();
+        stage.commit(&[]).unwrap();
+        let mut ids = Vec::new();
+        for_each_batch::<PerfFrameRow>(tmp.path(), "r", |b| {
+            ids.extend(crate::read::i64_column(b, PerfFrameRow::NAME, col::frame_id)?.values().iter().copied());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(ids, (1..=300_000).collect::<Vec<i64>>());
+        let mut batches = 0;
+        let stopped = for_each_batch::<PerfFrameRow>(tmp.path(), "r", |_| {
+            batches += 1;
+            if batches == 2 {
+                return Err(crate::ModelError::MissingColumn { table: "t".into(), column: "c".into() });
+            }
+            Ok(())
+        });
+        assert!(matches!(stopped, Err(crate::ModelError::MissingColumn { .. })), "{stopped:?}");
+        assert_eq!(batches, 2);
     }
 
     /// A list column's rows read as slices; a null list or a null item is an error naming the
