@@ -1,4 +1,5 @@
-//! Reading tables back with arrow-rs (report, tests). `analyze` reads with polars instead.
+//! Reading tables back with arrow-rs, batch by batch (report, the perf tables of analyze, tests);
+//! analyze reads the others with polars.
 
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
