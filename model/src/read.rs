@@ -408,12 +408,19 @@ mod tests {
     use crate::tables::perf_frames::{col, PerfFrameRow};
     use crate::Table;
 
+    /// A dataset holding `rows` as run `r`'s `perf_frames`.
+    fn dataset_of(rows: Vec<PerfFrameRow>) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        let stage = crate::write::RunStaging::new(tmp.path(), "r").unwrap();
+        stage.write("test", rows).unwrap();
+        stage.commit(&[]).unwrap();
+        tmp
+    }
+
     /// A column read as a dictionary gives the same ids per row as read plain, nulls as `""`,
     /// and its values are interned once per batch, not once per row.
     #[test]
     fn dictionary_columns_intern_like_plain_ones() {
-        let tmp = tempfile::tempdir().unwrap();
-        let stage = crate::write::RunStaging::new(tmp.path(), "r").unwrap();
         let rows: Vec<PerfFrameRow> = (0..1000)
             .map(|i| PerfFrameRow {
                 source: ["a.data", "b.data", "a.data"][i % 3].into(),
@@ -425,8 +432,7 @@ mod tests {
                 inlined: false,
             })
             .collect();
-        stage.write("test", rows.clone()).unwrap();
-        stage.commit(&[]).unwrap();
+        let tmp = dataset_of(rows.clone());
         let read = |dict: &[&str]| {
             let (mut it, mut ids) = (Interner::default(), Vec::new());
             let mut each = |b: &arrow::record_batch::RecordBatch| {
@@ -460,18 +466,13 @@ mod tests {
     /// its error is returned and the decoding thread stops (no hang, nothing more read).
     #[test]
     fn batches_decoded_ahead_come_in_order_and_stop_with_the_caller() {
-        let tmp = tempfile::tempdir().unwrap();
-        let stage = crate::write::RunStaging::new(tmp.path(), "r").unwrap();
-        let rows: Vec<PerfFrameRow> = (0..300_000)
-            .map(|i| PerfFrameRow {
-                source: "a.data".into(),
-                frame_id: i + 1,
-                kind: "user".into(),
-                ..Default::default()
-            })
-            .collect();
-        stage.write("test", rows).unwrap();
-        stage.commit(&[]).unwrap();
+        let rows = (0..300_000).map(|i| PerfFrameRow {
+            source: "a.data".into(),
+            frame_id: i + 1,
+            kind: "user".into(),
+            ..Default::default()
+        });
+        let tmp = dataset_of(rows.collect());
         let mut ids = Vec::new();
         for_each_batch::<PerfFrameRow>(tmp.path(), "r", |b| {
             ids.extend(crate::read::i64_column(b, PerfFrameRow::NAME, col::frame_id)?.values().iter().copied());

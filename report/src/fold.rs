@@ -203,9 +203,9 @@ impl Folder {
             .collect();
         let mut keys: Vec<Vec<LineKey>> = vec![Vec::new(); events.len()];
         for ((event, comm, seq), n) in counts {
-            keys[event as usize].push(LineKey { comm, seq, samples: n });
+            keys[event as usize].push(LineKey { comm, frames: self.stacks.frames_of(seq), samples: n });
         }
-        let lines = Lines { comm_names: &comm_names, names: &self.names, stacks: &self.stacks };
+        let lines = Lines { comm_names: &comm_names, names: &self.names };
         let mut out = Folded::new();
         for (event, mut keys) in keys.into_iter().enumerate() {
             if keys.is_empty() {
@@ -222,10 +222,11 @@ impl Folder {
 
 /// One folded line before it is printed: comm, stored frame sequence and samples.
 #[derive(Debug, Clone, Copy)]
-struct LineKey {
-    comm: u32,
-    seq: u32,
+struct LineKey<'a> {
+    /// Frame name ids, root first (the stored sequence: read in place).
+    frames: &'a [u32],
     samples: u64,
+    comm: u32,
 }
 
 /// What prints [`LineKey`]s: `comm;root;...;leaf` is the comm's name, then each frame's name,
@@ -233,7 +234,6 @@ struct LineKey {
 struct Lines<'a> {
     comm_names: &'a [String],
     names: &'a Interner,
-    stacks: &'a StackStore,
 }
 
 impl Lines<'_> {
@@ -255,7 +255,7 @@ impl Lines<'_> {
     /// would give), comparing names as ids where they are the same.
     fn cmp(&self, a: &LineKey, b: &LineKey) -> std::cmp::Ordering {
         use std::cmp::Ordering;
-        let (fa, fb) = (self.stacks.frames_of(a.seq), self.stacks.frames_of(b.seq));
+        let (fa, fb) = (a.frames, b.frames);
         let (na, nb) = (fa.len() + 1, fb.len() + 1);
         for i in 0..na.min(nb) {
             let (x, y) = match i {
@@ -277,14 +277,14 @@ impl Lines<'_> {
 
     /// The folded text of `keys` (in order): `line count` lines, newline-terminated, and the
     /// samples and lines it holds.
-    fn text(&self, keys: &[LineKey]) -> FoldedText {
-        let names = |k: &LineKey| {
-            let frames = self.stacks.frames_of(k.seq);
+    fn text<'k>(&self, keys: &[LineKey<'k>]) -> FoldedText {
+        let names = |k: &LineKey<'k>| {
+            let frames = k.frames;
             std::iter::once(self.comm_names[k.comm as usize].as_str())
                 .chain(frames.iter().map(|&f| &**self.names.value(f)))
         };
         let digits = |n: u64| n.checked_ilog10().unwrap_or(0) as usize + 1;
-        let line_len = |k: &LineKey| names(k).map(|n| n.len() + 1).sum::<usize>() + digits(k.samples) + 1;
+        let line_len = |k: &LineKey<'k>| names(k).map(|n| n.len() + 1).sum::<usize>() + digits(k.samples) + 1;
         // Printed on every core, each part of the lines into its own part of one buffer sized
         // exactly (a system-wide profile's text is tens of MB).
         let parts: Vec<(&[LineKey], usize)> =
@@ -405,13 +405,15 @@ mod tests {
         for seq in &seqs {
             stack_id += 1;
             stacks.insert((0, stack_id), seq.iter().copied());
+        }
+        for id in 1..=stack_id {
             for comm in 0..comm_names.len() as u32 {
-                keys.push(LineKey { comm, seq: stacks.sequence((0, stack_id)), samples: 1 });
+                keys.push(LineKey { comm, frames: stacks.frames_of(stacks.sequence((0, id))), samples: 1 });
             }
         }
-        let lines = Lines { comm_names: &comm_names, names: &names, stacks: &stacks };
+        let lines = Lines { comm_names: &comm_names, names: &names };
         let text = |k: &LineKey| {
-            let frames = stacks.frames_of(k.seq).iter().map(|&f| names.value(f).to_string());
+            let frames = k.frames.iter().map(|&f| names.value(f).to_string());
             std::iter::once(comm_names[k.comm as usize].clone()).chain(frames).collect::<Vec<_>>().join(";")
         };
         for a in &keys {

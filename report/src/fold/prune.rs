@@ -86,7 +86,7 @@ impl Lines<'_> {
         for (i, k) in keys.iter().enumerate() {
             let depth = if i == 0 { 0 } else { self.shared_names(&keys[i - 1], k) };
             walk.close(depth, i, time);
-            let names = self.stacks.frames_of(k.seq).len() + 1;
+            let names = k.frames.len() + 1;
             while walk.open.len() < names {
                 walk.open.push(Open { line: i, time, mark: walk.pending.len() });
             }
@@ -145,14 +145,14 @@ impl Lines<'_> {
         if a.comm != b.comm && self.comm_names[a.comm as usize] != self.comm_names[b.comm as usize] {
             return 0;
         }
-        let (fa, fb) = (self.stacks.frames_of(a.seq), self.stacks.frames_of(b.seq));
+        let (fa, fb) = (a.frames, b.frames);
         1 + fa.iter().zip(fb).take_while(|(x, y)| x == y).count()
     }
 
     /// Appends the first `names` names (comm first) of `k` and `samples`, as a folded line.
     fn push_line(&self, out: &mut String, k: &LineKey, names: usize, samples: u64) {
         out.push_str(&self.comm_names[k.comm as usize]);
-        for &f in self.stacks.frames_of(k.seq).iter().take(names.saturating_sub(1)) {
+        for &f in k.frames.iter().take(names.saturating_sub(1)) {
             out.push(';');
             out.push_str(self.names.value(f));
         }
@@ -172,7 +172,7 @@ mod tests {
 
     /// A profile of many thin stacks and a few heavy ones, over names that sort around `;` (so
     /// merged lines fall out of byte order).
-    fn profile(comm_names: &[String], names: &mut Interner, stacks: &mut StackStore) -> Vec<LineKey> {
+    fn profile<'s>(comm_names: &[String], names: &mut Interner, stacks: &'s mut StackStore) -> Vec<LineKey<'s>> {
         let pool: Vec<u32> =
             ["main", "run", "f", "f1", "f.x", "f:", "f::g", "fa", "g", "[unknown]", "h(int)", "f(a b)"]
                 .iter()
@@ -185,7 +185,7 @@ mod tests {
             seed ^= seed << 17;
             (seed % n as u64) as usize
         };
-        let mut keys = Vec::new();
+        let mut lines = Vec::new();
         for id in 1..=3000i64 {
             let depth = 1 + rnd(7);
             // Mostly under `main;run`, so a few frames are wide and many under them thin.
@@ -193,9 +193,13 @@ mod tests {
             frames.extend((0..depth).map(|_| pool[rnd(pool.len())]));
             stacks.insert((0, id), frames);
             let samples = if rnd(300) == 0 { 2000 + rnd(5000) as u64 } else { 1 + rnd(3) as u64 };
-            keys.push(LineKey { comm: rnd(comm_names.len()) as u32, seq: stacks.sequence((0, id)), samples });
+            lines.push((id, rnd(comm_names.len()) as u32, samples));
         }
-        keys
+        let stacks: &StackStore = stacks;
+        lines
+            .into_iter()
+            .map(|(id, comm, samples)| LineKey { comm, frames: stacks.frames_of(stacks.sequence((0, id))), samples })
+            .collect()
     }
 
     fn svg(text: &str, order: LineOrder) -> String {
@@ -210,7 +214,7 @@ mod tests {
         let comm_names: Vec<String> = ["java", "opt_cgu.00", "a", "a1", "tiny"].iter().map(|s| s.to_string()).collect();
         let (mut names, mut stacks) = (Interner::default(), StackStore::default());
         let mut keys = profile(&comm_names, &mut names, &mut stacks);
-        let lines = Lines { comm_names: &comm_names, names: &names, stacks: &stacks };
+        let lines = Lines { comm_names: &comm_names, names: &names };
         lines.sort(&mut keys);
         let folded = lines.text(&keys);
         let min_width = inferno::flamegraph::Options::default().min_width;
@@ -231,7 +235,7 @@ mod tests {
         let comm_names: Vec<String> = [" padded", "b"].iter().map(|s| s.to_string()).collect();
         let (mut names, mut stacks) = (Interner::default(), StackStore::default());
         let mut keys = profile(&comm_names, &mut names, &mut stacks);
-        let lines = Lines { comm_names: &comm_names, names: &names, stacks: &stacks };
+        let lines = Lines { comm_names: &comm_names, names: &names };
         lines.sort(&mut keys);
         let text = lines.text(&keys).text;
         assert_eq!(lines.flame_lines(&keys, &text, 0.1), None, "a padded comm");
