@@ -212,8 +212,7 @@ impl Folder {
                 continue;
             }
             lines.sort(&mut keys);
-            let mut folded = lines.text(&keys);
-            folded.flame = lines.flame_lines(&keys, &folded.text, inferno::flamegraph::Options::default().min_width);
+            let folded = lines.folded(&keys, inferno::flamegraph::Options::default().min_width);
             out.insert(events.value(event as u32).to_string(), folded);
         }
         Ok(out)
