@@ -246,8 +246,8 @@ pub fn write_profiles(
         let top = read_top_functions(dataset, &run.name)?;
         let mut used = BTreeSet::new();
         let mut events = Vec::new();
-        // Each event's folded lines are dropped once joined into the text (the text is kept for
-        // the differential; a system-wide profile's lines are tens of MB).
+        // Each event's text is kept for the differential (tens of MB for a system-wide profile);
+        // its merged lines are dropped once drawn.
         for (event, folded) in per_event {
             let event = &event;
             let mut slug = event_slug(event);
@@ -256,19 +256,15 @@ pub fn write_profiles(
                 slug = format!("{}-{n}", event_slug(event));
                 n += 1;
             }
-            let (samples, stack_count, text) = (folded.samples, folded.lines, folded.text);
-            // inferno draws the same graph from the merged lines, when there are such.
-            let (flame_lines, order) = match &folded.flame {
-                Some(lines) => (lines.as_str(), LineOrder::Drawn),
-                None => (text.as_str(), LineOrder::Any),
-            };
+            let (samples, stack_count) = (folded.samples, folded.lines);
+            let (flame_lines, order) = folded.flame_lines();
             let folded_file = format!("perf-{}-{slug}.folded", run.name);
             let svg_file = format!("flame-{}-{slug}.svg", run.name);
             let svg_path = out_dir.join(&svg_file);
             let title = format!("{}: {}", run.name, if event.is_empty() { "(no event name)" } else { event });
             // The folded file (tens of MB) is written while the flamegraph is drawn.
             let (written, svg) = rayon::join(
-                || write_atomic(&out_dir.join(&folded_file), text.as_bytes()),
+                || write_atomic(&out_dir.join(&folded_file), folded.text.as_bytes()),
                 || flamegraph_svg(&svg_path, title, Some(format!("{samples} samples")), flame_lines, order),
             );
             written?;
@@ -283,7 +279,7 @@ pub fn write_profiles(
                 diff: None,
                 top: top_rows(&top, event),
             });
-            texts.insert(event.clone(), (slug, text));
+            texts.insert(event.clone(), (slug, folded.text));
         }
         let samples = events.iter().map(|e| e.samples).sum();
         sections.insert(run.name.clone(), PerfSectionCtx { samples, events, diff_baseline: None });

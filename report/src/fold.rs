@@ -37,6 +37,17 @@ pub struct FoldedText {
     pub flame: Option<String>,
 }
 
+impl FoldedText {
+    /// The lines inferno draws the event's flamegraph from, and their order: the merged lines
+    /// when there are such, else the whole text.
+    pub(crate) fn flame_lines(&self) -> (&str, crate::flame::LineOrder) {
+        match &self.flame {
+            Some(lines) => (lines, crate::flame::LineOrder::Drawn),
+            None => (&self.text, crate::flame::LineOrder::Any),
+        }
+    }
+}
+
 /// Event → its folded stacks.
 pub type Folded = BTreeMap<String, FoldedText>;
 
@@ -278,9 +289,8 @@ impl Lines<'_> {
     /// samples and lines it holds.
     fn text<'k>(&self, keys: &[LineKey<'k>]) -> FoldedText {
         let names = |k: &LineKey<'k>| {
-            let frames = k.frames;
             std::iter::once(self.comm_names[k.comm as usize].as_str())
-                .chain(frames.iter().map(|&f| &**self.names.value(f)))
+                .chain(k.frames.iter().map(|&f| &**self.names.value(f)))
         };
         let digits = |n: u64| n.checked_ilog10().unwrap_or(0) as usize + 1;
         let line_len = |k: &LineKey<'k>| names(k).map(|n| n.len() + 1).sum::<usize>() + digits(k.samples) + 1;

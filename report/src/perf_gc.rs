@@ -157,17 +157,12 @@ pub fn section(
         for (event, folded) in folder.fold(dataset, &run.name, Some(&keep))? {
             let slug = format!("{}-gc-{}-{}", run.name, kind.replace('_', "-"), event_slug(&event));
             let folded_file = format!("perf-{slug}.folded");
-            let text = folded.text;
-            write_atomic(&out_dir.join(&folded_file), text.as_bytes())?;
+            write_atomic(&out_dir.join(&folded_file), folded.text.as_bytes())?;
             let svg_file = format!("flame-{slug}.svg");
             let svg_path = out_dir.join(&svg_file);
             let n = folded.samples;
             let title = format!("{}: {event}, {}", run.name, label(kind));
-            use crate::flame::LineOrder;
-            let (flame_lines, order) = match &folded.flame {
-                Some(lines) => (lines.as_str(), LineOrder::Drawn),
-                None => (text.as_str(), LineOrder::Any),
-            };
+            let (flame_lines, order) = folded.flame_lines();
             let svg = crate::flame::flamegraph_svg(&svg_path, title, Some(format!("{n} samples")), flame_lines, order)?;
             write_atomic(&svg_path, &svg)?;
             images.push(svg_path);

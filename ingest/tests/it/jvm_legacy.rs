@@ -285,8 +285,7 @@ fn print(summaries: &BTreeMap<String, Summary>) {
 
 #[test]
 fn corpus_legacy_files_parse_and_match_independent_count() {
-    let root = corpus();
-    let root = root.as_path();
+    let root = &corpus();
     if !root.is_dir() {
         eprintln!("skipping: {} is absent", root.display());
         return;
