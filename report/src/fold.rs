@@ -285,13 +285,16 @@ impl Lines<'_> {
         na.cmp(&nb)
     }
 
+    /// The names of `k`'s line, comm first.
+    fn names_of<'s, 'k: 's>(&'s self, k: &LineKey<'k>) -> impl Iterator<Item = &'s str> + 's {
+        let frames = k.frames;
+        std::iter::once(self.comm_names[k.comm as usize].as_str()).chain(frames.iter().map(|&f| &**self.names.value(f)))
+    }
+
     /// The folded text of `keys` (in order): `line count` lines, newline-terminated, and the
     /// samples and lines it holds.
     fn text<'k>(&self, keys: &[LineKey<'k>]) -> FoldedText {
-        let names = |k: &LineKey<'k>| {
-            std::iter::once(self.comm_names[k.comm as usize].as_str())
-                .chain(k.frames.iter().map(|&f| &**self.names.value(f)))
-        };
+        let names = |k: &LineKey<'k>| self.names_of(k);
         let digits = |n: u64| n.checked_ilog10().unwrap_or(0) as usize + 1;
         let line_len = |k: &LineKey<'k>| names(k).map(|n| n.len() + 1).sum::<usize>() + digits(k.samples) + 1;
         // Printed on every core, each part of the lines into its own part of one buffer sized

@@ -163,10 +163,11 @@ impl Lines<'_> {
 
     /// Appends the first `names` names (comm first) of `k` and `samples`, as a folded line.
     fn push_line(&self, out: &mut String, k: &LineKey, names: usize, samples: u64) {
-        out.push_str(&self.comm_names[k.comm as usize]);
-        for &f in k.frames.iter().take(names.saturating_sub(1)) {
-            out.push(';');
-            out.push_str(self.names.value(f));
+        for (i, name) in self.names_of(k).take(names).enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            out.push_str(name);
         }
         out.push(' ');
         out.push_str(&samples.to_string());
