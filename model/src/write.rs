@@ -53,7 +53,7 @@ pub fn writer_properties<T: Table>(run: &str, source_format: &str) -> WriterProp
     ];
     let props = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("3 is a valid zstd level")))
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("1 is a valid zstd level")))
         .set_dictionary_enabled(true)
         .set_max_row_group_row_count(Some(row_group_rows::<T>()))
         .set_key_value_metadata(Some(kv))
