@@ -17,7 +17,7 @@ use object::read::{ReadCache, ReadRef};
 use object::Endianness;
 
 use super::demangle::demangle;
-use super::symtab::{Binding, Duplicates, RawSymbol, SymbolTable};
+use super::symtab::{Binding, Duplicates, RawSymbols, SymbolTable};
 
 /// A PT_LOAD segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,7 @@ impl ElfSymbols {
 
     /// (raw name, offset into the symbol) at a virtual address.
     pub fn find_vaddr(&self, vaddr: u64) -> Option<(&str, u64)> {
-        self.table.find(vaddr).map(|e| (&*e.name, vaddr - e.start))
+        self.table.find(vaddr).map(|e| (self.table.name(e), vaddr - e.start))
     }
 
     /// (demangled name, offset) at a file offset (perf's DSO-relative address).
@@ -173,7 +173,7 @@ impl ElfSymbols {
 
     /// The name, as in the file, of the symbol of index `i`.
     pub fn entry_name(&self, i: usize) -> &str {
-        &self.table.entries()[i].name
+        self.table.entry_name(i)
     }
 }
 
@@ -221,7 +221,7 @@ fn load_generic<'a, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'a>, D: Rea
     let build_id = build_id_of(header, endian, &sections, runtime);
 
     // The symbol source: a debug file's .symtab, else ours, else .dynsym.
-    let mut raw: Vec<RawSymbol> = Vec::new();
+    let mut raw = RawSymbols::default();
     let mut loaded = false;
     let runtime_class = runtime.read_bytes_at(4, 1).ok();
     if let Some(dbg) = debug.filter(|d| d.read_bytes_at(4, 1).ok() == runtime_class) {
@@ -239,7 +239,7 @@ fn load_generic<'a, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'a>, D: Rea
             );
         }
     }
-    let collect = |kind: elf::SectionType, raw: &mut Vec<RawSymbol>| {
+    let collect = |kind: elf::SectionType, raw: &mut RawSymbols| {
         collect_symbols::<Elf, R, R>(endian, runtime, &sections, kind, &sections, &segments, is_arm, is_arm_family, raw)
     };
     if !loaded {
@@ -248,7 +248,9 @@ fn load_generic<'a, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'a>, D: Rea
     if !loaded {
         collect(elf::SHT_DYNSYM, &mut raw);
         // A Go binary stripped of .symtab still has its runtime PC table.
-        raw.extend(go_pclntab::<Elf, R>(endian, runtime, &sections).unwrap_or_default());
+        if let Some(go) = go_pclntab::<Elf, R>(endian, runtime, &sections) {
+            raw.append(&go);
+        }
     }
     let mut fixed = SymbolTable::build_perf(raw, false, &|n| demangle(n));
     synthesize_plt::<Elf, R>(endian, machine, runtime, &sections, &mut fixed);
@@ -260,7 +262,7 @@ fn go_pclntab<'a, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
     endian: Endianness,
     data: R,
     sections: &SectionTable<'a, Elf, R>,
-) -> Option<Vec<RawSymbol>> {
+) -> Option<RawSymbols> {
     let (_, sec) = sections.section_by_name(endian, b".gopclntab")?;
     let bytes = sec.data(endian, data).ok()?;
     let text: u64 = sections.section_by_name(endian, b".text").map_or(0, |(_, t)| t.sh_addr(endian).into());
@@ -280,7 +282,7 @@ fn collect_symbols<'a, Elf: FileHeader<Endian = Endianness>, D: ReadRef<'a>, R: 
     segments: &[Segment],
     is_arm: bool,
     is_arm_family: bool,
-    out: &mut Vec<RawSymbol>,
+    out: &mut RawSymbols,
 ) -> bool {
     let Ok(symtab) = sections.symbols(endian, data, sh_type) else { return false };
     if symtab.len() <= 1 {
@@ -291,6 +293,8 @@ fn collect_symbols<'a, Elf: FileHeader<Endian = Endianness>, D: ReadRef<'a>, R: 
     // for a large library).
     let strtab: &[u8] =
         sections.section(symtab.string_section()).ok().and_then(|s| s.data(endian, data).ok()).unwrap_or(&[]);
+    // Room for every symbol (fewer are kept: the list grows once, not by doubling).
+    out.reserve(symtab.len());
     let name_at = |at: u32| -> Option<&[u8]> {
         let rest = strtab.get(at as usize..)?;
         Some(&rest[..rest.iter().position(|&b| b == 0)?])
@@ -349,7 +353,7 @@ fn collect_symbols<'a, Elf: FileHeader<Endian = Endianness>, D: ReadRef<'a>, R: 
         let size: u64 = sym.st_size(endian).into();
         // Names are UTF-8 but for the odd one (checked the fast way first).
         let name = std::str::from_utf8(name).map_or_else(|_| String::from_utf8_lossy(name), std::borrow::Cow::Borrowed);
-        out.push(RawSymbol::new(value, size, binding(sym.st_bind()), name));
+        out.push(value, size, binding(sym.st_bind()), &name);
     }
     true
 }
@@ -362,7 +366,7 @@ fn synthesize_plt<'a, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
     machine: elf::Machine,
     data: R,
     sections: &SectionTable<'a, Elf, R>,
-    out: &mut Vec<RawSymbol>,
+    out: &mut RawSymbols,
 ) {
     let Some((dynsym_index, dynsym_hdr)) = sections.enumerate().find(|(_, s)| s.sh_type(endian) == elf::SHT_DYNSYM)
     else {
@@ -404,7 +408,7 @@ fn synthesize_plt<'a, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'a>>(
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
         let name = format!("{}@plt", demangle(&name));
-        out.push(RawSymbol::new(addr, entry_size, Binding::Global, name));
+        out.push(addr, entry_size, Binding::Global, &name);
         addr += entry_size;
     }
 }
@@ -439,7 +443,7 @@ mod go_oracle {
             let perf = &rest[..rest.len() - " (/tmp/gen/gohttp/gohttp)".len()];
             let vaddr = file_offset_to_vaddr(&segs, u64::from_str_radix(addr, 16).unwrap()).unwrap();
             checked += 1;
-            let ours = table.find(vaddr).map(|e| &*e.name);
+            let ours = table.find(vaddr).map(|e| table.name(e));
             if ours == Some(perf.strip_suffix(".abi0").unwrap_or(perf)) {
                 matched += 1;
             } else {

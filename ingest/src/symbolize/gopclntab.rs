@@ -4,7 +4,7 @@
 //! (each ends where the next entry starts). Names are the runtime's: assembly functions lack the
 //! `.abi0` suffix that the ELF symbol table adds (`crypto/sha256.block`, not `…block.abi0`).
 
-use super::symtab::{Binding, RawSymbol};
+use super::symtab::{Binding, RawSymbols};
 
 struct Reader<'a> {
     data: &'a [u8],
@@ -35,7 +35,7 @@ impl Reader<'_> {
 
 /// Function symbols from the bytes of `.gopclntab`; `text_start` is the `.text` address (used by
 /// Go 1.18+ tables whose header holds 0 there, e.g. before relocation).
-pub(crate) fn parse(data: &[u8], big_endian: bool, text_start: u64) -> Option<Vec<RawSymbol>> {
+pub(crate) fn parse(data: &[u8], big_endian: bool, text_start: u64) -> Option<RawSymbols> {
     if data.len() < 16 || data[4] != 0 || data[5] != 0 {
         return None;
     }
@@ -49,7 +49,7 @@ pub(crate) fn parse(data: &[u8], big_endian: bool, text_start: u64) -> Option<Ve
     if nfunc > data.len() {
         return None;
     }
-    let mut out = Vec::with_capacity(nfunc);
+    let mut out = RawSymbols::with_capacity(nfunc);
     match magic {
         0xffff_fff0 | 0xffff_fff1 => {
             // nfunc, nfiles, textStart, funcnameOffset, cuOffset, filetabOffset, pctabOffset,
@@ -70,7 +70,7 @@ pub(crate) fn parse(data: &[u8], big_endian: bool, text_start: u64) -> Option<Ve
                 // _func: entryOff u32, nameOff i32.
                 let name_off = r.u32(functab + funcoff + 4)? as usize;
                 let name = r.cstr(funcnames + name_off)?;
-                out.push(symbol(text + start, text + end, name));
+                symbol(&mut out, text + start, text + end, name);
             }
         }
         0xffff_fffa => {
@@ -83,7 +83,7 @@ pub(crate) fn parse(data: &[u8], big_endian: bool, text_start: u64) -> Option<Ve
                 let (start, end) = (entry(i)?, entry(i + 1)?);
                 let funcoff = usize::try_from(r.uptr(functab + i * 2 * ptr + ptr)?).ok()?;
                 let name_off = r.u32(functab + funcoff + ptr)? as usize;
-                out.push(symbol(start, end, r.cstr(funcnames + name_off)?));
+                symbol(&mut out, start, end, r.cstr(funcnames + name_off)?);
             }
         }
         0xffff_fffb => {
@@ -95,7 +95,7 @@ pub(crate) fn parse(data: &[u8], big_endian: bool, text_start: u64) -> Option<Ve
                 let (start, end) = (entry(i)?, entry(i + 1)?);
                 let funcoff = usize::try_from(r.uptr(functab + i * 2 * ptr + ptr)?).ok()?;
                 let name_off = r.u32(funcoff + ptr)? as usize;
-                out.push(symbol(start, end, r.cstr(name_off)?));
+                symbol(&mut out, start, end, r.cstr(name_off)?);
             }
         }
         _ => return None,
@@ -103,8 +103,8 @@ pub(crate) fn parse(data: &[u8], big_endian: bool, text_start: u64) -> Option<Ve
     Some(out)
 }
 
-fn symbol(start: u64, end: u64, name: &str) -> RawSymbol {
-    RawSymbol { start, end: end.max(start), binding: Binding::Global, name: name.into() }
+fn symbol(out: &mut RawSymbols, start: u64, end: u64, name: &str) {
+    out.push_span(start, end.max(start), Binding::Global, name);
 }
 
 #[cfg(test)]
@@ -136,7 +136,7 @@ mod tests {
         put32(&mut t, 0xa0 + 4, 0);
         put32(&mut t, 0xb0 + 4, 7);
         let syms = parse(&t, false, 0).unwrap();
-        let v: Vec<(u64, u64, &str)> = syms.iter().map(|s| (s.start, s.end, &*s.name)).collect();
+        let v: Vec<(u64, u64, &str)> = syms.syms.iter().map(|s| (s.start, s.end, syms.name(s.name))).collect();
         assert_eq!(v, vec![(0x401000, 0x401040, "main.a"), (0x401040, 0x401090, "main.b")]);
         // Garbage and truncation give None, not a panic.
         assert!(parse(&t[..0x90], false, 0).is_none());

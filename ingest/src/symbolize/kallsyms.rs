@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
-use super::symtab::{Binding, RawSymbol, SymbolTable};
+use super::symtab::{Binding, RawSymbols, SymbolTable};
 
 /// Parsed kernel symbol table.
 #[derive(Debug, Default)]
@@ -75,7 +75,7 @@ impl Kallsyms {
     /// Parses kallsyms text. Symbols at address 0 (a copy taken with `kptr_restrict`) are
     /// dropped, so such a file yields an empty table.
     pub fn parse(text: &[u8]) -> Kallsyms {
-        let mut raw = Vec::with_capacity(text.len() / 40);
+        let mut raw = RawSymbols::with_capacity(text.len() / 40);
         let mut references = Vec::new();
         for line in text.split(|&b| b == b'\n') {
             let Some((addr, ty, name)) = parse_line(line) else { continue };
@@ -85,17 +85,18 @@ impl Kallsyms {
             if let Some(r) = REFERENCE_SYMBOLS.iter().find(|&&r| r == name) {
                 references.push((*r, addr));
             }
-            raw.push(RawSymbol::new(addr, 0, binding_of(ty), name));
+            raw.push(addr, 0, binding_of(ty), name);
         }
-        let fixed = SymbolTable::build_perf(raw, true, &|n| Cow::Borrowed(n));
+        let mut fixed = SymbolTable::build_perf(raw, true, &|n| Cow::Borrowed(n));
         // Split "name\t[module]" after the fix-ups (perf splits in dso__split_kallsyms, after).
         let mut modules: Vec<Box<str>> = Vec::new();
         let mut module_of = Vec::with_capacity(fixed.len());
-        let mut out = Vec::with_capacity(fixed.len());
-        for mut s in fixed {
+        let (syms, names) = fixed.split_mut();
+        for s in syms.iter_mut() {
             let mut m = 0u32;
-            if let Some(tab) = s.name.find('\t') {
-                let module = s.name[tab + 1..].trim().trim_start_matches('[').trim_end_matches(']');
+            let name = names.get(s.name);
+            if let Some(tab) = name.find('\t') {
+                let module = name[tab + 1..].trim().trim_start_matches('[').trim_end_matches(']');
                 m = match modules.iter().position(|x| &**x == module) {
                     Some(i) => i as u32 + 1,
                     None => {
@@ -103,13 +104,12 @@ impl Kallsyms {
                         modules.len() as u32
                     }
                 };
-                s.name = s.name[..tab].into();
+                s.name = s.name.prefix(tab);
             }
             module_of.push((s.start, m));
-            out.push(s);
         }
         // `from_raw` re-sorts stably: the order is already sorted, so indexes line up.
-        let table = SymbolTable::from_raw(out, super::symtab::Duplicates::KeepAll);
+        let table = SymbolTable::from_raw(fixed, super::symtab::Duplicates::KeepAll);
         let module_of = module_of.into_iter().map(|(_, m)| m).collect();
         Kallsyms { table, modules, module_of, references }
     }
@@ -138,7 +138,7 @@ impl Kallsyms {
         let e = &self.table.entries()[idx];
         let m = self.module_of.get(idx).copied().unwrap_or(0);
         let module = if m == 0 { None } else { self.modules.get(m as usize - 1).map(|s| &**s) };
-        Some((&e.name, addr - e.start, module))
+        Some((self.table.name(e), addr - e.start, module))
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::symtab::{Binding, Duplicates, RawSymbol, SymbolTable};
+use super::symtab::{Binding, Duplicates, RawSymbols, SymbolTable};
 
 /// strtoull(s, 16): optional leading blanks, optional `0x`; returns (value, bytes consumed).
 fn hex_prefix(s: &[u8]) -> (u64, usize) {
@@ -91,10 +91,10 @@ impl PerfMap {
             painted.insert(start, (end, idx));
         }
         let origin = painted.values().map(|&(_, i)| starts[i]).collect();
-        let raw = painted
-            .into_iter()
-            .map(|(s, (e, i))| RawSymbol { start: s, end: e, binding: Binding::Global, name: names[i].clone() })
-            .collect();
+        let mut raw = RawSymbols::with_capacity(painted.len());
+        for (s, (e, i)) in painted {
+            raw.push_span(s, e, Binding::Global, &names[i]);
+        }
         PerfMap { table: SymbolTable::from_raw(raw, Duplicates::KeepAll), origin }
     }
 
@@ -106,7 +106,7 @@ impl PerfMap {
     /// (name, offset from the start of the line's range).
     pub fn find(&self, addr: u64) -> Option<(&str, u64)> {
         let i = self.table.find_index(addr)?;
-        Some((&self.table.entries()[i].name, addr - self.origin[i]))
+        Some((self.table.entry_name(i), addr - self.origin[i]))
     }
 }
 

@@ -4,6 +4,10 @@
 
 use std::cmp::Ordering;
 
+/// The name perf compares when it chooses among symbols at one address (the demangled name for
+/// ELF symbols).
+pub(crate) type NameForChoice<'f> = &'f dyn Fn(&str) -> std::borrow::Cow<'_, str>;
+
 /// ELF-style binding of a symbol (kallsyms types map onto it: upper case = global, `W` = weak).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Binding {
@@ -14,27 +18,129 @@ pub(crate) enum Binding {
     Other,
 }
 
-/// A symbol before the table is built: `end == start` means "size unknown" (fixed up later).
-#[derive(Debug, Clone)]
-pub(crate) struct RawSymbol {
-    pub start: u64,
-    pub end: u64,
-    pub binding: Binding,
-    pub name: Box<str>,
+/// Where a symbol's name lies in the names of its table (see [`RawSymbols`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct NameRef {
+    at: u32,
+    len: u32,
 }
 
-impl RawSymbol {
-    pub fn new(start: u64, size: u64, binding: Binding, name: impl Into<Box<str>>) -> Self {
-        RawSymbol { start, end: start.saturating_add(size), binding, name: name.into() }
+impl NameRef {
+    /// The first `len` bytes of this name (`len` at a character boundary of it).
+    pub fn prefix(self, len: usize) -> NameRef {
+        NameRef { at: self.at, len: (len as u32).min(self.len) }
     }
 }
 
-/// One entry of a built table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Names back to back in chunks of [`NAME_CHUNK`] bytes, a name never across two: one
+/// allocation per chunk, not per name (a large library has 258K names), and chunks small
+/// enough to be carved from memory the allocator already holds (one block of some tens of
+/// megabytes would be fresh pages, on top of the peak).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Names {
+    chunks: Vec<String>,
+}
+
+/// Bytes of a chunk of [`Names`]; a longer name gets a chunk of its own, followed by empty ones
+/// so that a name's chunk is always `at / NAME_CHUNK`.
+const NAME_CHUNK: usize = 64 << 10;
+
+impl Names {
+    /// Adds `name` (`None` past 4 GiB of names).
+    fn add(&mut self, name: &str) -> Option<NameRef> {
+        let len = u32::try_from(name.len()).ok()?;
+        if self.chunks.last().is_none_or(|c| c.len() + name.len() > NAME_CHUNK) {
+            self.chunks.push(String::with_capacity(NAME_CHUNK.max(name.len())));
+            if name.len() > NAME_CHUNK {
+                // A chunk of its own, and empty ones after it (the last takes the next names).
+                let first = self.chunks.len() - 1;
+                self.chunks[first].push_str(name);
+                self.chunks.extend((1..name.len().div_ceil(NAME_CHUNK)).map(|_| String::new()));
+                return Some(NameRef { at: u32::try_from(first * NAME_CHUNK).ok()?, len });
+            }
+        }
+        let chunk = self.chunks.len() - 1;
+        let c = &mut self.chunks[chunk];
+        let at = u32::try_from(chunk * NAME_CHUNK + c.len()).ok()?;
+        c.push_str(name);
+        Some(NameRef { at, len })
+    }
+
+    /// The name `r` (of these names).
+    pub fn get(&self, r: NameRef) -> &str {
+        let (chunk, at) = (r.at as usize / NAME_CHUNK, r.at as usize % NAME_CHUNK);
+        self.chunks.get(chunk).and_then(|c| c.get(at..at + r.len as usize)).unwrap_or("")
+    }
+}
+
+/// A symbol before the table is built: `end == start` means "size unknown" (fixed up later).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawSymbol {
+    pub start: u64,
+    pub end: u64,
+    pub name: NameRef,
+    pub binding: Binding,
+}
+
+/// Symbols before the table is built, their names back to back in one string: a large library
+/// has 258K symbols, and a string each would be as many allocations (and a larger item to sort).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawSymbols {
+    pub syms: Vec<RawSymbol>,
+    names: Names,
+}
+
+impl RawSymbols {
+    /// Room for about `n` symbols.
+    pub fn with_capacity(n: usize) -> Self {
+        RawSymbols { syms: Vec::with_capacity(n), names: Names::default() }
+    }
+
+    /// Room for `n` more symbols.
+    pub fn reserve(&mut self, n: usize) {
+        self.syms.reserve(n);
+    }
+
+    /// Adds a symbol of `size` bytes (0 = unknown) at `start`.
+    pub fn push(&mut self, start: u64, size: u64, binding: Binding, name: &str) {
+        self.push_span(start, start.saturating_add(size), binding, name);
+    }
+
+    /// Adds a symbol covering `start..end` (nothing when the names would pass 4 GiB).
+    pub fn push_span(&mut self, start: u64, end: u64, binding: Binding, name: &str) {
+        if let Some(name) = self.names.add(name) {
+            self.syms.push(RawSymbol { start, end, name, binding });
+        }
+    }
+
+    /// Adds the symbols of `other`, in order.
+    pub fn append(&mut self, other: &RawSymbols) {
+        for s in &other.syms {
+            self.push_span(s.start, s.end, s.binding, other.name(s.name));
+        }
+    }
+
+    /// The name `r` (of a symbol of this list).
+    pub fn name(&self, r: NameRef) -> &str {
+        self.names.get(r)
+    }
+
+    /// The symbols (to change) and their names.
+    pub fn split_mut(&mut self) -> (&mut [RawSymbol], &Names) {
+        (&mut self.syms, &self.names)
+    }
+
+    pub fn len(&self) -> usize {
+        self.syms.len()
+    }
+}
+
+/// One entry of a built table (its name in the table's names: [`SymbolTable::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub start: u64,
     pub end: u64,
-    pub name: Box<str>,
+    name: NameRef,
 }
 
 /// Symbols sorted by start, `end` exclusive; lookups by binary search.
@@ -44,6 +150,8 @@ pub(crate) struct SymbolTable {
     /// `max_end[i]` = greatest `end` among `entries[..=i]`: bounds the backward scan for
     /// enclosing symbols when entries overlap.
     max_end: Vec<u64>,
+    /// The entries' names.
+    names: Names,
 }
 
 /// How the table treats symbols that share a start address.
@@ -60,22 +168,19 @@ impl SymbolTable {
     /// perf's sequence for ELF and kallsyms: sort (stable: equal starts keep insertion order, as
     /// perf's rb-tree inserts equal keys to the right), `symbols__fixup_end`, then
     /// `symbols__fixup_duplicate`.
-    pub fn build_perf(
-        mut syms: Vec<RawSymbol>,
-        is_kallsyms: bool,
-        name_for_choice: &dyn Fn(&str) -> std::borrow::Cow<'_, str>,
-    ) -> Vec<RawSymbol> {
-        syms.sort_by_key(|s| s.start);
-        fixup_end(&mut syms, is_kallsyms);
-        fixup_duplicate(syms, name_for_choice)
+    pub fn build_perf(mut raw: RawSymbols, is_kallsyms: bool, name_for_choice: NameForChoice<'_>) -> RawSymbols {
+        raw.syms.sort_by_key(|s| s.start);
+        fixup_end(&mut raw, is_kallsyms);
+        fixup_duplicate(raw, name_for_choice)
     }
 
     /// A table from symbols already fixed up (or to be used as they are).
-    pub fn from_raw(mut syms: Vec<RawSymbol>, dups: Duplicates) -> Self {
-        syms.sort_by_key(|s| s.start);
+    pub fn from_raw(mut raw: RawSymbols, dups: Duplicates) -> Self {
+        raw.syms.sort_by_key(|s| s.start);
         if dups == Duplicates::PerfChoice {
-            syms = fixup_duplicate(syms, &|n| std::borrow::Cow::Borrowed(n));
+            raw = fixup_duplicate(raw, &|n| std::borrow::Cow::Borrowed(n));
         }
+        let RawSymbols { syms, names } = raw;
         let entries: Vec<Entry> =
             syms.into_iter().map(|s| Entry { start: s.start, end: s.end.max(s.start), name: s.name }).collect();
         let mut max_end = Vec::with_capacity(entries.len());
@@ -84,7 +189,17 @@ impl SymbolTable {
             m = m.max(e.end);
             max_end.push(m);
         }
-        SymbolTable { entries, max_end }
+        SymbolTable { entries, max_end, names }
+    }
+
+    /// The name of entry `e` (of this table).
+    pub fn name(&self, e: &Entry) -> &str {
+        self.names.get(e.name)
+    }
+
+    /// The name of the entry of index `i`.
+    pub fn entry_name(&self, i: usize) -> &str {
+        self.entries.get(i).map_or("", |e| self.name(e))
     }
 
     pub fn len(&self) -> usize {
@@ -130,7 +245,8 @@ fn roundup_page(x: u64) -> u64 {
 /// perf 6.1 `symbols__fixup_end`: a symbol without size ends where the next one starts; in
 /// kallsyms the last symbol before a kernel/module boundary ends at the next page; the very last
 /// symbol ends one page past its start's page.
-pub(crate) fn fixup_end(syms: &mut [RawSymbol], is_kallsyms: bool) {
+pub(crate) fn fixup_end(raw: &mut RawSymbols, is_kallsyms: bool) {
+    let (syms, names) = raw.split_mut();
     let n = syms.len();
     if n == 0 {
         return;
@@ -140,7 +256,7 @@ pub(crate) fn fixup_end(syms: &mut [RawSymbol], is_kallsyms: bool) {
         let prev = &mut head[i - 1];
         let curr = &tail[0];
         if prev.end == prev.start {
-            if is_kallsyms && (prev.name.contains('[') != curr.name.contains('[')) {
+            if is_kallsyms && (names.get(prev.name).contains('[') != names.get(curr.name).contains('[')) {
                 prev.end = roundup_page(prev.end.saturating_add(4096));
             } else {
                 prev.end = curr.start;
@@ -154,71 +270,100 @@ pub(crate) fn fixup_end(syms: &mut [RawSymbol], is_kallsyms: bool) {
 }
 
 /// perf 6.1 `symbols__fixup_duplicate`: of the symbols sharing a start address keep the one
-/// `choose_best_symbol` prefers. `syms` must be sorted by start (stable).
-/// Done in place (a large library has hundreds of thousands of symbols): the kept symbols are
-/// moved to the front, the rest dropped.
-pub(crate) fn fixup_duplicate(
-    mut syms: Vec<RawSymbol>,
-    name_for_choice: &dyn Fn(&str) -> std::borrow::Cow<'_, str>,
-) -> Vec<RawSymbol> {
-    // `syms[..kept]` are the symbols kept so far; `syms[next]` is the next one to place.
-    let mut kept = 0;
+/// `choose_best_symbol` prefers. `raw` must be sorted by start (stable).
+/// A name is made for the choice (demangled: most of the cost of a C++ library's table) only
+/// when sizes and bindings tie, and once for the best symbol of a start however many it is
+/// compared with. The kept symbols are moved to the front, in place, the rest dropped (their
+/// names stay in the list's names, unused).
+pub(crate) fn fixup_duplicate(mut raw: RawSymbols, name_for_choice: NameForChoice<'_>) -> RawSymbols {
+    let (syms, names) = raw.split_mut();
+    let key = |i: usize| NameKey::of(&name_for_choice(names.get(syms[i].name)));
+    // Indexes of the symbols kept; the last one is the best of its start so far, and `best_key`
+    // the key of its name once made.
+    let mut kept: Vec<usize> = Vec::with_capacity(syms.len());
+    let mut best_key: Option<NameKey> = None;
     for next in 0..syms.len() {
-        if kept > 0 && syms[kept - 1].start == syms[next].start {
-            if choose_best(&syms[kept - 1], &syms[next], name_for_choice) == Ordering::Less {
-                syms.swap(kept - 1, next);
+        match kept.last_mut() {
+            Some(best) if syms[*best].start == syms[next].start => match choose_by_kind(&syms[*best], &syms[next]) {
+                Some(Ordering::Less) => {
+                    *best = next;
+                    best_key = None;
+                }
+                Some(_) => {}
+                None => {
+                    let kb = *best_key.get_or_insert_with(|| key(*best));
+                    let kn = key(next);
+                    if choose_by_name(kb, kn) == Ordering::Less {
+                        *best = next;
+                        best_key = Some(kn);
+                    }
+                }
+            },
+            _ => {
+                kept.push(next);
+                best_key = None;
             }
-        } else {
-            syms.swap(kept, next);
-            kept += 1;
         }
     }
-    syms.truncate(kept);
-    syms
+    // `kept` increases, and `kept[j] >= j`: moving front to back never overwrites one still to move.
+    for (j, &k) in kept.iter().enumerate() {
+        syms[j] = syms[k];
+    }
+    raw.syms.truncate(kept.len());
+    raw
 }
 
-fn prefix_underscores(name: &str) -> usize {
-    name.bytes().take_while(|&b| b == b'_').count()
+/// What perf compares of two names: leading underscores (fewer wins), then length (longer wins).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct NameKey {
+    underscores: usize,
+    len: usize,
 }
 
-/// perf's `choose_best_symbol(a, b)`: `Greater` keeps `a`, `Less` keeps `b`.
-/// Prefers a non-zero length, then non-weak, then global, then fewer leading underscores, then
-/// the longer name; on a tie keeps `a` (the one inserted first).
-pub(crate) fn choose_best(
-    a: &RawSymbol,
-    b: &RawSymbol,
-    name_for_choice: &dyn Fn(&str) -> std::borrow::Cow<'_, str>,
-) -> Ordering {
+impl NameKey {
+    fn of(name: &str) -> NameKey {
+        NameKey { underscores: name.bytes().take_while(|&b| b == b'_').count(), len: name.len() }
+    }
+}
+
+/// perf's `choose_best_symbol(a, b)` up to the names: `Greater` keeps `a`, `Less` keeps `b`,
+/// `None` when the names decide ([`choose_by_name`]). Prefers a non-zero length, then non-weak,
+/// then global.
+pub(crate) fn choose_by_kind(a: &RawSymbol, b: &RawSymbol) -> Option<Ordering> {
     let (la, lb) = (a.end - a.start, b.end - b.start);
     if lb == 0 && la > 0 {
-        return Ordering::Greater;
+        return Some(Ordering::Greater);
     }
     if la == 0 && lb > 0 {
-        return Ordering::Less;
+        return Some(Ordering::Less);
     }
     let (wa, wb) = (a.binding == Binding::Weak, b.binding == Binding::Weak);
     if wb && !wa {
-        return Ordering::Greater;
+        return Some(Ordering::Greater);
     }
     if wa && !wb {
-        return Ordering::Less;
+        return Some(Ordering::Less);
     }
     let (ga, gb) = (a.binding == Binding::Global, b.binding == Binding::Global);
     if ga && !gb {
-        return Ordering::Greater;
+        return Some(Ordering::Greater);
     }
     if gb && !ga {
-        return Ordering::Less;
+        return Some(Ordering::Less);
     }
-    let (na, nb) = (name_for_choice(&a.name), name_for_choice(&b.name));
-    let (ua, ub) = (prefix_underscores(&na), prefix_underscores(&nb));
-    if ub > ua {
+    None
+}
+
+/// The rest of perf's `choose_best_symbol(a, b)`, from the keys of their names: fewer leading
+/// underscores, then the longer name; on a tie keeps `a` (the one inserted first).
+pub(crate) fn choose_by_name(ka: NameKey, kb: NameKey) -> Ordering {
+    if kb.underscores > ka.underscores {
         return Ordering::Greater;
     }
-    if ua > ub {
+    if ka.underscores > kb.underscores {
         return Ordering::Less;
     }
-    if nb.len() > na.len() {
+    if kb.len > ka.len {
         return Ordering::Less;
     }
     Ordering::Greater
@@ -229,8 +374,12 @@ mod tests {
     use super::*;
     use std::borrow::Cow;
 
-    fn raw(start: u64, size: u64, b: Binding, name: &str) -> RawSymbol {
-        RawSymbol::new(start, size, b, name)
+    fn raws(list: &[(u64, u64, Binding, &str)]) -> RawSymbols {
+        let mut r = RawSymbols::default();
+        for &(start, size, b, name) in list {
+            r.push(start, size, b, name);
+        }
+        r
     }
 
     fn same(n: &str) -> Cow<'_, str> {
@@ -239,9 +388,10 @@ mod tests {
 
     #[test]
     fn fixup_end_fills_gaps_and_last_page() {
-        let mut v = vec![raw(0x1000, 0, Binding::Global, "a"), raw(0x1010, 8, Binding::Global, "b")];
-        v.push(raw(0x1100, 0, Binding::Global, "c"));
+        let mut v = raws(&[(0x1000, 0, Binding::Global, "a"), (0x1010, 8, Binding::Global, "b")]);
+        v.push(0x1100, 0, Binding::Global, "c");
         fixup_end(&mut v, false);
+        let v = &v.syms;
         assert_eq!((v[0].start, v[0].end), (0x1000, 0x1010));
         assert_eq!((v[1].start, v[1].end), (0x1010, 0x1018), "a sized symbol keeps its size");
         assert_eq!(v[2].end, 0x3000, "last: roundup(start, 4096) + 4096");
@@ -249,60 +399,87 @@ mod tests {
 
     #[test]
     fn kallsyms_module_boundary_is_not_filled() {
-        let mut v = vec![raw(0xffff_ffff_8100_0000, 0, Binding::Global, "last_kernel")];
-        v.push(raw(0xffff_ffff_c000_0000, 0, Binding::Global, "mod_fn\t[mod]"));
+        let mut v = raws(&[(0xffff_ffff_8100_0000, 0, Binding::Global, "last_kernel")]);
+        v.push(0xffff_ffff_c000_0000, 0, Binding::Global, "mod_fn\t[mod]");
         fixup_end(&mut v, true);
-        assert_eq!(v[0].end, 0xffff_ffff_8100_1000);
+        assert_eq!(v.syms[0].end, 0xffff_ffff_8100_1000);
     }
 
     #[test]
     fn duplicate_choice_follows_perf() {
         // Non-weak beats weak; global beats local; fewer underscores; longer name; first.
-        let pick = |a: RawSymbol, b: RawSymbol| {
-            let v = fixup_duplicate(vec![a, b], &same);
+        let pick = |a: (u64, u64, Binding, &str), b: (u64, u64, Binding, &str)| {
+            let v = fixup_duplicate(raws(&[a, b]), &same);
             assert_eq!(v.len(), 1);
-            v[0].name.to_string()
+            v.name(v.syms[0].name).to_string()
         };
-        assert_eq!(pick(raw(1, 4, Binding::Weak, "w"), raw(1, 4, Binding::Local, "l")), "l");
-        assert_eq!(pick(raw(1, 4, Binding::Local, "l"), raw(1, 4, Binding::Global, "g")), "g");
-        assert_eq!(pick(raw(1, 4, Binding::Global, "__x"), raw(1, 4, Binding::Global, "_y")), "_y");
-        assert_eq!(pick(raw(1, 4, Binding::Global, "ab"), raw(1, 4, Binding::Global, "abc")), "abc");
-        assert_eq!(pick(raw(1, 4, Binding::Global, "ab"), raw(1, 4, Binding::Global, "cd")), "ab");
-        assert_eq!(pick(raw(1, 0, Binding::Global, "zero"), raw(1, 4, Binding::Weak, "w")), "w");
+        assert_eq!(pick((1, 4, Binding::Weak, "w"), (1, 4, Binding::Local, "l")), "l");
+        assert_eq!(pick((1, 4, Binding::Local, "l"), (1, 4, Binding::Global, "g")), "g");
+        assert_eq!(pick((1, 4, Binding::Global, "__x"), (1, 4, Binding::Global, "_y")), "_y");
+        assert_eq!(pick((1, 4, Binding::Global, "ab"), (1, 4, Binding::Global, "abc")), "abc");
+        assert_eq!(pick((1, 4, Binding::Global, "ab"), (1, 4, Binding::Global, "cd")), "ab");
+        assert_eq!(pick((1, 0, Binding::Global, "zero"), (1, 4, Binding::Weak, "w")), "w");
     }
 
     /// In place, runs of one, two and three symbols at a start keep, in order, the symbol each
     /// run's pairwise choice keeps (perf walks the sorted list comparing neighbours).
     #[test]
     fn duplicates_fixed_in_place_keep_one_per_start_in_order() {
-        let syms = vec![
-            raw(1, 4, Binding::Weak, "a_weak"),
-            raw(1, 4, Binding::Global, "a_global"),
-            raw(2, 4, Binding::Global, "b"),
-            raw(3, 4, Binding::Local, "c_local"),
-            raw(3, 4, Binding::Global, "__c"),
-            raw(3, 4, Binding::Global, "c_best"),
-            raw(4, 4, Binding::Global, "d"),
-        ];
-        let names: Vec<String> = fixup_duplicate(syms, &same).iter().map(|s| s.name.to_string()).collect();
+        let syms = raws(&[
+            (1, 4, Binding::Weak, "a_weak"),
+            (1, 4, Binding::Global, "a_global"),
+            (2, 4, Binding::Global, "b"),
+            (3, 4, Binding::Local, "c_local"),
+            (3, 4, Binding::Global, "__c"),
+            (3, 4, Binding::Global, "c_best"),
+            (4, 4, Binding::Global, "d"),
+        ]);
+        let kept = fixup_duplicate(syms, &same);
+        let names: Vec<&str> = kept.syms.iter().map(|s| kept.name(s.name)).collect();
         assert_eq!(names, ["a_global", "b", "c_best", "d"]);
     }
 
     #[test]
     fn find_prefers_innermost_and_respects_ends() {
         let t = SymbolTable::from_raw(
-            vec![
-                raw(0x100, 0x100, Binding::Global, "outer"),
-                raw(0x140, 0x10, Binding::Global, "inner"),
-                raw(0x300, 0x10, Binding::Global, "far"),
-            ],
+            raws(&[
+                (0x100, 0x100, Binding::Global, "outer"),
+                (0x140, 0x10, Binding::Global, "inner"),
+                (0x300, 0x10, Binding::Global, "far"),
+            ]),
             Duplicates::KeepAll,
         );
-        assert_eq!(t.find(0x145).map(|e| &*e.name), Some("inner"));
-        assert_eq!(t.find(0x150).map(|e| &*e.name), Some("outer"));
-        assert_eq!(t.find(0x200), None);
-        assert_eq!(t.find(0xff), None);
-        assert_eq!(t.find(0x30f).map(|e| &*e.name), Some("far"));
-        assert_eq!(t.find(0x310), None);
+        let name = |addr| t.find(addr).map(|e| t.name(e));
+        assert_eq!(name(0x145), Some("inner"));
+        assert_eq!(name(0x150), Some("outer"));
+        assert_eq!(name(0x200), None);
+        assert_eq!(name(0xff), None);
+        assert_eq!(name(0x30f), Some("far"));
+        assert_eq!(name(0x310), None);
+    }
+
+    /// Names lie back to back in one string; a prefix of one (kallsyms' module split) and the
+    /// symbols appended from another list keep their own names.
+    #[test]
+    fn names_are_kept_apart() {
+        let long = "x".repeat(NAME_CHUNK * 2 + 5);
+        let mut a = raws(&[(1, 1, Binding::Global, "ä_one"), (2, 1, Binding::Local, "two\t[mod]")]);
+        let (syms, names) = a.split_mut();
+        let tab = names.get(syms[1].name).find('\t').unwrap();
+        syms[1].name = syms[1].name.prefix(tab);
+        a.append(&raws(&[(3, 1, Binding::Weak, "three"), (4, 1, Binding::Weak, &long), (5, 1, Binding::Weak, "five")]));
+        for i in 6..20_000u64 {
+            a.push(i, 1, Binding::Global, &format!("name_{i}"));
+        }
+        let got: Vec<&str> = a.syms.iter().take(5).map(|s| a.name(s.name)).collect();
+        assert_eq!(got, ["ä_one", "two", "three", &long, "five"]);
+        let t = SymbolTable::from_raw(a, Duplicates::KeepAll);
+        assert_eq!(
+            (t.entry_name(0), t.entry_name(2), t.entry_name(3), t.entry_name(4)),
+            ("ä_one", "three", &*long, "five")
+        );
+        // Names across many chunks (20K names of some 10 bytes) come back whole.
+        assert!((6..20_000).all(|i| t.entry_name(i as usize - 1) == format!("name_{i}")));
+        assert_eq!(t.entry_name(20_000), "");
     }
 }
