@@ -1,6 +1,7 @@
 //! Deferred symbolization: every unique frame (kernel address, DSO-relative user address, JIT
-//! address) is looked up once, in parallel (rayon), after all records are read, through
-//! [`crate::symbolize::Symbolizer`]. Unresolved frames keep `[unknown]` + dso + address; the
+//! address) is looked up once, after all records are read, through
+//! [`crate::symbolize::Symbolizer`]: kernel, JIT and unknown frames on a thread of their own
+//! beside the user frames, DSO by DSO (see [`lookup_all`]). Unresolved frames keep `[unknown]` + dso + address; the
 //! account gets a note per DSO whose binary (or kallsyms / perf map) was missing, with the number
 //! of samples whose stack touched it. Kernel addresses are looked up relative to the `_text`
 //! (or `_stext`) address perf recorded, so a kallsyms copy from another boot (KASLR) still fits.
@@ -30,82 +31,131 @@ enum Outcome<N = u32> {
     Missing(u32),
 }
 
-/// Frames looked up in parallel at a time: their names are interned before the next lot, so
-/// memory holds one name per distinct function, not one per frame (a system-wide profile has
-/// over a million frames in some tens of thousands of functions).
-const LOOKUP_CHUNK: usize = 64 * 1024;
+/// What the lookups found for one group of frames (those of one user DSO, or all kernel, JIT
+/// and unknown frames): an outcome per frame, in the group's order, whose names index `names`.
+struct GroupFound {
+    outcomes: Vec<Outcome>,
+    names: Interner,
+    /// The DSO's file was taken by its recorded path alone (no build-id to check).
+    by_path: Option<String>,
+    /// The kernel shift's note, for the group of kernel frames.
+    note: Option<String>,
+}
 
-/// Every frame's outcome, in frame order, the distinct function names they index, and the
-/// recorded paths of the DSOs whose file was taken by path alone (no build-id to check).
-/// Frames are looked up DSO by DSO (kernel, JIT and unknown frames first), and each file's
-/// symbol table is dropped once its frames are resolved: memory holds one large table at a
-/// time (a system-wide profile touches libraries of 200 MB with 258K symbols).
-fn lookup_all(frames: &[FrameKey], dsos: &Dsos, sym: &Symbolizer, shift: u64) -> (Vec<Outcome>, Interner, Vec<String>) {
-    let mut names = Interner::default();
-    let mut outcomes: Vec<Outcome> = (0..frames.len()).map(|_| Outcome::NoSymbol).collect();
+/// Every frame's outcome, in frame order, the distinct function names they index, the recorded
+/// paths of the DSOs whose file was taken by path alone, and the kernel shift's note.
+/// The kernel, JIT and unknown frames are looked up (kallsyms read first) on a thread of their
+/// own, beside the user frames, which go DSO by DSO: each file's symbol table is read, searched
+/// and dropped before the next, so memory holds one large table at a time (a system-wide
+/// profile touches libraries of 200 MB with 258K symbols). Names are interned per group, then
+/// again in DSO order, so ids do not depend on which thread finished first.
+fn lookup_all(
+    frames: &[FrameKey],
+    dsos: &Dsos,
+    sym: &Symbolizer,
+    kernel_ref: Option<&(String, u64)>,
+) -> (Vec<Outcome>, Interner, Vec<String>, Option<String>) {
     let user_dso = |i: &u32| match frames[*i as usize] {
         FrameKey::User { dso, .. } => Some(dso),
         _ => None,
     };
-    let mut order: Vec<u32> = (0..frames.len() as u32).collect();
-    order.sort_by_key(user_dso);
-    let mut by_path = Vec::new();
-    for group in order.chunk_by(|a, b| user_dso(a) == user_dso(b)) {
-        let Some(dso) = group.first().and_then(user_dso) else {
-            // Kernel, JIT and unknown frames.
-            for chunk in group.chunks(LOOKUP_CHUNK) {
-                let found: Vec<Outcome<String>> =
-                    chunk.par_iter().map(|&i| lookup(&frames[i as usize], dsos, sym, shift)).collect();
-                for (&i, o) in chunk.iter().zip(found) {
-                    outcomes[i as usize] = match o {
-                        Outcome::Found(name) => Outcome::Found(names.id(&name)),
-                        Outcome::NoSymbol => Outcome::NoSymbol,
-                        Outcome::Missing(dso) => Outcome::Missing(dso),
-                    };
-                }
-            }
-            continue;
-        };
-        // One file's frames: its symbols are loaded here, on this thread (the memory of one
-        // table after another is then reused, not spread over the workers), searched in
-        // parallel for symbol indexes, and each symbol found is demangled and named once.
-        let d = &dsos.list[dso as usize];
-        match sym.file_symbols(&d.name, d.build_id.as_deref()) {
-            None => group.iter().for_each(|&i| outcomes[i as usize] = Outcome::Missing(dso)),
-            Some(file) => {
-                let mut name_of_entry: HashMap<usize, u32> = HashMap::new();
-                for chunk in group.chunks(LOOKUP_CHUNK) {
-                    let found: Vec<Option<usize>> = chunk
-                        .par_iter()
-                        .map(|&i| match frames[i as usize] {
-                            FrameKey::User { rel, .. } => file.find_file_offset_entry(rel),
-                            _ => None,
-                        })
-                        .collect();
-                    for (&i, entry) in chunk.iter().zip(found) {
-                        outcomes[i as usize] = match entry {
-                            Some(e) => Outcome::Found(
-                                *name_of_entry
-                                    .entry(e)
-                                    .or_insert_with(|| names.id(&crate::symbolize::demangle_name(file.entry_name(e)))),
-                            ),
-                            None => Outcome::NoSymbol,
-                        };
-                    }
-                }
-            }
+    // Frames grouped by DSO (kernel, JIT and unknown frames first), each group in frame order:
+    // a counting sort (one pass to count, one to place).
+    let bucket = |i: u32| user_dso(&i).map_or(0, |d| d as usize + 1);
+    let mut starts = vec![0usize; dsos.list.len() + 2];
+    for i in 0..frames.len() as u32 {
+        starts[bucket(i) + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut order = vec![0u32; frames.len()];
+    let mut next = starts.clone();
+    for i in 0..frames.len() as u32 {
+        let b = bucket(i);
+        order[next[b]] = i;
+        next[b] += 1;
+    }
+    let groups: Vec<&[u32]> = starts.windows(2).map(|w| &order[w[0]..w[1]]).filter(|g| !g.is_empty()).collect();
+    let (other, users) = match groups.split_first() {
+        Some((first, rest)) if user_dso(&first[0]).is_none() => (Some(*first), rest),
+        _ => (None, &groups[..]),
+    };
+    // The kernel, JIT and unknown frames on a thread of their own (reading kallsyms is most of
+    // it), the user frames here.
+    let (other_found, user_found) = std::thread::scope(|scope| {
+        let other = other.map(|g| scope.spawn(move || lookup_group(g, None, frames, dsos, sym, kernel_ref)));
+        let users: Vec<GroupFound> =
+            users.iter().map(|g| lookup_group(g, user_dso(&g[0]), frames, dsos, sym, kernel_ref)).collect();
+        (other.map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))), users)
+    });
+    // Names are interned again, group after group in DSO order: the same ids whatever the
+    // threads did.
+    let mut names = Interner::default();
+    let mut outcomes: Vec<Outcome> = (0..frames.len()).map(|_| Outcome::NoSymbol).collect();
+    let (mut by_path, mut note) = (Vec::new(), None);
+    for (group, found) in groups.iter().zip(other_found.into_iter().chain(user_found)) {
+        let ids: Vec<u32> = (0..found.names.len() as u32).map(|i| names.id(found.names.value(i))).collect();
+        for (&i, o) in group.iter().zip(found.outcomes) {
+            outcomes[i as usize] = match o {
+                Outcome::Found(n) => Outcome::Found(ids[n as usize]),
+                other => other,
+            };
         }
-        by_path.extend(
-            sym.dso_sources()
-                .into_iter()
-                .filter(|d| d.build_id.is_none() && d.binary == std::path::Path::new(&d.recorded))
-                .map(|d| d.recorded),
-        );
-        sym.release_files();
+        by_path.extend(found.by_path);
+        note = note.or(found.note);
     }
     by_path.sort();
     by_path.dedup();
-    (outcomes, names, by_path)
+    (outcomes, names, by_path, note)
+}
+
+/// Looks up one group of frames: those of user DSO `dso`, or (`None`) the kernel, JIT and
+/// unknown frames.
+fn lookup_group(
+    group: &[u32],
+    dso: Option<u32>,
+    frames: &[FrameKey],
+    dsos: &Dsos,
+    sym: &Symbolizer,
+    kernel_ref: Option<&(String, u64)>,
+) -> GroupFound {
+    let mut found =
+        GroupFound { outcomes: Vec::with_capacity(group.len()), names: Interner::default(), by_path: None, note: None };
+    let Some(dso) = dso else {
+        let kernel_frames = group.iter().any(|&i| matches!(frames[i as usize], FrameKey::Kernel { .. }));
+        let shift = if kernel_frames { kernel_shift(kernel_ref, sym, &mut found.note) } else { 0 };
+        found.outcomes.extend(group.iter().map(|&i| match lookup(&frames[i as usize], dsos, sym, shift) {
+            Outcome::Found(name) => Outcome::Found(found.names.id(&name)),
+            Outcome::NoSymbol => Outcome::NoSymbol,
+            Outcome::Missing(dso) => Outcome::Missing(dso),
+        }));
+        return found;
+    };
+    // One file's frames: its symbols are loaded here, on this thread, searched for symbol
+    // indexes, and each symbol found is demangled and named once; the table is dropped on return.
+    let d = &dsos.list[dso as usize];
+    let Some(file) = sym.load_dso(&d.name, d.build_id.as_deref()) else {
+        found.outcomes.extend(group.iter().map(|_| Outcome::Missing(dso)));
+        return found;
+    };
+    let mut name_of_entry: HashMap<usize, u32> = HashMap::new();
+    found.outcomes.extend(group.iter().map(|&i| {
+        let entry = match frames[i as usize] {
+            FrameKey::User { rel, .. } => file.symbols.find_file_offset_entry(rel),
+            _ => None,
+        };
+        match entry {
+            Some(e) => Outcome::Found(
+                *name_of_entry
+                    .entry(e)
+                    .or_insert_with(|| found.names.id(&crate::symbolize::demangle_name(file.symbols.entry_name(e)))),
+            ),
+            None => Outcome::NoSymbol,
+        }
+    }));
+    found.by_path = file.by_path.then(|| d.name.clone());
+    found
 }
 
 /// Looks one kernel, JIT or unknown frame up (user frames are looked up file by file, in
@@ -130,13 +180,13 @@ fn lookup(key: &FrameKey, dsos: &Dsos, sym: &Symbolizer, shift: u64) -> Outcome<
 /// How far the recording's kernel addresses are from the kallsyms copy's: the copy's address
 /// of the reference symbol perf recorded (`kernel_ref`, see [`super::maps::Maps::kernel_ref`])
 /// minus the recorded one. Not 0 when the copy was taken after a reboot (KASLR places the kernel
-/// anew at each boot), as `perf report` finds with its `ref_reloc_sym`; noted in the account.
-fn kernel_shift(kernel_ref: Option<&(String, u64)>, sym: &Symbolizer, account: &mut LineAccount) -> u64 {
+/// anew at each boot), as `perf report` finds with its `ref_reloc_sym`; `note` says so then.
+fn kernel_shift(kernel_ref: Option<&(String, u64)>, sym: &Symbolizer, note: &mut Option<String>) -> u64 {
     let Some((name, recorded)) = kernel_ref.filter(|r| r.1 != 0) else { return 0 };
     let Some(copy) = sym.kernel_reference(name) else { return 0 };
     let shift = copy.wrapping_sub(*recorded);
     if shift != 0 {
-        account.note(format!(
+        *note = Some(format!(
             "kernel symbols: {name} at {copy:#x} in the kallsyms copy, {recorded:#x} in the recording \
              (KASLR: a copy from another boot); kernel addresses looked up {:+#x} away",
             shift as i64
@@ -168,9 +218,10 @@ pub fn symbolize(
     sym: &Symbolizer,
     account: &mut LineAccount,
 ) -> Symbolized {
-    let kernel_frames = stacks.frames.iter().any(|f| matches!(f, FrameKey::Kernel { .. }));
-    let shift = if kernel_frames { kernel_shift(kernel_ref, sym, account) } else { 0 };
-    let (outcomes, names, by_path) = lookup_all(&stacks.frames, dsos, sym, shift);
+    let (outcomes, names, by_path, shift_note) = lookup_all(&stacks.frames, dsos, sym, kernel_ref);
+    if let Some(n) = shift_note {
+        account.note(n);
+    }
     // Samples touching each DSO whose symbols were missing. The stacks' millions of frame ids
     // are checked against a bitset of the missing frames (a few hundred kilobytes, where the
     // outcomes are megabytes), and only those found are looked up.
@@ -182,22 +233,33 @@ pub fn symbolize(
         }
     }
     let mut missing: BTreeMap<u32, u64> = BTreeMap::new();
-    let mut seen = HashSet::new();
     if is_missing.iter().any(|&w| w != 0) {
-        let mut frames = Vec::new();
-        for id in 1..=stacks.len() {
-            stacks.stack_into(id, &mut frames);
-            if !frames.iter().any(|&f| is_missing[f as usize / 64] & (1 << (f % 64)) != 0) {
-                continue;
-            }
-            seen.clear();
-            for &f in &frames {
-                if let Outcome::Missing(dso) = outcomes[f as usize - 1] {
-                    if seen.insert(dso) {
-                        *missing.entry(dso).or_default() += stacks.stack_samples.get(id).copied().unwrap_or(0);
+        // Stacks are counted in parallel, a range of ids each; the sums do not depend on how.
+        const STACKS_PER_JOB: usize = 32 * 1024;
+        let counted: Vec<BTreeMap<u32, u64>> = (0..stacks.len().div_ceil(STACKS_PER_JOB))
+            .into_par_iter()
+            .map(|job| {
+                let ids = job * STACKS_PER_JOB + 1..=((job + 1) * STACKS_PER_JOB).min(stacks.len());
+                let (mut counts, mut frames, mut seen) = (BTreeMap::new(), Vec::new(), HashSet::new());
+                for id in ids {
+                    stacks.stack_into(id, &mut frames);
+                    if !frames.iter().any(|&f| is_missing[f as usize / 64] & (1 << (f % 64)) != 0) {
+                        continue;
+                    }
+                    seen.clear();
+                    for &f in &frames {
+                        if let Outcome::Missing(dso) = outcomes[f as usize - 1] {
+                            if seen.insert(dso) {
+                                *counts.entry(dso).or_default() += stacks.stack_samples.get(id).copied().unwrap_or(0);
+                            }
+                        }
                     }
                 }
-            }
+                counts
+            })
+            .collect();
+        for (dso, n) in counted.into_iter().flatten() {
+            *missing.entry(dso).or_default() += n;
         }
     }
     let mut by_count: Vec<(u32, u64)> = missing.into_iter().collect();

@@ -113,6 +113,16 @@ fn slot<K: std::hash::Hash + Eq, T>(map: &RwLock<HashMap<K, Slot<T>>>, key: K) -
     m.entry(key).or_default().clone()
 }
 
+/// A recorded DSO's symbols, as [`Symbolizer::load_dso`] loads them.
+#[derive(Debug)]
+pub struct DsoSymbols {
+    /// The symbol table.
+    pub symbols: ElfSymbols,
+    /// The file was taken by its recorded path alone: neither the recording nor the file has a
+    /// build-id to check it against (as perf does).
+    pub by_path: bool,
+}
+
 /// Where a DSO's symbols came from (for the ingest log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DsoSource {
@@ -193,26 +203,36 @@ impl Symbolizer {
         let key = (path.to_owned(), build_id.map(<[u8]>::to_vec));
         let s = slot(&self.dsos, key);
         s.get_or_init(|| {
-            let Some(located) = locate::locate(self.index(), self.opts.symfs.as_deref(), path, build_id) else {
-                let why = match build_id {
-                    Some(id) => {
-                        format!("not found (build-id {})", id.iter().map(|b| format!("{b:02x}")).collect::<String>())
-                    }
-                    None => "not found".to_owned(),
-                };
-                self.missing.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_owned(), why);
-                return None;
-            };
+            let located = self.locate_dso(path, build_id)?;
             let loaded = self.load_file(&located);
             if loaded.is_none() {
-                self.missing
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(path.to_owned(), format!("{} is not a readable ELF file", located.binary.display()));
+                self.note_unreadable(path, &located);
             }
             loaded
         })
         .clone()
+    }
+
+    /// Where the file of a recorded DSO is (noted as missing when nowhere).
+    fn locate_dso(&self, path: &str, build_id: Option<&[u8]>) -> Option<Located> {
+        let located = locate::locate(self.index(), self.opts.symfs.as_deref(), path, build_id);
+        if located.is_none() {
+            let why = match build_id {
+                Some(id) => {
+                    format!("not found (build-id {})", id.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                }
+                None => "not found".to_owned(),
+            };
+            self.missing.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_owned(), why);
+        }
+        located
+    }
+
+    fn note_unreadable(&self, path: &str, located: &Located) {
+        self.missing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_owned(), format!("{} is not a readable ELF file", located.binary.display()));
     }
 
     fn load_file(&self, located: &Located) -> Option<Arc<ElfSymbols>> {
@@ -241,19 +261,24 @@ impl Symbolizer {
         }
     }
 
-    /// The symbols of a recorded DSO's file, loaded now on the calling thread if they were not
-    /// (`None` when the file is missing or unreadable, noted as for a lookup). Callers that look
-    /// up many addresses in one file search its table themselves and demangle each symbol found
-    /// once ([`ElfSymbols::find_file_offset_entry`], [`demangle_name`]).
-    pub fn file_symbols(&self, path: &str, build_id: Option<&[u8]>) -> Option<Arc<ElfSymbols>> {
-        self.binary(path, build_id)
-    }
-
-    /// Drops the symbol tables of the ELF files loaded so far (a `libLLVM.so` has 258K
-    /// symbols); a later lookup loads them again.
-    pub fn release_files(&self) {
-        self.dsos.write().unwrap_or_else(|e| e.into_inner()).clear();
-        self.files.write().unwrap_or_else(|e| e.into_inner()).clear();
+    /// The symbols of a recorded DSO's file, loaded now on the calling thread and not kept by
+    /// the symbolizer (`None` when the file is missing or unreadable, noted as for a lookup):
+    /// a caller that looks up many addresses in one file searches its table itself, demangles
+    /// each symbol found once ([`ElfSymbols::find_file_offset_entry`], [`demangle_name`]), and
+    /// frees the table when done (a `libLLVM.so` has 258K symbols).
+    pub fn load_dso(&self, path: &str, build_id: Option<&[u8]>) -> Option<DsoSymbols> {
+        let located = self.locate_dso(path, build_id)?;
+        match ElfSymbols::load_files(&located.binary, located.debug.as_deref()) {
+            Ok(symbols) => Some(DsoSymbols {
+                by_path: symbols.build_id.is_none() && located.binary == std::path::Path::new(path),
+                symbols,
+            }),
+            Err(e) => {
+                self.note_error(located.binary.display().to_string(), e);
+                self.note_unreadable(path, &located);
+                None
+            }
+        }
     }
 
     /// A JIT address of process `pid`, from `perf-PID.map` in the map directories.
