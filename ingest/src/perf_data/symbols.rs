@@ -1,7 +1,7 @@
 //! Deferred symbolization: every unique frame (kernel address, DSO-relative user address, JIT
 //! address) is looked up once, after all records are read, through
 //! [`crate::symbolize::Symbolizer`]: kernel, JIT and unknown frames on a thread of their own
-//! beside the user frames, DSO by DSO (see [`lookup_all`]). Unresolved frames keep `[unknown]` + dso + address; the
+//! beside the user frames, DSO by DSO (see `lookup_all`). Unresolved frames keep `[unknown]` + dso + address; the
 //! account gets a note per DSO whose binary (or kallsyms / perf map) was missing, with the number
 //! of samples whose stack touched it. Kernel addresses are looked up relative to the `_text`
 //! (or `_stext`) address perf recorded, so a kallsyms copy from another boot (KASLR) still fits.

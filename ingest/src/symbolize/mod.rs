@@ -264,7 +264,7 @@ impl Symbolizer {
     /// The symbols of a recorded DSO's file, loaded now on the calling thread and not kept by
     /// the symbolizer (`None` when the file is missing or unreadable, noted as for a lookup):
     /// a caller that looks up many addresses in one file searches its table itself, demangles
-    /// each symbol found once ([`ElfSymbols::find_file_offset_entry`], [`demangle_name`]), and
+    /// each symbol found once (`ElfSymbols::find_file_offset_entry`, [`demangle_name`]), and
     /// frees the table when done (a `libLLVM.so` has 258K symbols).
     pub fn load_dso(&self, path: &str, build_id: Option<&[u8]>) -> Option<DsoSymbols> {
         let located = self.locate_dso(path, build_id)?;
