@@ -65,8 +65,12 @@ pub fn render() -> String {
         s.push_str("| column | type | null | meaning |\n|---|---|---|---|\n");
         for f in t.schema.fields() {
             let doc = f.metadata().get("doc").map(String::as_str).unwrap_or("");
-            let delta = if t.delta.contains(&f.name().as_str()) { " (delta)" } else { "" };
-            let delta = if t.no_stats.contains(&f.name().as_str()) { " (no statistics)" } else { delta };
+            let marks: Vec<&str> = [(t.delta, "delta"), (t.no_stats, "no statistics")]
+                .iter()
+                .filter(|(columns, _)| columns.contains(&f.name().as_str()))
+                .map(|&(_, mark)| mark)
+                .collect();
+            let delta = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
             s.push_str(&format!(
                 "| `{}` | {}{delta} | {} | {} |\n",
                 f.name(),

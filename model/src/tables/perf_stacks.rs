@@ -34,7 +34,7 @@
 //! by `tracefold_ingest::perf_script::folded`, not stored.)
 crate::table! {
     /// A deduplicated stack.
-    name = "perf_stacks", version = 2, delta = [stack_id, frame_ids], no_stats = [source];
+    name = "perf_stacks", version = 2, delta = [stack_id, frame_ids], no_stats = [source, frame_ids];
     pub struct PerfStackRow {
         /// Source path as in `runs.source` (stack ids are per source).
         pub source: String,
