@@ -146,7 +146,12 @@ pub fn list_item() -> Arc<Field> {
 
 /// A list column (`LIST<INT64>`, no nulls) from each row's items, e.g. a stack's frame ids.
 pub fn i64_list_array<'a, T: Copy + Into<i64> + 'a>(rows: impl Iterator<Item = &'a [T]> + Clone) -> ListArray {
-    let items: Vec<i64> = rows.clone().flat_map(|r| r.iter().map(|&x| x.into())).collect();
+    // Sized first and filled row by row (a flattened iterator has no size to reserve: its
+    // vector would grow by doubling, a stack batch's items copied some twenty times).
+    let mut items: Vec<i64> = Vec::with_capacity(rows.clone().map(<[T]>::len).sum());
+    for row in rows.clone() {
+        items.extend(row.iter().map(|&x| x.into()));
+    }
     let offsets = OffsetBuffer::from_lengths(rows.map(<[T]>::len));
     ListArray::new(list_item(), offsets, Arc::new(Int64Array::from(items)), None)
 }
