@@ -90,10 +90,13 @@ impl PerfMap {
             }
             painted.insert(start, (end, idx));
         }
-        let origin = painted.values().map(|&(_, i)| starts[i]).collect();
+        // `origin[i]` is the line start of table entry `i` (ranges are added in start order).
+        let mut origin = Vec::with_capacity(painted.len());
         let mut raw = RawSymbols::with_capacity(painted.len());
         for (s, (e, i)) in painted {
-            raw.push_span(s, e, Binding::Global, &names[i]);
+            if raw.push_span(s, e, Binding::Global, &names[i]) {
+                origin.push(starts[i]);
+            }
         }
         PerfMap { table: SymbolTable::from_raw(raw, Duplicates::KeepAll), origin }
     }

@@ -46,23 +46,28 @@ pub(crate) struct Names {
 const NAME_CHUNK: usize = 64 << 10;
 
 impl Names {
-    /// Adds `name` (`None` past 4 GiB of names).
+    /// Adds `name` (`None`, and nothing stored, when the names would pass 4 GiB).
     fn add(&mut self, name: &str) -> Option<NameRef> {
         let len = u32::try_from(name.len()).ok()?;
-        if self.chunks.last().is_none_or(|c| c.len() + name.len() > NAME_CHUNK) {
+        let fits = self.chunks.last().is_some_and(|c| c.len() + name.len() <= NAME_CHUNK);
+        let (chunk, offset) = if fits {
+            let last = self.chunks.len() - 1;
+            (last, self.chunks[last].len())
+        } else {
+            (self.chunks.len(), 0)
+        };
+        // Checked before anything is stored (a `NameRef` holds 32 bits).
+        let at = u32::try_from(chunk * NAME_CHUNK + offset).ok()?;
+        if !fits {
             self.chunks.push(String::with_capacity(NAME_CHUNK.max(name.len())));
             if name.len() > NAME_CHUNK {
                 // A chunk of its own, and empty ones after it (the last takes the next names).
-                let first = self.chunks.len() - 1;
-                self.chunks[first].push_str(name);
+                self.chunks[chunk].push_str(name);
                 self.chunks.extend((1..name.len().div_ceil(NAME_CHUNK)).map(|_| String::new()));
-                return Some(NameRef { at: u32::try_from(first * NAME_CHUNK).ok()?, len });
+                return Some(NameRef { at, len });
             }
         }
-        let chunk = self.chunks.len() - 1;
-        let c = &mut self.chunks[chunk];
-        let at = u32::try_from(chunk * NAME_CHUNK + c.len()).ok()?;
-        c.push_str(name);
+        self.chunks[chunk].push_str(name);
         Some(NameRef { at, len })
     }
 
@@ -106,11 +111,12 @@ impl RawSymbols {
         self.push_span(start, start.saturating_add(size), binding, name);
     }
 
-    /// Adds a symbol covering `start..end` (nothing when the names would pass 4 GiB).
-    pub fn push_span(&mut self, start: u64, end: u64, binding: Binding, name: &str) {
-        if let Some(name) = self.names.add(name) {
-            self.syms.push(RawSymbol { start, end, name, binding });
-        }
+    /// Adds a symbol covering `start..end`; false (nothing added) when the names would pass
+    /// 4 GiB (a table no file has: the largest libraries have some 20 MB of names).
+    pub fn push_span(&mut self, start: u64, end: u64, binding: Binding, name: &str) -> bool {
+        let Some(name) = self.names.add(name) else { return false };
+        self.syms.push(RawSymbol { start, end, name, binding });
+        true
     }
 
     /// Adds the symbols of `other`, in order.
