@@ -8,7 +8,6 @@
 //! `PT_LOAD` segment holding the mapping's file offset). Output: the user addresses, leaf first
 //! (the IP, then return addresses as perf prints them).
 
-use std::collections::{HashMap, HashSet};
 use std::ops::{Deref, Range};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,6 +18,11 @@ use object::{Object, ObjectSection, ObjectSegment};
 
 use super::maps::{Dsos, Mapping};
 use crate::symbolize::SymbolOptions;
+
+/// Per-sample lookups (a process's unwinder, a binary by DSO) hash with foldhash, seeded the same
+/// every run.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 /// x86_64 perf register numbers.
 pub(crate) const REG_BP: u64 = 6;
@@ -97,12 +101,12 @@ impl Dwarf {
     pub fn new(opts: SymbolOptions) -> Self {
         Dwarf {
             opts,
-            binaries: HashMap::new(),
-            processes: HashMap::new(),
+            binaries: HashMap::default(),
+            processes: HashMap::default(),
             cache: CacheX86_64::new(),
             unwound: 0,
             stuck: 0,
-            missing: HashSet::new(),
+            missing: HashSet::default(),
         }
     }
 
@@ -151,7 +155,7 @@ impl Dwarf {
         }
         for m in fresh {
             let bin = self.binary(m.dso, dsos);
-            let entry = self.processes.entry(pid).or_insert_with(|| (UnwinderX86_64::new(), HashSet::new()));
+            let entry = self.processes.entry(pid).or_insert_with(|| (UnwinderX86_64::new(), HashSet::default()));
             entry.1.insert(m.start);
             let Some(bin) = bin else { continue };
             let Some(&(off, _, vaddr)) =

@@ -6,9 +6,10 @@
 //! of samples whose stack touched it. Kernel addresses are looked up relative to the `_text`
 //! (or `_stext`) address perf recorded, so a kallsyms copy from another boot (KASLR) still fits.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use arrow::record_batch::RecordBatch;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use model::read::Interner;
 use rayon::prelude::*;
 
