@@ -21,7 +21,6 @@ pub mod files;
 pub mod parse;
 pub mod path;
 
-use std::collections::HashMap;
 use std::io::BufRead;
 use std::rc::Rc;
 
@@ -40,6 +39,10 @@ use crate::{units, ReadError};
 use columns::{RowRef, SampleColumns};
 use parse::{Num, Outcome};
 use path::Location;
+
+/// Hashed with foldhash (std's SipHash is several times slower on these per-line lookups), seeded
+/// the same every run.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Rows and accounting produced from one capture.
 #[derive(Debug, Default)]
@@ -181,7 +184,7 @@ pub(crate) struct Emitter {
 
 impl Emitter {
     pub(crate) fn new() -> Self {
-        Self { clock: WALL.to_string(), host: None, locations: HashMap::new(), big_noted: false }
+        Self { clock: WALL.to_string(), host: None, locations: HashMap::default(), big_noted: false }
     }
 
     pub(crate) fn locate(&mut self, p: &str) -> Rc<Location> {
@@ -271,7 +274,7 @@ pub fn ingest(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut CgroupOutput) 
     let mut sample_start = out.len();
     // Paths in the order first seen, and where each is in `seen`.
     let mut seen: Vec<SeenPath> = Vec::new();
-    let mut seen_at: HashMap<String, usize> = HashMap::new();
+    let mut seen_at: HashMap<String, usize> = HashMap::default();
     let mut last: Option<usize> = None;
     while let Some((line_no, bytes)) = reader.next_checked()? {
         out.account.read();

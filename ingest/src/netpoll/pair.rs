@@ -7,13 +7,17 @@
 //! [`super::DETECT_ROWS`] rows, rows are held; then they are replayed (a netpoll capture), or
 //! dropped and everything after ignored (not one).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use model::tables::clock::MONOTONIC;
 use model::tables::epoll_calls::EpollCallRow;
 use model::tables::epoll_ready::EpollReadyRow;
 
 use super::{is_enter, parse_line, Ev, NetpollOptions, NetpollOutput, DETECT_ROWS};
+
+/// Hashed with foldhash (std's SipHash is several times slower on these per-line lookups), seeded
+/// the same every run.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Events per thread held to restore time order (bpftrace's per-CPU buffers can print a
 /// thread's events out of order when it migrates between CPUs). An event displaced by more is
@@ -65,7 +69,7 @@ impl Pairing {
             source: source.to_string(),
             opts,
             detect: Detect::Undecided(Vec::new()),
-            threads: HashMap::new(),
+            threads: HashMap::default(),
             out: NetpollOutput::default(),
         }
     }

@@ -15,7 +15,6 @@ pub mod fold;
 pub mod frame;
 pub mod header;
 
-use std::collections::HashMap;
 use std::io::BufRead;
 
 use model::tables::perf_frames::PerfFrameRow;
@@ -28,6 +27,10 @@ use crate::account::{LineAccount, SkipKind};
 use crate::gc::SourceCtx;
 use crate::lines::LineReader;
 use crate::ReadError;
+
+/// Hashed with foldhash (std's SipHash is several times slower on these per-line lookups), seeded
+/// the same every run.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Rows and accounting produced from one `perf script` text.
 #[derive(Debug, Default)]
