@@ -10,6 +10,7 @@ pub mod cgroup;
 pub mod clock;
 pub mod format;
 pub mod gc;
+pub mod hash;
 pub mod lines;
 pub mod netpoll;
 pub mod perf_data;

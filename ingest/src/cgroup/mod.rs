@@ -33,16 +33,13 @@ pub use dir::ingest_dir;
 
 use crate::account::{LineAccount, SkipKind};
 use crate::gc::SourceCtx;
+use crate::hash::HashMap;
 use crate::lines::LineReader;
 use crate::sink::TableSink;
 use crate::{units, ReadError};
 use columns::{RowRef, SampleColumns};
 use parse::{Num, Outcome};
 use path::Location;
-
-/// Hashed with foldhash (std's SipHash is several times slower on these per-line lookups), seeded
-/// the same every run.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Rows and accounting produced from one capture.
 #[derive(Debug, Default)]

@@ -14,10 +14,7 @@ use model::tables::epoll_calls::EpollCallRow;
 use model::tables::epoll_ready::EpollReadyRow;
 
 use super::{is_enter, parse_line, Ev, NetpollOptions, NetpollOutput, DETECT_ROWS};
-
-/// Hashed with foldhash (std's SipHash is several times slower on these per-line lookups), seeded
-/// the same every run.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+use crate::hash::HashMap;
 
 /// Events per thread held to restore time order (bpftrace's per-CPU buffers can print a
 /// thread's events out of order when it migrates between CPUs). An event displaced by more is

@@ -17,12 +17,8 @@ use framehop::{ExplicitModuleSectionInfo, Module, Unwinder};
 use object::{Object, ObjectSection, ObjectSegment};
 
 use super::maps::{Dsos, Mapping};
+use crate::hash::{HashMap, HashSet};
 use crate::symbolize::SymbolOptions;
-
-/// Per-sample lookups (a process's unwinder, a binary by DSO) hash with foldhash, seeded the same
-/// every run.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 /// x86_64 perf register numbers.
 pub(crate) const REG_BP: u64 = 6;

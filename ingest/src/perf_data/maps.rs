@@ -8,12 +8,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::hash::HashMap;
 use linux_perf_data::linux_perf_event_reader::CpuMode;
 use linux_perf_data::DsoKey;
-
-/// The maps' hasher: a process's mappings are looked up for every address the frame cache
-/// misses (std's SipHash is several times slower), seeded the same every run.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// A DSO as perf names it, with its build-id when the file has one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

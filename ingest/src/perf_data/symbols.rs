@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use arrow::record_batch::RecordBatch;
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use model::read::Interner;
 use rayon::prelude::*;
 
@@ -18,6 +17,7 @@ use super::columns::FrameColumns;
 use super::maps::Dsos;
 use super::stacks::Stacks;
 use crate::account::LineAccount;
+use crate::hash::{HashMap, HashSet};
 use crate::symbolize::Symbolizer;
 
 /// Function name perf prints for an unresolved frame.
@@ -140,7 +140,7 @@ fn lookup_group(
         found.outcomes.extend(group.iter().map(|_| Outcome::Missing(dso)));
         return found;
     };
-    let mut name_of_entry: HashMap<usize, u32> = HashMap::new();
+    let mut name_of_entry: HashMap<usize, u32> = HashMap::default();
     found.outcomes.extend(group.iter().map(|&i| {
         let entry = match frames[i as usize] {
             FrameKey::User { rel, .. } => file.symbols.find_file_offset_entry(rel),
@@ -241,7 +241,7 @@ pub fn symbolize(
             .into_par_iter()
             .map(|job| {
                 let ids = job * STACKS_PER_JOB + 1..=((job + 1) * STACKS_PER_JOB).min(stacks.len());
-                let (mut counts, mut frames, mut seen) = (BTreeMap::new(), Vec::new(), HashSet::new());
+                let (mut counts, mut frames, mut seen) = (BTreeMap::new(), Vec::new(), HashSet::default());
                 for id in ids {
                     stacks.stack_into(id, &mut frames);
                     if !frames.iter().any(|&f| is_missing[f as usize / 64] & (1 << (f % 64)) != 0) {

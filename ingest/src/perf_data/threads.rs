@@ -4,11 +4,8 @@
 //! As perf does: a forked thread inherits its parent thread's name, a COMM record renames (exec
 //! flag: the process image changed), a thread never named is `:TID`.
 
+use crate::hash::HashMap;
 use model::tables::perf_threads::PerfThreadRow;
-
-/// The thread maps' hasher: a lookup per sample (std's SipHash is several times slower), seeded
-/// the same every run.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// The current name period of a thread.
 #[derive(Debug, Clone)]

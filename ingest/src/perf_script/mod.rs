@@ -25,12 +25,9 @@ pub use fold::{fold_stats, fold_with_stats, folded, FoldOptions, FoldStats};
 
 use crate::account::{LineAccount, SkipKind};
 use crate::gc::SourceCtx;
+use crate::hash::HashMap;
 use crate::lines::LineReader;
 use crate::ReadError;
-
-/// Hashed with foldhash (std's SipHash is several times slower on these per-line lookups), seeded
-/// the same every run.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Rows and accounting produced from one `perf script` text.
 #[derive(Debug, Default)]

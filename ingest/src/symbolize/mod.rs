@@ -34,13 +34,14 @@ mod locate;
 mod perf_map;
 mod symtab;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 pub use demangle::demangle;
 pub use elf::{file_offset_to_vaddr, Segment};
 
+use crate::hash::HashMap;
 use elf::ElfSymbols;
 use kallsyms::Kallsyms;
 use locate::{BinaryIndex, Located};
