@@ -262,25 +262,28 @@ impl Lines<'_> {
     }
 
     /// The byte order of the two lines' `comm;root;...;leaf` texts (as sorting the strings
-    /// would give), comparing names as ids where they are the same.
+    /// would give), comparing names as ids where they are the same: the shared run of ids is
+    /// skipped a chunk at a time, and names are read only where the ids differ.
     fn cmp(&self, a: &LineKey, b: &LineKey) -> std::cmp::Ordering {
         use std::cmp::Ordering;
         let (fa, fb) = (a.frames, b.frames);
         let (na, nb) = (fa.len() + 1, fb.len() + 1);
-        for i in 0..na.min(nb) {
-            let (x, y) = match i {
-                0 if a.comm == b.comm => continue,
-                0 => (self.comm_names[a.comm as usize].as_str(), self.comm_names[b.comm as usize].as_str()),
-                _ if fa[i - 1] == fb[i - 1] => continue,
-                _ => (&**self.names.value(fa[i - 1]), &**self.names.value(fb[i - 1])),
-            };
-            let common = x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count();
-            // A name ends where `;` (more names follow) or the line's end comes after it.
-            let next = |s: &str, more: bool| s.as_bytes().get(common).copied().or(more.then_some(b';'));
-            let order = next(x, i + 1 < na).cmp(&next(y, i + 1 < nb));
+        if a.comm != b.comm {
+            let (x, y) = (self.comm_names[a.comm as usize].as_str(), self.comm_names[b.comm as usize].as_str());
+            let order = name_order(x, y, 1 < na, 1 < nb);
             if order != Ordering::Equal {
                 return order;
             }
+        }
+        let shared = fa.len().min(fb.len());
+        let mut at = 0;
+        while let Some(k) = first_difference(&fa[at..shared], &fb[at..shared]).map(|d| at + d) {
+            // Frame `k` is name `k + 1` of the line (the comm is name 0).
+            let order = name_order(self.names.value(fa[k]), self.names.value(fb[k]), k + 2 < na, k + 2 < nb);
+            if order != Ordering::Equal {
+                return order;
+            }
+            at = k + 1;
         }
         na.cmp(&nb)
     }
@@ -342,6 +345,28 @@ fn put<'a>(out: &'a mut [u8], bytes: &[u8]) -> &'a mut [u8] {
     tail
 }
 
+/// The byte order of two names as they stand in their lines: each is followed by `;` when
+/// more names come (`more_x`, `more_y`), else by the line's end.
+fn name_order(x: &str, y: &str, more_x: bool, more_y: bool) -> std::cmp::Ordering {
+    let common = x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count();
+    let next = |s: &str, more: bool| s.as_bytes().get(common).copied().or(more.then_some(b';'));
+    next(x, more_x).cmp(&next(y, more_y))
+}
+
+/// The first index where two id runs of one length differ: compared eight ids at a time
+/// (stacks share long runs from the root), then one by one in the chunk that differs.
+fn first_difference(a: &[u32], b: &[u32]) -> Option<usize> {
+    const CHUNK: usize = 8;
+    let mut offset = 0;
+    for (ca, cb) in a.chunks(CHUNK).zip(b.chunks(CHUNK)) {
+        if ca != cb {
+            return ca.iter().zip(cb).position(|(x, y)| x != y).map(|i| offset + i);
+        }
+        offset += ca.len();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,8 +418,8 @@ mod tests {
 
     /// Lines sorted by [`Lines::cmp`] come out as sorting their texts would put them, and
     /// compare equal only when their texts are equal: names that are prefixes of others, names
-    /// with bytes below and above `;` (space, digits, `:`, letters), empty stacks, and two
-    /// comms printing alike.
+    /// with bytes below and above `;` (space, digits, `:`, letters), empty stacks, two comms
+    /// printing alike, and long stacks that share runs of names.
     #[test]
     fn lines_sort_as_their_texts() {
         let comm_names: Vec<String> = ["a", "a_b", "a_b", "a1", "b", ""].iter().map(|s| s.to_string()).collect();
@@ -414,6 +439,15 @@ mod tests {
         }
         seqs.push(vec![pool[0], pool[0], pool[1]]);
         seqs.push(vec![pool[0], pool[0], pool[3], pool[6]]);
+        // Long stacks sharing runs across the eight-id chunks `cmp` skips at a time: cut at,
+        // and differing at, either side of a chunk's end.
+        let long: Vec<u32> = (0..19).map(|i| pool[i * 5 % pool.len()]).collect();
+        for cut in [7, 8, 9, 15, 16, 17, 19] {
+            seqs.push(long[..cut].to_vec());
+            for &last in &pool[..3] {
+                seqs.push(long[..cut].iter().copied().chain([last]).collect());
+            }
+        }
         for seq in &seqs {
             stack_id += 1;
             stacks.insert((0, stack_id), seq.iter().copied());
@@ -441,5 +475,19 @@ mod tests {
         expected.sort();
         assert_eq!(folded.text, expected.iter().map(|t| format!("{t} 1\n")).collect::<String>());
         assert_eq!((folded.samples, folded.lines), (keys.len() as u64, keys.len()));
+    }
+
+    /// The first differing index of two runs, found chunk by chunk, is the one a plain scan finds.
+    #[test]
+    fn first_difference_finds_the_first_differing_id() {
+        let a: Vec<u32> = (0..40).collect();
+        assert_eq!(first_difference(&a, &a), None);
+        assert_eq!(first_difference(&[], &[]), None);
+        for at in 0..40 {
+            let mut b = a.clone();
+            b[at] += 100;
+            b[39] += 1000;
+            assert_eq!(first_difference(&a, &b), Some(at), "difference at {at}");
+        }
     }
 }
