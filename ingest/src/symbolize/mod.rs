@@ -31,6 +31,7 @@ mod elf;
 mod gopclntab;
 mod kallsyms;
 mod locate;
+mod names;
 mod perf_map;
 mod symtab;
 

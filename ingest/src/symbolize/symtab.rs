@@ -1,8 +1,11 @@
 //! Sorted symbol tables: perf's end and duplicate fix-ups (`symbols__fixup_end`,
 //! `symbols__fixup_duplicate`, `choose_best_symbol` in perf 6.1 `util/symbol.c`) and lookup by
-//! binary search.
+//! binary search. A table's names are kept together ([`Names`], in `names.rs`), each symbol
+//! holding where its name lies.
 
 use std::cmp::Ordering;
+
+use super::names::{NameRef, Names};
 
 /// The name perf compares when it chooses among symbols at one address (the demangled name for
 /// ELF symbols).
@@ -16,66 +19,6 @@ pub(crate) enum Binding {
     Weak,
     /// Anything else (e.g. `STB_GNU_UNIQUE`): neither global nor weak for perf's preferences.
     Other,
-}
-
-/// Where a symbol's name lies in the names of its table (see [`RawSymbols`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct NameRef {
-    at: u32,
-    len: u32,
-}
-
-impl NameRef {
-    /// The first `len` bytes of this name (`len` at a character boundary of it).
-    pub fn prefix(self, len: usize) -> NameRef {
-        NameRef { at: self.at, len: (len as u32).min(self.len) }
-    }
-}
-
-/// Names back to back in chunks of [`NAME_CHUNK`] bytes, a name never across two: one
-/// allocation per chunk, not per name (a large library has 258K names), and chunks small
-/// enough to be carved from memory the allocator already holds (one block of some tens of
-/// megabytes would be fresh pages, on top of the peak).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Names {
-    chunks: Vec<String>,
-}
-
-/// Bytes of a chunk of [`Names`]; a longer name gets a chunk of its own, followed by empty ones
-/// so that a name's chunk is always `at / NAME_CHUNK`.
-const NAME_CHUNK: usize = 64 << 10;
-
-impl Names {
-    /// Adds `name` (`None`, and nothing stored, when the names would pass 4 GiB).
-    fn add(&mut self, name: &str) -> Option<NameRef> {
-        let len = u32::try_from(name.len()).ok()?;
-        let fits = self.chunks.last().is_some_and(|c| c.len() + name.len() <= NAME_CHUNK);
-        let (chunk, offset) = if fits {
-            let last = self.chunks.len() - 1;
-            (last, self.chunks[last].len())
-        } else {
-            (self.chunks.len(), 0)
-        };
-        // Checked before anything is stored (a `NameRef` holds 32 bits).
-        let at = u32::try_from(chunk * NAME_CHUNK + offset).ok()?;
-        if !fits {
-            self.chunks.push(String::with_capacity(NAME_CHUNK.max(name.len())));
-            if name.len() > NAME_CHUNK {
-                // A chunk of its own, and empty ones after it (the last takes the next names).
-                self.chunks[chunk].push_str(name);
-                self.chunks.extend((1..name.len().div_ceil(NAME_CHUNK)).map(|_| String::new()));
-                return Some(NameRef { at, len });
-            }
-        }
-        self.chunks[chunk].push_str(name);
-        Some(NameRef { at, len })
-    }
-
-    /// The name `r` (of these names).
-    pub fn get(&self, r: NameRef) -> &str {
-        let (chunk, at) = (r.at as usize / NAME_CHUNK, r.at as usize % NAME_CHUNK);
-        self.chunks.get(chunk).and_then(|c| c.get(at..at + r.len as usize)).unwrap_or("")
-    }
 }
 
 /// A symbol before the table is built: `end == start` means "size unknown" (fixed up later).
@@ -468,7 +411,7 @@ mod tests {
     /// symbols appended from another list keep their own names.
     #[test]
     fn names_are_kept_apart() {
-        let long = "x".repeat(NAME_CHUNK * 2 + 5);
+        let long = "x".repeat(200_000); // longer than a chunk of names
         let mut a = raws(&[(1, 1, Binding::Global, "ä_one"), (2, 1, Binding::Local, "two\t[mod]")]);
         let (syms, names) = a.split_mut();
         let tab = names.get(syms[1].name).find('\t').unwrap();
