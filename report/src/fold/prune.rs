@@ -157,8 +157,8 @@ impl Lines<'_> {
         if a.comm != b.comm && self.comm_names[a.comm as usize] != self.comm_names[b.comm as usize] {
             return 0;
         }
-        let (fa, fb) = (a.frames, b.frames);
-        1 + fa.iter().zip(fb).take_while(|(x, y)| x == y).count()
+        let shared = a.frames.len().min(b.frames.len());
+        1 + super::first_difference(&a.frames[..shared], &b.frames[..shared]).unwrap_or(shared)
     }
 
     /// Appends the first `names` names (comm first) of `k` and `samples`, as a folded line.
