@@ -70,9 +70,9 @@ pub fn render() -> String {
                 .filter(|(columns, _)| columns.contains(&f.name().as_str()))
                 .map(|&(_, mark)| mark)
                 .collect();
-            let delta = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+            let marked = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
             s.push_str(&format!(
-                "| `{}` | {}{delta} | {} | {} |\n",
+                "| `{}` | {}{marked} | {} | {} |\n",
                 f.name(),
                 type_name(f.data_type()),
                 if f.is_nullable() { "yes" } else { "no" },

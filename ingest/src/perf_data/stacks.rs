@@ -7,10 +7,7 @@ use std::hash::BuildHasher;
 
 use super::callchain::FrameKey;
 use super::packed::PackedSeqs;
-
-/// The interning maps' hasher: millions of lookups per large profile, keys from the file
-/// (collisions only cost time), and a fixed seed so runs do the same work.
-type FastHash = foldhash::fast::FixedState;
+use crate::hash::FixedHasher;
 
 /// Frame keys deduplicated into frame ids (1-based), and the frame id of every raw id.
 #[derive(Debug, Default)]
@@ -34,7 +31,7 @@ impl FrameIds {
     }
 
     fn frame(&mut self, key: FrameKey) -> u32 {
-        let hash = |k: &FrameKey| FastHash::default().hash_one(k);
+        let hash = |k: &FrameKey| FixedHasher::default().hash_one(k);
         let h = hash(&key);
         let frames = &self.frames;
         if let Some(&id) = self.frame_ids.find(h, |&id| frames[id as usize - 1] == key) {

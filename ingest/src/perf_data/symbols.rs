@@ -1,9 +1,9 @@
 //! Deferred symbolization: every unique frame (kernel address, DSO-relative user address, JIT
 //! address) is looked up once, after all records are read, through
 //! [`crate::symbolize::Symbolizer`]: kernel, JIT and unknown frames on a thread of their own
-//! beside the user frames, DSO by DSO (see `lookup_all`). Unresolved frames keep `[unknown]` + dso + address; the
-//! account gets a note per DSO whose binary (or kallsyms / perf map) was missing, with the number
-//! of samples whose stack touched it. Kernel addresses are looked up relative to the `_text`
+//! beside the user frames, DSO by DSO (see `lookup_all`). Unresolved frames keep `[unknown]` +
+//! dso + address; the account gets a note per DSO whose binary (or kallsyms / perf map) was
+//! missing, with the number of samples whose stack touched it. Kernel addresses are looked up relative to the `_text`
 //! (or `_stext`) address perf recorded, so a kallsyms copy from another boot (KASLR) still fits.
 
 use std::collections::BTreeMap;
@@ -30,6 +30,17 @@ enum Outcome<N = u32> {
     NoSymbol,
     /// The symbol source (binary, kallsyms, perf map) is missing for this DSO.
     Missing(u32),
+}
+
+impl<N> Outcome<N> {
+    /// The same outcome with its name given by `f` (an interned id for a name, say).
+    fn map_name<M>(self, f: impl FnOnce(N) -> M) -> Outcome<M> {
+        match self {
+            Outcome::Found(name) => Outcome::Found(f(name)),
+            Outcome::NoSymbol => Outcome::NoSymbol,
+            Outcome::Missing(dso) => Outcome::Missing(dso),
+        }
+    }
 }
 
 /// What the lookups found for one group of frames (those of one user DSO, or all kernel, JIT
@@ -98,10 +109,7 @@ fn lookup_all(
     for (group, found) in groups.iter().zip(other_found.into_iter().chain(user_found)) {
         let ids: Vec<u32> = (0..found.names.len() as u32).map(|i| names.id(found.names.value(i))).collect();
         for (&i, o) in group.iter().zip(found.outcomes) {
-            outcomes[i as usize] = match o {
-                Outcome::Found(n) => Outcome::Found(ids[n as usize]),
-                other => other,
-            };
+            outcomes[i as usize] = o.map_name(|n| ids[n as usize]);
         }
         by_path.extend(found.by_path);
         note = note.or(found.note);
@@ -126,11 +134,9 @@ fn lookup_group(
     let Some(dso) = dso else {
         let kernel_frames = group.iter().any(|&i| matches!(frames[i as usize], FrameKey::Kernel { .. }));
         let shift = if kernel_frames { kernel_shift(kernel_ref, sym, &mut found.note) } else { 0 };
-        found.outcomes.extend(group.iter().map(|&i| match lookup(&frames[i as usize], dsos, sym, shift) {
-            Outcome::Found(name) => Outcome::Found(found.names.id(&name)),
-            Outcome::NoSymbol => Outcome::NoSymbol,
-            Outcome::Missing(dso) => Outcome::Missing(dso),
-        }));
+        found.outcomes.extend(
+            group.iter().map(|&i| lookup(&frames[i as usize], dsos, sym, shift).map_name(|name| found.names.id(&name))),
+        );
         return found;
     };
     // One file's frames: its symbols are loaded here, on this thread, searched for symbol

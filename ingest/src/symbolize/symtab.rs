@@ -30,7 +30,7 @@ pub(crate) struct RawSymbol {
     pub binding: Binding,
 }
 
-/// Symbols before the table is built, their names back to back in one string: a large library
+/// Symbols before the table is built, their names kept together ([`Names`]): a large library
 /// has 258K symbols, and a string each would be as many allocations (and a larger item to sort).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RawSymbols {
@@ -226,39 +226,40 @@ pub(crate) fn fixup_end(raw: &mut RawSymbols, is_kallsyms: bool) {
 /// names stay in the list's names, unused).
 pub(crate) fn fixup_duplicate(mut raw: RawSymbols, name_for_choice: NameForChoice<'_>) -> RawSymbols {
     let (syms, names) = raw.split_mut();
-    let key = |i: usize| NameKey::of(&name_for_choice(names.get(syms[i].name)));
-    // Indexes of the symbols kept; the last one is the best of its start so far, and `best_key`
-    // the key of its name once made.
-    let mut kept: Vec<usize> = Vec::with_capacity(syms.len());
+    let key = |s: &RawSymbol| NameKey::of(&name_for_choice(names.get(s.name)));
+    // `syms[..kept]` are the symbols kept so far, the last the best of its start so far, and
+    // `best_key` the key of its name once made; `syms[next]` is the next one to place.
+    let mut kept = 0;
     let mut best_key: Option<NameKey> = None;
     for next in 0..syms.len() {
-        match kept.last_mut() {
-            Some(best) if syms[*best].start == syms[next].start => match choose_by_kind(&syms[*best], &syms[next]) {
-                Some(Ordering::Less) => {
-                    *best = next;
+        if kept == 0 || syms[kept - 1].start != syms[next].start {
+            syms[kept] = syms[next];
+            kept += 1;
+            best_key = None;
+            continue;
+        }
+        let next_wins = match choose_by_kind(&syms[kept - 1], &syms[next]) {
+            Some(order) => {
+                if order == Ordering::Less {
                     best_key = None;
                 }
-                Some(_) => {}
-                None => {
-                    let kb = *best_key.get_or_insert_with(|| key(*best));
-                    let kn = key(next);
-                    if choose_by_name(kb, kn) == Ordering::Less {
-                        *best = next;
-                        best_key = Some(kn);
-                    }
-                }
-            },
-            _ => {
-                kept.push(next);
-                best_key = None;
+                order == Ordering::Less
             }
+            None => {
+                let kb = *best_key.get_or_insert_with(|| key(&syms[kept - 1]));
+                let kn = key(&syms[next]);
+                let wins = choose_by_name(kb, kn) == Ordering::Less;
+                if wins {
+                    best_key = Some(kn);
+                }
+                wins
+            }
+        };
+        if next_wins {
+            syms[kept - 1] = syms[next];
         }
     }
-    // `kept` increases, and `kept[j] >= j`: moving front to back never overwrites one still to move.
-    for (j, &k) in kept.iter().enumerate() {
-        syms[j] = syms[k];
-    }
-    raw.syms.truncate(kept.len());
+    raw.syms.truncate(kept);
     raw
 }
 
