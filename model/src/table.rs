@@ -24,6 +24,9 @@ pub trait Table: Sized + Clone + Send + 'static {
     /// row group or page, and whose upkeep costs two comparisons per value (of the whole path,
     /// for `source`).
     const NO_STATS_COLUMNS: &'static [&'static str] = &[];
+    /// Columns written PLAIN, with no dictionary: values that seldom repeat (a frame's address),
+    /// where a dictionary would hash every value only to overflow and fall back to plain pages.
+    const NO_DICT_COLUMNS: &'static [&'static str] = &[];
     /// The Arrow schema the table is written with.
     fn schema() -> SchemaRef;
     /// Converts rows into one record batch.
@@ -39,7 +42,8 @@ macro_rules! table {
     (
         $(#[$meta:meta])*
         name = $name:literal, version = $version:literal $(, delta = [$($delta:ident),* $(,)?])?
-        $(, no_stats = [$($no_stats:ident),* $(,)?])?;
+        $(, no_stats = [$($no_stats:ident),* $(,)?])?
+        $(, no_dict = [$($no_dict:ident),* $(,)?])?;
         pub struct $row:ident {
             $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty, )+
         }
@@ -69,6 +73,11 @@ macro_rules! table {
                 // Names a field of the row: a typo does not compile.
                 const _: fn(&$row) = |r| { let _ = &r.$no_stats; };
                 stringify!($no_stats)
+            } ),*)?];
+            const NO_DICT_COLUMNS: &'static [&'static str] = &[$($( {
+                // Names a field of the row: a typo does not compile.
+                const _: fn(&$row) = |r| { let _ = &r.$no_dict; };
+                stringify!($no_dict)
             } ),*)?];
 
             fn schema() -> arrow::datatypes::SchemaRef {

@@ -42,6 +42,12 @@ fn row_group_rows<T: Table>() -> usize {
     }
 }
 
+/// Largest dictionary page of a column chunk (Parquet's default is 1 MiB). Past it a column
+/// falls back to plain pages for the rest of the row group: every value copied and compressed
+/// whole. The distinct function names of a large profile pass 1 MiB (1.4 MB of C++ names in
+/// the bench recording's `perf_frames`), and stay far below this.
+const DICTIONARY_PAGE_BYTES: usize = 8 << 20;
+
 /// Writer properties every table is written with (see `DATASET.md`).
 pub fn writer_properties<T: Table>(run: &str, source_format: &str) -> WriterProperties {
     let kv = vec![
@@ -55,6 +61,7 @@ pub fn writer_properties<T: Table>(run: &str, source_format: &str) -> WriterProp
         .set_writer_version(WriterVersion::PARQUET_1_0)
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("1 is a valid zstd level")))
         .set_dictionary_enabled(true)
+        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES)
         .set_max_row_group_row_count(Some(row_group_rows::<T>()))
         .set_key_value_metadata(Some(kv))
         .set_created_by(crate::producer());
@@ -64,6 +71,9 @@ pub fn writer_properties<T: Table>(run: &str, source_format: &str) -> WriterProp
         let path = leaf_path::<T>(c);
         p.set_column_dictionary_enabled(path.clone(), false).set_column_encoding(path, Encoding::DELTA_BINARY_PACKED)
     });
+    // `no_dict` columns: plain, no dictionary (their values seldom repeat).
+    let props =
+        T::NO_DICT_COLUMNS.iter().fold(props, |p, &c| p.set_column_dictionary_enabled(leaf_path::<T>(c), false));
     // `no_stats` columns: no min/max statistics (they would prune nothing).
     T::NO_STATS_COLUMNS
         .iter()
@@ -378,6 +388,52 @@ mod tests {
             (stats.min_bytes_opt(), stats.max_bytes_opt()),
             (Some(&1i64.to_le_bytes()[..]), Some(&3000i64.to_le_bytes()[..]))
         );
+    }
+
+    /// A `no_dict` column (a frame's address) is plain, with no dictionary page; a string column
+    /// whose distinct values pass Parquet's default dictionary page of 1 MiB (2.4 MB of names
+    /// here) stays dictionary-encoded in every data page, not plain for the rest of the group.
+    #[test]
+    fn no_dict_columns_are_plain_and_large_dictionaries_hold() {
+        use parquet::column::page::Page;
+        use parquet::file::reader::RowGroupReader;
+
+        use crate::tables::perf_frames::PerfFrameRow;
+        let tmp = tempfile::tempdir().unwrap();
+        let rows: Vec<PerfFrameRow> = (1..=30_000)
+            .map(|i| PerfFrameRow {
+                source: "perf.data".into(),
+                frame_id: i,
+                function: format!("{}::{i:0>70}", ["std", "core"][i as usize % 2]),
+                dso: Some("/bin/a".into()),
+                address: Some(i * 104_729),
+                kind: "user".into(),
+                inlined: false,
+            })
+            .collect();
+        let distinct: usize = rows.iter().map(|r| r.function.len()).sum();
+        assert!(distinct > 2 << 20, "{distinct} bytes of distinct names");
+        let reader = write_part(tmp.path(), &rows);
+        let group = reader.get_row_group(0).unwrap();
+        let column = |name: &str| {
+            let i = group.metadata().columns().iter().position(|c| c.column_path().string() == name).unwrap();
+            let mut pages = group.get_column_page_reader(i).unwrap();
+            let (mut dictionary, mut data) = (0, Vec::new());
+            while let Some(page) = pages.get_next_page().unwrap() {
+                match page {
+                    Page::DictionaryPage { .. } => dictionary += 1,
+                    other => data.push(other.encoding()),
+                }
+            }
+            (dictionary, data)
+        };
+        assert_eq!(PerfFrameRow::NO_DICT_COLUMNS, ["address"]);
+        let (dictionary, data) = column("address");
+        assert!(dictionary == 0 && data.iter().all(|&e| e == Encoding::PLAIN), "address: {data:?}");
+        let (dictionary, data) = column("function");
+        assert_eq!(dictionary, 1);
+        assert!(data.len() > 1 && data.iter().all(|&e| e == Encoding::RLE_DICTIONARY), "function: {data:?}");
+        assert!(crate::read::read_table::<PerfFrameRow>(tmp.path(), "r").unwrap() == rows);
     }
 
     /// A list column (a stack's frame ids) is delta-encoded item by item under its Parquet leaf

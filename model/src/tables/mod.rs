@@ -82,6 +82,8 @@ pub struct TableInfo {
     pub delta: &'static [&'static str],
     /// Columns written without min/max statistics (values in no order, or one per file).
     pub no_stats: &'static [&'static str],
+    /// Columns written plain, with no dictionary (values that seldom repeat).
+    pub no_dict: &'static [&'static str],
     /// One-line description.
     pub desc: &'static str,
     /// The stage that writes it (`ingest` or `analyze`).
@@ -98,6 +100,7 @@ pub fn all() -> Vec<TableInfo> {
             schema: T::schema(),
             delta: T::DELTA_COLUMNS,
             no_stats: T::NO_STATS_COLUMNS,
+            no_dict: T::NO_DICT_COLUMNS,
             desc,
             by,
         }

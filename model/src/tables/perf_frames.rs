@@ -4,7 +4,8 @@
 //! true and no dso.
 crate::table! {
     /// A frame.
-    name = "perf_frames", version = 1, delta = [frame_id], no_stats = [source, function, dso, address, kind];
+    name = "perf_frames", version = 1, delta = [frame_id], no_stats = [source, function, dso, address, kind],
+    no_dict = [address];
     pub struct PerfFrameRow {
         /// Source path as in `runs.source` (frame ids are per source).
         pub source: String,
