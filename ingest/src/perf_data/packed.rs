@@ -36,22 +36,32 @@ fn pack(seq: &[u32], out: &mut Vec<u8>) {
     }
 }
 
-/// Appends the ids of a packed sequence to `out`.
-fn unpack(mut bytes: &[u8], out: &mut Vec<u32>) {
-    let mut prev = 0u32;
-    let mut first = true;
-    while !bytes.is_empty() {
-        let (mut v, mut shift) = (0u32, 0);
-        while let Some((&b, rest)) = bytes.split_first() {
-            bytes = rest;
+/// Appends the ids of a packed sequence to `out`. Most steps take one byte: those are read
+/// without entering the multi-byte loop (every stack is unpacked twice after the samples: for
+/// its `perf_stacks` row and to count the samples of DSOs without symbols).
+fn unpack(bytes: &[u8], out: &mut Vec<u32>) {
+    let mut at = 0;
+    let mut next = || {
+        let b = *bytes.get(at)?;
+        at += 1;
+        if b < 0x80 {
+            return Some(u32::from(b));
+        }
+        let (mut v, mut shift) = (u32::from(b & 0x7f), 7);
+        while let Some(&b) = bytes.get(at) {
+            at += 1;
             v |= u32::from(b & 0x7f) << shift;
             shift += 7;
             if b < 0x80 {
                 break;
             }
         }
-        prev = if first { v } else { prev.wrapping_add((((v >> 1) as i32) ^ -((v & 1) as i32)) as u32) };
-        first = false;
+        Some(v)
+    };
+    let Some(mut prev) = next() else { return };
+    out.push(prev);
+    while let Some(v) = next() {
+        prev = prev.wrapping_add((((v >> 1) as i32) ^ -((v & 1) as i32)) as u32);
         out.push(prev);
     }
 }
