@@ -30,6 +30,7 @@ pub mod open;
 pub mod packed;
 pub mod reader;
 pub mod records;
+pub mod sample_fields;
 pub mod stacks;
 pub mod symbols;
 pub mod threads;

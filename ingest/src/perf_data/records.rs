@@ -11,12 +11,13 @@ use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use linux_perf_data::linux_perf_event_reader::{EventRecord, Mmap2FileId, RecordType, SampleRecord};
+use linux_perf_data::linux_perf_event_reader::{CpuMode, EventRecord, Mmap2FileId, RecordType, SampleRecord};
 use linux_perf_data::{PerfFile, PerfFileRecord, PerfRecordIter};
 
 use super::callchain::{FrameKey, FrameTable};
 use super::dwarf::{Dwarf, REG_BP, REG_IP, REG_SP};
 use super::maps::Maps;
+use super::sample_fields::{self, SampleFields};
 use crate::account::SkipKind;
 
 /// Records per batch.
@@ -132,13 +133,34 @@ impl Resolver {
                 d.unwind(pid, &mappings, &self.maps.dsos, (ip, sp, bp), &self.stack, &mut self.unwound);
             }
         }
-        let callchain = s.callchain.as_ref().map(|cc| {
-            self.addrs.clear();
+        self.addrs.clear();
+        if let Some(cc) = &s.callchain {
             self.addrs.extend((0..cc.len()).map_while(|i| cc.get(i)));
-            self.addrs.as_slice()
-        });
+        }
+        self.frames_of(pid, s.callchain.is_some(), s.ip, s.cpu_mode, frames)
+    }
+
+    /// [`Resolver::sample`] for a sample read in place (no user stack to unwind).
+    fn sample_fields(&mut self, s: &SampleFields<'_>, frames: &mut Vec<u32>) -> (u32, u32) {
+        self.unwound.clear();
+        self.addrs.clear();
+        s.callchain_into(&mut self.addrs);
+        self.frames_of(s.pid.unwrap_or(-1), s.callchain.is_some(), s.ip, s.cpu_mode, frames)
+    }
+
+    /// Appends the raw frame ids of a sample (its callchain in `addrs` when it has one, its
+    /// unwound user stack in `unwound`) to `frames`; returns their range there.
+    fn frames_of(
+        &mut self,
+        pid: i32,
+        has_callchain: bool,
+        ip: Option<u64>,
+        cpu_mode: CpuMode,
+        frames: &mut Vec<u32>,
+    ) -> (u32, u32) {
+        let callchain = has_callchain.then_some(self.addrs.as_slice());
         let start = frames.len();
-        self.frames.chain(&mut self.maps, pid, callchain, s.ip, s.cpu_mode, &self.unwound, frames);
+        self.frames.chain(&mut self.maps, pid, callchain, ip, cpu_mode, &self.unwound, frames);
         (start as u32, frames.len() as u32)
     }
 }
@@ -200,6 +222,21 @@ fn own(record: PerfFileRecord<'_>, batch: &mut Batch, resolver: &mut Resolver) -
     };
     let (attr_index, record) = record;
     let rt = record.record_type;
+    // Most samples are read in place (see `sample_fields`); the others, and every other record,
+    // by linux-perf-event-reader.
+    if rt == RecordType::SAMPLE {
+        if let Some(s) = sample_fields::read(&record) {
+            return Rec::Sample(Sample {
+                attr_index: attr_index as u32,
+                pid: s.pid,
+                tid: s.tid,
+                cpu: s.cpu,
+                time: s.time,
+                period: s.period,
+                frames: resolver.sample_fields(&s, &mut batch.frames),
+            });
+        }
+    }
     // The time of a COMM record is in its sample_id trailer (looked up for those only).
     let at = if rt == RecordType::COMM { record.timestamp() } else { None };
     let parsed = match record.parse() {
