@@ -357,6 +357,25 @@ mod tests {
         assert!(back == rows, "rows differ after the round trip");
     }
 
+    /// A frame of `perf.data` (not inlined).
+    fn frame(
+        id: i64,
+        function: String,
+        dso: &str,
+        address: i64,
+        kind: &str,
+    ) -> crate::tables::perf_frames::PerfFrameRow {
+        crate::tables::perf_frames::PerfFrameRow {
+            source: "perf.data".into(),
+            frame_id: id,
+            function,
+            dso: Some(dso.into()),
+            address: Some(address),
+            kind: kind.into(),
+            inlined: false,
+        }
+    }
+
     /// The columns a table declares `no_stats` are written without statistics; the others
     /// keep their min/max (a row group of frames: ids 1..=N, one source).
     #[test]
@@ -364,14 +383,9 @@ mod tests {
         use crate::tables::perf_frames::PerfFrameRow;
         let tmp = tempfile::tempdir().unwrap();
         let rows: Vec<PerfFrameRow> = (1..=3_000)
-            .map(|i| PerfFrameRow {
-                source: "perf.data".into(),
-                frame_id: i,
-                function: format!("f{}", (i * 7919) % 1000),
-                dso: Some(["/bin/a", "[kernel.kallsyms]"][i as usize % 2].into()),
-                address: Some((i * 104_729) % 65_536),
-                kind: ["user", "kernel"][i as usize % 2].into(),
-                inlined: false,
+            .map(|i| {
+                let (dso, kind) = [("/bin/a", "user"), ("[kernel.kallsyms]", "kernel")][i as usize % 2];
+                frame(i, format!("f{}", (i * 7919) % 1000), dso, (i * 104_729) % 65_536, kind)
             })
             .collect();
         let reader = write_part(tmp.path(), &rows);
@@ -396,20 +410,11 @@ mod tests {
     #[test]
     fn no_dict_columns_are_plain_and_large_dictionaries_hold() {
         use parquet::column::page::Page;
-        use parquet::file::reader::RowGroupReader;
 
         use crate::tables::perf_frames::PerfFrameRow;
         let tmp = tempfile::tempdir().unwrap();
         let rows: Vec<PerfFrameRow> = (1..=30_000)
-            .map(|i| PerfFrameRow {
-                source: "perf.data".into(),
-                frame_id: i,
-                function: format!("{}::{i:0>70}", ["std", "core"][i as usize % 2]),
-                dso: Some("/bin/a".into()),
-                address: Some(i * 104_729),
-                kind: "user".into(),
-                inlined: false,
-            })
+            .map(|i| frame(i, format!("{}::{i:0>70}", ["std", "core"][i as usize % 2]), "/bin/a", i * 104_729, "user"))
             .collect();
         let distinct: usize = rows.iter().map(|r| r.function.len()).sum();
         assert!(distinct > 2 << 20, "{distinct} bytes of distinct names");
