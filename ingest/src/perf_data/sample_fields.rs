@@ -198,4 +198,69 @@ mod tests {
         body.extend_from_slice(&[0; 8]);
         assert_eq!(with(&body), None, "bytes after the fields");
     }
+
+    /// A big-endian recording (another machine's) is read in place too: each sample of
+    /// mt_fp.data (threads of one process, on several CPUs) rewritten big-endian, field by
+    /// field, reads as the crate parser reads it, and as the little-endian original.
+    #[test]
+    fn big_endian_samples_read_like_the_crate_reads_them() {
+        let path = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/perf/data/mt_fp.data");
+        let file = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
+        let PerfFileReader { mut perf_file, mut record_iter } = PerfFileReader::parse_file(file).unwrap();
+        let (mut checked, mut threads, mut cpus) =
+            (0, std::collections::HashSet::new(), std::collections::HashSet::new());
+        while let Some(record) = record_iter.next_record(&mut perf_file).unwrap() {
+            let PerfFileRecord::EventRecord { record, .. } = record else { continue };
+            if record.record_type != RecordType::SAMPLE {
+                continue;
+            }
+            let little = record.data.as_slice().to_vec();
+            let format = record.parse_info.sample_format;
+            // Each 8-byte slot in order; TID and CPU hold two 32-bit values each.
+            let mut pairs = vec![];
+            for (bit, pair) in [
+                (SampleFormat::IDENTIFIER, false),
+                (SampleFormat::IP, false),
+                (SampleFormat::TID, true),
+                (SampleFormat::TIME, false),
+                (SampleFormat::ADDR, false),
+                (SampleFormat::ID, false),
+                (SampleFormat::STREAM_ID, false),
+                (SampleFormat::CPU, true),
+                (SampleFormat::PERIOD, false),
+                (SampleFormat::CALLCHAIN, false),
+            ] {
+                if format.contains(bit) {
+                    pairs.push(pair);
+                }
+            }
+            let mut big = Vec::with_capacity(little.len());
+            for (slot, word) in little.chunks_exact(8).enumerate() {
+                if pairs.get(slot) == Some(&true) {
+                    for half in word.chunks_exact(4) {
+                        big.extend(u32::from_le_bytes(half.try_into().unwrap()).to_be_bytes());
+                    }
+                } else {
+                    big.extend(u64::from_le_bytes(word.try_into().unwrap()).to_be_bytes());
+                }
+            }
+            let mut info = record.parse_info;
+            info.endian = Endianness::BigEndian;
+            let be = RawEventRecord::new(RecordType::SAMPLE, record.misc, RawData::Single(&big), info);
+            let fields = |r: &RawEventRecord<'_>| {
+                let f = read(r).expect("read in place");
+                let mut chain = Vec::new();
+                f.callchain_into(&mut chain);
+                (f.ip, f.pid, f.tid, f.time, f.cpu, f.period, chain)
+            };
+            let Ok(EventRecord::Sample(s)) = be.parse() else { panic!("the crate reads the big-endian sample") };
+            let theirs = s.callchain.map(|c| (0..c.len()).map_while(|i| c.get(i)).collect()).unwrap_or_default();
+            assert_eq!(fields(&be), (s.ip, s.pid, s.tid, s.timestamp, s.cpu, s.period, theirs), "sample {checked}");
+            assert_eq!(fields(&be), fields(&record), "sample {checked}: as the little-endian original");
+            threads.insert(s.tid);
+            cpus.insert(s.cpu);
+            checked += 1;
+        }
+        assert!(checked > 100 && threads.len() > 1 && cpus.len() > 1, "{checked} samples, {threads:?}, {cpus:?}");
+    }
 }
