@@ -78,9 +78,11 @@ pub enum PerfDataError {
 /// A streaming writer for one table (`perf_samples` by default), with the first write error kept.
 pub type Sink<T = PerfSampleRow> = crate::sink::TableSink<T>;
 
-/// Samples are handed to the sink in batches of this many (a batch of 16Ki rows is some 4 MB,
-/// its path and name columns a copy per row; one is filled while one is encoded).
-const FLUSH_ROWS: usize = 16 * 1024;
+/// Samples are handed to the sink in batches of this many (one is filled while one is encoded).
+/// 4Ki rows make a batch of some 600 KB, its path column (a copy per row) 200 KB. With 16Ki
+/// rows (4 MB, an 800 KB path column), the bench recording's reading phase took 0.1 s longer
+/// (paired runs), likely because blocks that large come from fresh pages every time.
+const FLUSH_ROWS: usize = 4 * 1024;
 
 /// Rows and accounting produced from one perf.data.
 #[derive(Debug, Default)]
