@@ -13,7 +13,7 @@
 //! `-k CLOCK_MONOTONIC` recordings, else `perf`; `line` = 1-based ordinal of the record in that
 //! order; `cpu` null without `PERF_SAMPLE_CPU`) whose raw frame ids become frame ids and a stack
 //! ([`stacks`], kept packed: [`packed`]). LOST / LOST_SAMPLES records become `lost_events` rows
-//! and a note. Samples are streamed to their own part file in 16Ki-row batches, encoded on a
+//! and a note. Samples are streamed to their own part file in 4Ki-row batches, encoded on a
 //! thread of their own (memory does not grow with the number of samples); frames are
 //! symbolized once each, in parallel, at the end ([`symbols`], through
 //! [`crate::symbolize::Symbolizer`]), while the stacks are written. Every record is accounted for

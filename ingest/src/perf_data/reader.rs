@@ -67,7 +67,7 @@ const BATCHES_AHEAD: usize = 4;
 /// same time.
 const STACKS_PER_BATCH: usize = 4 * 1024;
 
-/// `perf_stacks` rows of every stack, column-wise, a batch per 16Ki stacks (rows):
+/// `perf_stacks` rows of every stack, column-wise, a batch per [`STACKS_PER_BATCH`] stacks (rows):
 /// into `sink` when streaming, else kept in `rows`.
 fn write_stacks(
     source: &str,

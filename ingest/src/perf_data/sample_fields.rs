@@ -28,15 +28,16 @@ impl SampleFields<'_> {
     /// Appends the callchain's addresses to `out`.
     pub fn callchain_into(&self, out: &mut Vec<u64>) {
         let Some(bytes) = self.callchain else { return };
-        let word = |c: &[u8]| {
-            let b: [u8; 8] = c.try_into().unwrap_or_default();
-            if self.little_endian {
-                u64::from_le_bytes(b)
-            } else {
-                u64::from_be_bytes(b)
-            }
-        };
-        out.extend(bytes.chunks_exact(8).map(word));
+        out.extend(bytes.chunks_exact(8).map(|c| word(c.try_into().unwrap_or_default(), self.little_endian)));
+    }
+}
+
+/// An 8-byte value of a record, in the record's byte order.
+fn word(bytes: [u8; 8], little_endian: bool) -> u64 {
+    if little_endian {
+        u64::from_le_bytes(bytes)
+    } else {
+        u64::from_be_bytes(bytes)
     }
 }
 
@@ -68,7 +69,7 @@ pub fn read<'a>(record: &RawEventRecord<'a>) -> Option<SampleFields<'a>> {
     let mut u64_at = || -> Option<u64> {
         let b: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
         at += 8;
-        Some(if little_endian { u64::from_le_bytes(b) } else { u64::from_be_bytes(b) })
+        Some(word(b, little_endian))
     };
     // Two 32-bit values in one 8-byte slot (pid and tid, cpu and reserved), in the record's
     // byte order.
@@ -125,16 +126,21 @@ mod tests {
 
     use super::*;
 
-    /// (samples read in place, samples left to the crate's parser) of a fixture; every sample
-    /// read in place has the values the crate's parser reads.
-    fn compare(name: &str) -> (usize, usize) {
+    /// A reader of fixture `fixtures/perf/data/<name>` (pipe mode when its name says so).
+    fn open(name: &str) -> PerfFileReader<std::io::BufReader<std::fs::File>> {
         let path = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/perf/data").join(name);
         let file = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
-        let PerfFileReader { mut perf_file, mut record_iter } = if name.contains("pipe") {
+        if name.contains("pipe") {
             PerfFileReader::parse_pipe(file).unwrap()
         } else {
             PerfFileReader::parse_file(file).unwrap()
-        };
+        }
+    }
+
+    /// (samples read in place, samples left to the crate's parser) of a fixture; every sample
+    /// read in place has the values the crate's parser reads.
+    fn compare(name: &str) -> (usize, usize) {
+        let PerfFileReader { mut perf_file, mut record_iter } = open(name);
         let (mut fast, mut slow) = (0, 0);
         while let Some(record) = record_iter.next_record(&mut perf_file).unwrap() {
             let PerfFileRecord::EventRecord { record, .. } = record else { continue };
@@ -175,9 +181,7 @@ mod tests {
     /// sample of c_fp.data, cut by 8 bytes and grown by 8).
     #[test]
     fn records_whose_length_does_not_add_up_are_left_to_the_crate() {
-        let path = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/perf/data/c_fp.data");
-        let file = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
-        let PerfFileReader { mut perf_file, mut record_iter } = PerfFileReader::parse_file(file).unwrap();
+        let PerfFileReader { mut perf_file, mut record_iter } = open("c_fp.data");
         let sample = loop {
             let Some(PerfFileRecord::EventRecord { record, .. }) = record_iter.next_record(&mut perf_file).unwrap()
             else {
@@ -204,9 +208,7 @@ mod tests {
     /// field, reads as the crate parser reads it, and as the little-endian original.
     #[test]
     fn big_endian_samples_read_like_the_crate_reads_them() {
-        let path = model::package_dir(env!("CARGO_MANIFEST_DIR")).join("../fixtures/perf/data/mt_fp.data");
-        let file = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
-        let PerfFileReader { mut perf_file, mut record_iter } = PerfFileReader::parse_file(file).unwrap();
+        let PerfFileReader { mut perf_file, mut record_iter } = open("mt_fp.data");
         let (mut checked, mut threads, mut cpus) =
             (0, std::collections::HashSet::new(), std::collections::HashSet::new());
         while let Some(record) = record_iter.next_record(&mut perf_file).unwrap() {
