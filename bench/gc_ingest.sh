@@ -49,4 +49,10 @@ printf 'tracefold ingest:   %.3f s wall (median of %d), %.0f MB/s, peak RSS %d K
 printf 'grep runs:          %s\n' "${GREP_T[*]}"
 printf 'tracefold runs:     %s\n' "${TF_T[*]}"
 printf 'load average:       %s at start, %s at end (%d cores)\n' "$LOAD0" "$LOAD1" "$(nproc)"
+# Each round's grep and tracefold ran one right after the other: their ratio is steadier than
+# the ratio of the medians when the machine's speed drifts between rounds.
+ROUND_RATIOS=$(for i in "${!GREP_T[@]}"; do echo "${GREP_T[$i]} / ${TF_T[$i]}" | bc -l; done)
+printf 'per-round ratios:   %s\n' "$(printf '%s\n' "$ROUND_RATIOS" | awk '{printf "%.2f ", $1}')"
+printf 'rounds >= 1:        %d of %d; median per-round ratio %.2f\n' \
+  "$(printf '%s\n' "$ROUND_RATIOS" | awk '$1 >= 1' | wc -l)" "$N" "$(printf '%s\n' "$ROUND_RATIOS" | median)"
 printf 'ratio grep/tracefold: %.2f (>= 1 means tracefold is at least as fast)\n' "$(echo "$GREP / $TF" | bc -l)"
