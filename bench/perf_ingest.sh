@@ -59,6 +59,10 @@ printf '%-58s %8.3f s\n' "perf script | inferno-collapse-perf | inferno-flamegra
 printf '%-58s %8.3f s  RSS %7d KiB  → %.1f× faster (target ≥ 6×)\n' "tracefold run (ingest + analyze + report with flamegraphs)" "$TR" "$TR_RSS" "$(echo "$PL / $TR" | bc -l)"
 # Ratios within each round (the two sides timed a few seconds apart).
 printf '%-58s %s\n' "per-round ratios, ingest / run:" "$(awk '{t[$1]=$2} $1 == "tr" {printf "%.1f/%.1f ", t["ps"] / t["ti"], t["pl"] / t["tr"]}' "$TIMES")"
+# A round's tools run back to back: the median of the rounds' ratios is steadier than the
+# ratio of the medians when the machine's speed drifts between rounds.
+round_ratio() { awk -v a="$1" -v b="$2" '{t[$1]=$2} $1 == "tr" {print t[a] / t[b]}' "$TIMES" | median; }
+printf '%-58s %.1f× / %.1f×\n' "median per-round ratio, ingest / run:" "$(round_ratio ps ti)" "$(round_ratio pl tr)"
 # run's later phases on their own (run's dataset), to see where its time goes.
 TA=$(for _ in $(seq "$N"); do time_to_null "$BIN" -q analyze "$OUT/dataset"; done | median)
 TA_RSS=$(rss "$BIN" -q analyze "$OUT/dataset")
