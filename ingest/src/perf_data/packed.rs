@@ -5,6 +5,8 @@
 //! ids, so most take one byte instead of four (the stacks of the 175 MB bench recording: 38 MB
 //! as `u32`s).
 
+use std::ops::ControlFlow;
+
 use model::read::SeqInterner;
 
 /// Sequences interned to dense ids (0, 1, ...).
@@ -36,10 +38,12 @@ fn pack(seq: &[u32], out: &mut Vec<u8>) {
     }
 }
 
-/// Appends the ids of a packed sequence to `out`. Most steps take one byte: those are read
-/// without entering the multi-byte loop (every stack is unpacked twice after the samples: for
-/// its `perf_stacks` row and to count the samples of DSOs without symbols).
-fn unpack(bytes: &[u8], out: &mut Vec<u32>) {
+/// Calls `f` with each id of a packed sequence, in order, until it breaks. Most steps take one
+/// byte: those are read without entering the multi-byte loop (every stack is unpacked twice
+/// after the samples: for its `perf_stacks` row, and to find the stacks that touch a DSO
+/// without symbols).
+#[inline(always)]
+fn decode(bytes: &[u8], mut f: impl FnMut(u32) -> ControlFlow<()>) -> ControlFlow<()> {
     let mut at = 0;
     let mut next = || {
         let b = *bytes.get(at)?;
@@ -58,12 +62,21 @@ fn unpack(bytes: &[u8], out: &mut Vec<u32>) {
         }
         Some(v)
     };
-    let Some(mut prev) = next() else { return };
-    out.push(prev);
+    let Some(mut prev) = next() else { return ControlFlow::Continue(()) };
+    f(prev)?;
     while let Some(v) = next() {
         prev = prev.wrapping_add((((v >> 1) as i32) ^ -((v & 1) as i32)) as u32);
-        out.push(prev);
+        f(prev)?;
     }
+    ControlFlow::Continue(())
+}
+
+/// Appends the ids of a packed sequence to `out`.
+fn unpack(bytes: &[u8], out: &mut Vec<u32>) {
+    let _ = decode(bytes, |id| {
+        out.push(id);
+        ControlFlow::Continue(())
+    });
 }
 
 impl PackedSeqs {
@@ -72,6 +85,13 @@ impl PackedSeqs {
         self.scratch.clear();
         pack(seq, &mut self.scratch);
         self.seqs.id(&self.scratch)
+    }
+
+    /// Whether some id of sequence `id` (an id this interner gave) satisfies `pred`; the ids are
+    /// read in order, up to the first that does, and not stored.
+    pub fn any(&self, id: u32, mut pred: impl FnMut(u32) -> bool) -> bool {
+        decode(self.seqs.get(id), |f| if pred(f) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+            .is_break()
     }
 
     /// Appends the sequence of id `id` (an id this interner gave) to `out`.
@@ -126,6 +146,17 @@ mod tests {
             let mut out = vec![42];
             p.get_into(id, &mut out);
             assert_eq!(out[1..], s[..], "sequence {id}");
+        }
+        for (s, &id) in seqs.iter().zip(&ids) {
+            for &x in s {
+                let mut read = 0;
+                assert!(p.any(id, |f| {
+                    read += 1;
+                    f == x
+                }));
+                assert_eq!(read, s.iter().position(|&y| y == x).unwrap() + 1, "read up to the first match");
+            }
+            assert!(!p.any(id, |f| f == 2), "sequence {id} holds no 2");
         }
         let mut q = PackedSeqs::default();
         q.id(&(1000..1100).collect::<Vec<u32>>());

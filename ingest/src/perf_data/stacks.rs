@@ -116,6 +116,12 @@ impl Stacks {
         self.stacks.get_into(id as u32 - 1, out);
     }
 
+    /// Whether some frame id of stack `id` (1-based) satisfies `pred` (read in order, up to the
+    /// first that does).
+    pub fn any_frame(&self, id: usize, pred: impl FnMut(u32) -> bool) -> bool {
+        self.stacks.any(id as u32 - 1, pred)
+    }
+
     /// Appends the frame ids of stacks `ids` to `items`, and each one's length to `lens`.
     pub fn stacks_into(&self, ids: std::ops::RangeInclusive<usize>, items: &mut Vec<u32>, lens: &mut Vec<usize>) {
         for id in ids {

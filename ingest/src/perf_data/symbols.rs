@@ -249,10 +249,12 @@ pub fn symbolize(
                 let ids = job * STACKS_PER_JOB + 1..=((job + 1) * STACKS_PER_JOB).min(stacks.len());
                 let (mut counts, mut frames, mut seen) = (BTreeMap::new(), Vec::new(), HashSet::default());
                 for id in ids {
-                    stacks.stack_into(id, &mut frames);
-                    if !frames.iter().any(|&f| is_missing[f as usize / 64] & (1 << (f % 64)) != 0) {
+                    // Most stacks touch no missing frame: their ids are checked as they are
+                    // unpacked, and only the others are stored and looked up.
+                    if !stacks.any_frame(id, |f| is_missing[f as usize / 64] & (1 << (f % 64)) != 0) {
                         continue;
                     }
+                    stacks.stack_into(id, &mut frames);
                     seen.clear();
                     for &f in &frames {
                         if let Outcome::Missing(dso) = outcomes[f as usize - 1] {
