@@ -6,11 +6,16 @@
 # inferno pipeline, peak RSS < 256 MB.
 #
 # usage: bench/perf_ingest.sh [PERF_DATA]
-#   PERF_DATA  default $BENCH_DIR/perf.data; recorded when missing with
-#              `perf record -a -g -F 8000 -- sleep 80` (every CPU of a busy machine: run it while
-#              something builds; ../shared/reference/perf-data.md §4 has the original recipe)
-# Symbols are resolved on this machine, as perf script does: binaries at their recorded paths,
-# kernel symbols from /proc/kallsyms. inferno is installed into $BENCH_DIR/tools when missing.
+#   PERF_DATA  default $BENCH_DIR/perf.data; recorded when missing with the recipe of
+#              ../shared/reference/perf-data.md §4 (as root, ~90 s, needs network once for
+#              `cargo fetch`): `perf record -a -g -F 8000` of a `cargo build --release -j 2` of a
+#              crate using regex, serde, serde_json, clap and syn, beside the JVM program Deep
+#              (two threads of deep mutually recursive calls, JIT frames in /tmp/perf-PID.map).
+#              What else the machine runs is recorded too (`-a`), so size and mix vary by run.
+# Symbols are resolved on this machine for both tools, as perf script does: binaries at their
+# recorded paths, kernel symbols from /proc/kallsyms, JIT symbols from /tmp/perf-PID.map, and
+# perf's build-id cache (~/.debug: [vdso] and copies of binaries rebuilt since) as a binary
+# directory. inferno is installed into $BENCH_DIR/tools when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-3}
@@ -18,8 +23,26 @@ WORK=${BENCH_DIR:-$HOME/.cache/tracefold-bench}
 mkdir -p "$WORK"
 DATA=${1:-$WORK/perf.data}
 if [ ! -s "$DATA" ]; then
-  echo "recording $DATA (80 s, every CPU)" >&2
-  perf record -q -a -g -F 8000 -o "$DATA" -- sleep 80
+  echo "recording $DATA (the perf-data.md §4 recipe, ~90 s, every CPU)" >&2
+  DEEP="$WORK/deep-classes"; WL="$WORK/perf-workload"
+  javac -d "$DEEP" bench/Deep.java   # a copy of ../shared/corpus/perf/generated/bin/Deep.java
+  if [ ! -f "$WL/Cargo.toml" ]; then
+    mkdir -p "$WL/src" && echo 'fn main() {}' > "$WL/src/main.rs"
+    printf '%s\n' '[package]' 'name = "wl"' 'version = "0.1.0"' 'edition = "2021"' '[dependencies]' \
+      'regex = "1"' 'serde = { version = "1", features = ["derive"] }' 'serde_json = "1"' \
+      'clap = { version = "4", features = ["derive"] }' 'syn = { version = "2", features = ["full"] }' \
+      > "$WL/Cargo.toml"
+  fi
+  (cd "$WL" && cargo fetch -q)
+  cat > "$WORK/workload.sh" <<X
+#!/bin/sh
+cd "$WL" && rm -rf target
+CARGO_TARGET_DIR=target timeout -s INT 85 cargo build --release -j 2 >/dev/null 2>&1 &
+java -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -cp "$DEEP" Deep 85 2 >/dev/null
+wait
+X
+  chmod +x "$WORK/workload.sh"
+  perf record -q -a -g -F 8000 -o "$DATA" -- "$WORK/workload.sh"
 fi
 . bench/lib.sh
 build_tracefold
@@ -31,7 +54,8 @@ fi
 PATH="$TOOLS:$PATH"
 cat "$DATA" > /dev/null
 DS="$WORK/ds-perf"; OUT="$WORK/out-perf"
-SYMS=(--kallsyms /proc/kallsyms)
+SYMS=(--kallsyms /proc/kallsyms --perf-map-dir /tmp)
+[ -d "$HOME/.debug" ] && SYMS+=(--binary-dir "$HOME/.debug")
 ingest() { rm -rf "$DS"; "$BIN" -q ingest "$DATA" --out "$DS" --run big "${SYMS[@]}"; }
 flame_tf() { rm -rf "$OUT"; "$BIN" -q run --run "big=$DATA" --out "$OUT" "${SYMS[@]}"; }
 pipeline() { perf script -i "$DATA" 2>/dev/null | inferno-collapse-perf | inferno-flamegraph > "$WORK/pipeline.svg"; }
