@@ -2,7 +2,8 @@
 //! at a sample's time, and the `perf_threads` rows (one per name period).
 //!
 //! As perf does: a forked thread inherits its parent thread's name, a COMM record renames (exec
-//! flag: the process image changed), a thread never named is `:TID`.
+//! flag: the process image changed), a thread never named is `:TID`, except the idle task (tid
+//! 0, the samples of idle CPUs in a system-wide recording), which perf names `swapper`.
 
 use crate::hash::HashMap;
 use model::tables::perf_threads::PerfThreadRow;
@@ -29,6 +30,16 @@ pub struct Threads {
     done: Vec<Period>,
 }
 
+/// The name of a thread no COMM record named: `:TID`, or `swapper` for the idle task (tid 0),
+/// as perf names them (perf's `machine__idle_thread`).
+fn unnamed(tid: i32) -> String {
+    if tid == 0 {
+        "swapper".to_string()
+    } else {
+        format!(":{tid}")
+    }
+}
+
 impl Threads {
     fn end(&mut self, tid: i32, at: Option<u64>, exited: bool) {
         if let Some(c) = self.live.remove(&tid) {
@@ -49,7 +60,13 @@ impl Threads {
 
     /// A FORK record: thread `tid` of `pid` created by thread `ptid`.
     pub fn fork(&mut self, pid: i32, tid: i32, ptid: i32, at: Option<u64>) {
-        let comm = self.live.get(&ptid).map_or_else(|| format!(":{tid}"), |p| p.comm.clone());
+        // A parent never named passes on no name (perf copies only a name that was set), except
+        // the idle task, whose name perf sets.
+        let comm = match self.live.get(&ptid) {
+            Some(p) => p.comm.clone(),
+            None if ptid == 0 => unnamed(0),
+            None => unnamed(tid),
+        };
         self.end(tid, at, false);
         self.dead.remove(&tid);
         self.live.insert(tid, Current { pid, comm, start_ns: at, started_by: "fork" });
@@ -75,7 +92,7 @@ impl Threads {
             .entry(tid)
             .or_insert_with(|| Current {
                 pid: pid.unwrap_or(tid),
-                comm: format!(":{tid}"),
+                comm: unnamed(tid),
                 start_ns: at,
                 started_by: "sample",
             })
@@ -126,5 +143,18 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert_eq!((w[0].comm.as_str(), w[0].started_by.as_str(), w[0].end_ns), ("mtwork", "fork", Some(4)));
         assert!(w[1].exited && w[1].comm == "worker-0");
+    }
+
+    /// perf's names for threads no COMM record named: the idle task is `swapper`, and passes
+    /// that name on to the threads it forks; any other is `:TID`, and passes on nothing.
+    #[test]
+    fn the_idle_task_is_swapper() {
+        let mut t = Threads::default();
+        t.fork(2, 2, 0, Some(1));
+        assert_eq!(t.name(Some(2), 2, Some(2)), "swapper");
+        assert_eq!(t.name(Some(0), 0, Some(3)), "swapper");
+        t.fork(9, 9, 7, Some(4));
+        assert_eq!(t.name(Some(9), 9, Some(5)), ":9");
+        assert_eq!(t.name(Some(-1), -1, Some(6)), ":-1", "exiting tasks, as perf script prints them");
     }
 }

@@ -25,6 +25,7 @@ const FILES: &[(&str, &[(&str, usize)])] = &[
     ("mt_sched", &[("sched:sched_switch", 410), ("cpu-clock/freq=999/", 567)]),
     ("go_http", &[("cpu-clock:pppH", 2889)]),
     ("java_fp", &[("cpu-clock:pppH", 696)]),
+    ("sys_wide", &[("cpu-clock:ppp", 458)]),
 ];
 
 fn data(name: &str) -> PathBuf {
@@ -125,6 +126,32 @@ fn samples_carry_threads_cpu_clock_and_stacks() {
     assert_eq!(ingest(&data("mt_pipe")).meta.iter().find(|m| m.key == "mode").unwrap().value, "pipe");
     let z = ingest(&data("c_fp_zstd"));
     assert!(z.meta.iter().any(|m| m.key == "compression" && m.value.starts_with("zstd")));
+}
+
+/// A system-wide recording (`-a`: idle CPUs, kernel threads, a shell that forks and execs `dd`
+/// and `sleep`): the samples of each thread name equal `perf report --sort comm -n`'s (the idle
+/// task is `swapper`, never named by a COMM record).
+#[test]
+fn thread_names_match_perf_report_system_wide() {
+    let out = ingest(&data("sys_wide"));
+    let mut ours: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in &out.samples {
+        *ours.entry(s.comm.as_str()).or_default() += 1;
+    }
+    let report = std::fs::read_to_string(fixture("perf/data/sys_wide.comm.txt")).unwrap();
+    // `    86.68%    86.68%           397  swapper        `: children, self, samples, command.
+    let perf: BTreeMap<&str, usize> = report
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('%'))
+        .map(|l| {
+            let (_children, rest) = l.trim_start().split_once("%").unwrap();
+            let (_self, rest) = rest.trim_start().split_once("%").unwrap();
+            let (n, command) = rest.trim_start().split_once(' ').unwrap();
+            (command.trim(), n.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(perf.get("swapper"), Some(&397), "the oracle file");
+    assert_eq!(ours, perf);
 }
 
 /// perf's DSO-relative addresses: the first sample of c_fp.script.txt is

@@ -13,7 +13,8 @@ crate::table! {
         pub pid: i64,
         /// Thread id.
         pub tid: i64,
-        /// Thread name (comm) during the period; `:TID` when no COMM record named the thread.
+        /// Thread name (comm) during the period; `:TID` when no COMM record named the thread
+        /// (`swapper` for the idle task, tid 0, as perf names it).
         pub comm: String,
         /// Clock of `start_ns` / `end_ns`: `monotonic` when perf recorded with
         /// `-k CLOCK_MONOTONIC`, else `perf` (perf's sample clock).
