@@ -4,7 +4,9 @@
 # tracefold's peak RSS. Target (issue 2): ratio >= 1 (at least as fast as grep), RSS < 100 MB.
 #
 # The log is made as in ../shared/reference/gc-logs.md §5 (G1 at debug level, GcChurn), at
-# SECS seconds (default 60, ~28 MB), then concatenated to reach ~120 MB (COPIES, default 4).
+# SECS seconds (default 60: 28 MB on one machine, 51 MB on a faster one), concatenated COPIES
+# times (default 4) and cut at the last whole line within BYTES (default 120,000,000: issue 2's
+# ~120 MB, whatever the machine's speed).
 # usage: bench/gc_ingest.sh [LOG]      (LOG given: use it as is)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,13 @@ if [ ! -s "$LOG" ]; then
   javac -d "$WORK/classes" fixtures/gc/jdk17/GcChurn.java
   java -Xmx48m -Xms48m -XX:+UseG1GC "-Xlog:gc*=debug,safepoint=debug:file=$WORK/one.log:uptime,time,level,tags:filecount=0" \
     -cp "$WORK/classes" GcChurn "$SECS" 20000 1 >/dev/null
-  for _ in $(seq "$COPIES"); do cat "$WORK/one.log"; done > "$LOG"
+  for _ in $(seq "$COPIES"); do cat "$WORK/one.log"; done > "$LOG.all"
+  if [ "$(stat -c %s "$LOG.all")" -gt "${BYTES:-120000000}" ]; then
+    head -c "${BYTES:-120000000}" "$LOG.all" | sed '$d' > "$LOG"   # drops the line the cut split
+    rm "$LOG.all"
+  else
+    mv "$LOG.all" "$LOG"
+  fi
 fi
 . bench/lib.sh
 build_tracefold
