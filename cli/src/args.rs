@@ -98,6 +98,8 @@ pub struct IngestFlags {
     #[arg(long = "binary-dir", value_name = "DIR")]
     pub binary_dirs: Vec<PathBuf>,
     /// perf.data kernel symbols: a copy of the recording kernel's /proc/kallsyms (plain or .xz).
+    /// Without it, a copy of the recorded kernel's build-id in perf's build-id cache layout under
+    /// a --binary-dir is used (an unpacked `perf archive`, or ~/.debug).
     #[arg(long, value_name = "FILE")]
     pub kallsyms: Option<PathBuf>,
     /// perf.data JIT symbols: directory holding the `perf-PID.map` files the JIT wrote (JVM

@@ -12,7 +12,7 @@ use arrow::record_batch::RecordBatch;
 use model::read::Interner;
 use rayon::prelude::*;
 
-use super::callchain::{FrameKey, UNKNOWN_DSO};
+use super::callchain::{FrameKey, KERNEL_DSO, UNKNOWN_DSO};
 use super::columns::FrameColumns;
 use super::maps::Dsos;
 use super::stacks::Stacks;
@@ -225,7 +225,16 @@ pub fn symbolize(
     sym: &Symbolizer,
     account: &mut LineAccount,
 ) -> Symbolized {
+    // The recorded kernel's build-id, for a kallsyms copy in a build-id cache (`perf archive`).
+    if let Some(id) = dsos.list.iter().find(|d| d.name == KERNEL_DSO).and_then(|d| d.build_id.as_deref()) {
+        sym.set_kernel_build_id(id);
+    }
     let (outcomes, names, by_path, shift_note) = lookup_all(&stacks.frames, dsos, sym, kernel_ref);
+    if sym.options().kallsyms.is_none() {
+        if let Some(file) = sym.kallsyms_file() {
+            account.note(format!("symbols: kernel symbols from {} (the recorded kernel's build-id)", file.display()));
+        }
+    }
     if let Some(n) = shift_note {
         account.note(n);
     }
@@ -279,7 +288,7 @@ pub fn symbolize(
         let what = if d.name.starts_with("/tmp/perf-") {
             "perf map missing or without the address (give --perf-map-dir)"
         } else if d.name.starts_with('[') && d.name != "[vdso]" {
-            "kernel symbols missing (give --kallsyms)"
+            "kernel symbols missing (give --kallsyms, or an unpacked `perf archive` as --binary-dir)"
         } else {
             "binary not found (give --symfs / --binary-dir)"
         };

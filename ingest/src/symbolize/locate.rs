@@ -103,6 +103,20 @@ fn hex(id: &[u8]) -> String {
     id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A kallsyms copy of the kernel with `build_id` in perf's build-id cache layout, under one of
+/// `dirs`: `[kernel.kallsyms]/<build-id>/kallsyms` or `.build-id/<xx>/<rest>/kallsyms`, as
+/// `perf record` keeps it in `~/.debug` and `perf archive` packs it.
+pub(crate) fn cached_kallsyms(dirs: &[PathBuf], build_id: &[u8]) -> Option<PathBuf> {
+    let id = hex(norm(build_id));
+    if id.len() < 3 {
+        return None;
+    }
+    dirs.iter()
+        .flat_map(|d| [d.join("[kernel.kallsyms]").join(&id), d.join(".build-id").join(&id[..2]).join(&id[2..])])
+        .map(|dir| dir.join("kallsyms"))
+        .find(|p| p.is_file())
+}
+
 fn join_symfs(symfs: &Path, recorded: &str) -> PathBuf {
     symfs.join(recorded.trim_start_matches('/'))
 }

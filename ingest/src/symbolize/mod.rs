@@ -1,5 +1,7 @@
 //! Offline symbolization of perf.data addresses, as on an analyst's laptop: kernel addresses
-//! from a kallsyms file (plain or .xz), user addresses in file-backed mappings from ELF
+//! from a kallsyms file (plain or .xz; without `--kallsyms`, the copy of the recorded kernel's
+//! build-id in perf's build-id cache layout under a binary directory: an unpacked `perf
+//! archive`, or `~/.debug`), user addresses in file-backed mappings from ELF
 //! symbol tables (binaries found under `--symfs` / `--binary-dir`, by build-id or file name),
 //! JIT addresses from `perf-PID.map` files; names demangled (Rust, C++).
 //!
@@ -36,7 +38,7 @@ mod perf_map;
 mod symtab;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 pub use demangle::demangle;
@@ -88,6 +90,10 @@ pub enum Lookup {
 pub struct Symbolizer {
     opts: SymbolOptions,
     kallsyms: OnceLock<Option<Kallsyms>>,
+    /// The kallsyms file read (given, or found by the kernel's build-id).
+    kallsyms_file: OnceLock<PathBuf>,
+    /// The recording kernel's build-id, for a kallsyms copy in a build-id cache.
+    kernel_build_id: OnceLock<Vec<u8>>,
     index: OnceLock<BinaryIndex>,
     /// (recorded path, recorded build-id) → the loaded binary (None = missing).
     dsos: RwLock<HashMap<DsoKey, Slot<ElfSymbols>>>,
@@ -154,7 +160,12 @@ impl Symbolizer {
     fn kallsyms(&self) -> Option<&Kallsyms> {
         self.kallsyms
             .get_or_init(|| {
-                let path = self.opts.kallsyms.as_ref()?;
+                let path = match &self.opts.kallsyms {
+                    Some(p) => p.clone(),
+                    None => locate::cached_kallsyms(&self.opts.binary_dirs, self.kernel_build_id.get()?)?,
+                };
+                let _ = self.kallsyms_file.set(path.clone());
+                let path = &path;
                 match Kallsyms::load(path) {
                     Ok(k) if !k.is_empty() => Some(k),
                     Ok(_) => {
@@ -168,6 +179,21 @@ impl Symbolizer {
                 }
             })
             .as_ref()
+    }
+
+    /// The recording kernel's build-id (perf.data's build-id table): without `--kallsyms`, kernel
+    /// symbols come from a kallsyms copy of that build-id in perf's build-id cache layout under a
+    /// binary directory (`[kernel.kallsyms]/<build-id>/kallsyms`, as `perf archive` packs it and
+    /// `~/.debug` keeps it). Call it before the first kernel lookup; the first call counts (one
+    /// kernel per symbolizer, as with `--kallsyms`).
+    pub fn set_kernel_build_id(&self, build_id: &[u8]) {
+        let _ = self.kernel_build_id.set(build_id.to_vec());
+    }
+
+    /// The kallsyms file kernel symbols were read from (given or found), once one was read.
+    pub fn kallsyms_file(&self) -> Option<&Path> {
+        self.kallsyms.get()?.as_ref()?;
+        self.kallsyms_file.get().map(PathBuf::as_path)
     }
 
     fn note_error(&self, what: String, err: String) {

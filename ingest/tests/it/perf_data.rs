@@ -154,6 +154,47 @@ fn thread_names_match_perf_report_system_wide() {
     assert_eq!(ours, perf);
 }
 
+/// Without `--kallsyms`, kernel symbols come from a kallsyms copy with the recorded kernel's
+/// build-id in perf's build-id cache layout under a binary directory (an unpacked `perf
+/// archive`, or `~/.debug`), in either of its two forms; a copy of another kernel is not used.
+#[test]
+fn kernel_symbols_from_a_perf_archive_layout() {
+    // sys_wide.data's kernel (build-id table) is the build of fixtures/perf/symbols/kallsyms.xz
+    // (compressed here: kallsyms files are recognised by content).
+    const KERNEL: &str = "48dc540c8b76393804ca8088dbfa7d42911a9444";
+    let xz = std::fs::read(fixture("perf/symbols/kallsyms.xz")).unwrap();
+    let with_copy_at = |rel: String| {
+        let dir = tempfile::tempdir().unwrap();
+        let at = dir.path().join(rel);
+        std::fs::create_dir_all(&at).unwrap();
+        std::fs::write(at.join("kallsyms"), &xz).unwrap();
+        let sym = Symbolizer::new(SymbolOptions { binary_dirs: vec![dir.path().to_path_buf()], ..Default::default() });
+        (ingest_with(&data("sys_wide"), &sym).unwrap(), dir)
+    };
+    let kernel_frames = |out: &PerfDataOutput| -> (usize, usize) {
+        let k: Vec<_> = out.frames.iter().filter(|f| f.dso.as_deref() == Some("[kernel.kallsyms]")).collect();
+        (k.len(), k.iter().filter(|f| f.function != "[unknown]").count())
+    };
+    for rel in [format!("[kernel.kallsyms]/{KERNEL}"), format!(".build-id/{}/{}", &KERNEL[..2], &KERNEL[2..])] {
+        let (out, _dir) = with_copy_at(rel.clone());
+        let (all, resolved) = kernel_frames(&out);
+        assert!(all > 40 && resolved == all, "{rel}: {resolved} of {all} kernel frames resolved");
+        let ours = our_self(&out);
+        let idle = ours["cpu-clock:ppp"][&("swapper".into(), "[kernel.kallsyms]".into(), "pv_native_safe_halt".into())];
+        assert!((idle - 86.68).abs() < 0.01, "perf report: swapper pv_native_safe_halt 86.68 %, ours {idle:.2} %");
+        let notes: Vec<_> = out.account.rows("s", None).into_iter().filter_map(|r| r.reason).collect();
+        assert!(
+            notes.iter().any(|n| n.starts_with("symbols: kernel symbols from ") && n.contains(&KERNEL[2..])),
+            "{notes:?}"
+        );
+    }
+    // A copy filed under another kernel's build-id is not this kernel's.
+    let (out, _dir) = with_copy_at(format!("[kernel.kallsyms]/{}", "1".repeat(40)));
+    assert_eq!(kernel_frames(&out).1, 0);
+    let notes: Vec<_> = out.account.rows("s", None).into_iter().filter_map(|r| r.reason).collect();
+    assert!(notes.iter().any(|n| n.contains("kernel symbols missing")), "{notes:?}");
+}
+
 /// perf's DSO-relative addresses: the first sample of c_fp.script.txt is
 /// `1217 mix64 / 149b run_phase / 150f main (/tmp/gen/cpuwork_fp) / 2724a (libc.so.6)`.
 #[test]
