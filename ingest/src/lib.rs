@@ -24,6 +24,15 @@ pub mod units;
 pub use format::{detect, formats, Format};
 pub use run::{ingest_run, IngestOptions, IngestSummary, Progress};
 
+/// Lowercase hex of bytes (SHA-256 digests, build-ids).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
 /// An I/O failure while reading a source, with where it happened.
 #[derive(Debug, thiserror::Error)]
 #[error("read failed at byte {offset} (line {line}): {source}")]

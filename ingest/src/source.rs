@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use sha2::{Digest, Sha256};
 
 use crate::format::SNIFF_BYTES;
-use crate::IngestError;
+use crate::{hex, IngestError};
 
 /// A file to ingest, and whether the user named it (vs. found it in a directory).
 #[derive(Debug, Clone)]
@@ -178,14 +178,6 @@ pub fn hash_dir(dir: &Path) -> Result<(String, u64), IngestError> {
         }
     }
     Ok((hex(&hasher.finalize()), size))
-}
-
-fn hex(digest: &[u8]) -> String {
-    use std::fmt::Write;
-    digest.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// Feeds the rest of `file` (from its current offset) to `hasher`; returns the bytes fed.

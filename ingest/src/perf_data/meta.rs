@@ -13,7 +13,7 @@ use linux_perf_data::linux_perf_event_reader::{
 use linux_perf_data::{AttributeDescription, PerfFile};
 use model::tables::perf_meta::PerfMetaRow;
 
-use super::symbols::hex;
+use crate::hex;
 
 /// Clock name of perf's default sample clock.
 pub const PERF_CLOCK: &str = "perf";

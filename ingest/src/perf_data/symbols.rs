@@ -18,6 +18,7 @@ use super::maps::Dsos;
 use super::stacks::Stacks;
 use crate::account::LineAccount;
 use crate::hash::{HashMap, HashSet};
+use crate::hex;
 use crate::symbolize::Symbolizer;
 
 /// Function name perf prints for an unresolved frame.
@@ -340,9 +341,4 @@ pub fn frame_rows(
         }
         emit(&columns.finish());
     }
-}
-
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

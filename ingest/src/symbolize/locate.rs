@@ -12,6 +12,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::elf::{probe_file, Probe};
+use crate::hex;
 
 /// An indexed file.
 #[derive(Debug, Clone)]
@@ -97,10 +98,6 @@ pub(crate) struct Located {
 pub(crate) fn norm(id: &[u8]) -> &[u8] {
     let n = id.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     &id[..n]
-}
-
-fn hex(id: &[u8]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A kallsyms copy of the kernel with `build_id` in perf's build-id cache layout, under one of

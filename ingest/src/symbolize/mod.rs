@@ -247,7 +247,7 @@ impl Symbolizer {
         if located.is_none() {
             let why = match build_id {
                 Some(id) => {
-                    format!("not found (build-id {})", id.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                    format!("not found (build-id {})", crate::hex(id))
                 }
                 None => "not found".to_owned(),
             };
