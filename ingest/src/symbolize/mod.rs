@@ -89,9 +89,8 @@ pub enum Lookup {
 #[derive(Debug, Default)]
 pub struct Symbolizer {
     opts: SymbolOptions,
-    kallsyms: OnceLock<Option<Kallsyms>>,
-    /// The kallsyms file read (given, or found by the kernel's build-id).
-    kallsyms_file: OnceLock<PathBuf>,
+    /// The kallsyms file read (given, or found by the kernel's build-id) and its symbols.
+    kallsyms: OnceLock<Option<(PathBuf, Kallsyms)>>,
     /// The recording kernel's build-id, for a kallsyms copy in a build-id cache.
     kernel_build_id: OnceLock<Vec<u8>>,
     index: OnceLock<BinaryIndex>,
@@ -164,10 +163,8 @@ impl Symbolizer {
                     Some(p) => p.clone(),
                     None => locate::cached_kallsyms(&self.opts.binary_dirs, self.kernel_build_id.get()?)?,
                 };
-                let _ = self.kallsyms_file.set(path.clone());
-                let path = &path;
-                match Kallsyms::load(path) {
-                    Ok(k) if !k.is_empty() => Some(k),
+                match Kallsyms::load(&path) {
+                    Ok(k) if !k.is_empty() => Some((path, k)),
                     Ok(_) => {
                         self.note_error(path.display().to_string(), "no usable symbols (all addresses zero?)".into());
                         None
@@ -179,6 +176,7 @@ impl Symbolizer {
                 }
             })
             .as_ref()
+            .map(|(_, k)| k)
     }
 
     /// The recording kernel's build-id (perf.data's build-id table): without `--kallsyms`, kernel
@@ -192,8 +190,7 @@ impl Symbolizer {
 
     /// The kallsyms file kernel symbols were read from (given or found), once one was read.
     pub fn kallsyms_file(&self) -> Option<&Path> {
-        self.kallsyms.get()?.as_ref()?;
-        self.kallsyms_file.get().map(PathBuf::as_path)
+        self.kallsyms.get()?.as_ref().map(|(path, _)| path.as_path())
     }
 
     fn note_error(&self, what: String, err: String) {
