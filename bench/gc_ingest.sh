@@ -15,13 +15,13 @@ WORK=${BENCH_DIR:-$HOME/.cache/tracefold-bench}
 mkdir -p "$WORK"
 LOG=${1:-$WORK/g1-debug-big.log}
 if [ ! -s "$LOG" ]; then
-  SECS=${SECS:-60}; COPIES=${COPIES:-4}
+  SECS=${SECS:-60}; COPIES=${COPIES:-4}; BYTES=${BYTES:-120000000}
   javac -d "$WORK/classes" fixtures/gc/jdk17/GcChurn.java
   java -Xmx48m -Xms48m -XX:+UseG1GC "-Xlog:gc*=debug,safepoint=debug:file=$WORK/one.log:uptime,time,level,tags:filecount=0" \
     -cp "$WORK/classes" GcChurn "$SECS" 20000 1 >/dev/null
   for _ in $(seq "$COPIES"); do cat "$WORK/one.log"; done > "$LOG.all"
-  if [ "$(stat -c %s "$LOG.all")" -gt "${BYTES:-120000000}" ]; then
-    head -c "${BYTES:-120000000}" "$LOG.all" | sed '$d' > "$LOG"   # drops the line the cut split
+  if [ "$(stat -c %s "$LOG.all")" -gt "$BYTES" ]; then
+    head -c "$BYTES" "$LOG.all" | sed '$d' > "$LOG"   # drops the line the cut split
     rm "$LOG.all"
   else
     mv "$LOG.all" "$LOG"
