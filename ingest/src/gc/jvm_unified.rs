@@ -119,9 +119,9 @@ fn ingest_lines(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput, fa
         pending_concurrent_cause: None,
     };
     let mut detail = DetailProbe::default();
-    reader.for_each_line(|line_no, bytes| {
+    reader.for_each_line(|line_no, bytes, ascii| {
         out.account.read();
-        if let Some(reason) = detail.fast_skip(bytes).filter(|_| fast) {
+        if let Some(reason) = detail.fast_skip(bytes, ascii).filter(|_| fast) {
             out.account.skip_static(SkipKind::Ignore, reason, line_no, bytes);
             return Ok::<_, ReadError>(());
         }

@@ -1,7 +1,9 @@
 //! The parser's fast path: telling the lines it skips most often from lines that may be
 //! tabled, on raw bytes, before any UTF-8 check or decorator parsing: `GC(n)` detail lines (a
-//! phase timing, a heap region line: most lines of a debug-level log) and `gc`-tagged messages
-//! without a `GC(n)` id (marking statistics, ergonomics) that are not setup lines.
+//! phase timing, a heap region line: most lines of a debug-level log; and under tags other
+//! than `gc` and `gc,phases`, every `GC(n)` line, e.g. `gc,start` pause starts and
+//! `gc,marking` concurrent phases) and `gc`-tagged messages without a `GC(n)` id (marking
+//! statistics, ergonomics) that are not setup lines.
 //!
 //! A decorated line is `[...]` groups back to back, one space, then the message. Lines of one
 //! log share the shape of their decorators (which `]` ends where), so the probe remembers the
@@ -46,53 +48,89 @@ pub(super) struct DetailProbe {
     /// Positions of the `]` closing each decorator group; the last is followed by the space.
     closes: [usize; MAX_GROUPS],
     groups: usize,
+    /// The last group of the last line looked at, and its length as a tag set.
+    last_group: LastGroup,
+}
+
+/// Longest last group remembered by [`LastGroup`] (tags padded wider are checked every time).
+const LAST_GROUP_BYTES: usize = 48;
+
+/// A decorator group as it was written and what [`as_tag_set`] made of it: consecutive lines
+/// mostly share their tags (three lines in four in a G1 debug log), so a comparison of bytes
+/// stands in for the check of each byte.
+#[derive(Debug)]
+struct LastGroup {
+    bytes: [u8; LAST_GROUP_BYTES],
+    len: usize,
+    /// `Some(n)`: `bytes[..n]` is a tag set; `None`: the group is none.
+    tag_set_len: Option<usize>,
+}
+
+impl Default for LastGroup {
+    fn default() -> Self {
+        // No group is longer than the buffer: the first comparison fails.
+        Self { bytes: [0; LAST_GROUP_BYTES], len: usize::MAX, tag_set_len: None }
+    }
+}
+
+impl LastGroup {
+    /// [`as_tag_set`] of `group`, from memory when `group` is the group seen last.
+    #[inline]
+    fn tag_set<'g>(&mut self, group: &'g [u8]) -> Option<&'g [u8]> {
+        if group.len() == self.len && group == &self.bytes[..self.len] {
+            return self.tag_set_len.map(|n| &group[..n]);
+        }
+        let tags = as_tag_set(group);
+        if group.len() <= LAST_GROUP_BYTES {
+            self.bytes[..group.len()].copy_from_slice(group);
+            self.len = group.len();
+            self.tag_set_len = tags.map(<[u8]>::len);
+        }
+        tags
+    }
 }
 
 impl DetailProbe {
     /// The skip reason of `line` when it is one of the two kinds above, the parser's own answer
-    /// for it; `None` sends the line to the full parser.
+    /// for it; `None` sends the line to the full parser. `known_ascii`: the line is known to be
+    /// ASCII (else it is checked here).
     #[inline]
-    pub(super) fn fast_skip(&mut self, line: &[u8]) -> Option<&'static str> {
+    pub(super) fn fast_skip(&mut self, line: &[u8], known_ascii: bool) -> Option<&'static str> {
         let msg_at = match self.same_shape(line) {
             Some(at) => at,
             None => self.walk(line)?,
         };
         let msg = &line[msg_at..];
-        if msg.starts_with(b"GC(") {
-            return is_detail_message(msg).then_some(super::GC_DETAIL);
-        }
-        self.plain_message(line, msg)
+        let tags = self.tag_set(line);
+        let reason = if msg.starts_with(b"GC(") {
+            is_detail_message(msg, tags).then_some(super::GC_DETAIL)?
+        } else {
+            plain_message(msg, tags?)?
+        };
+        // Non-ASCII lines go to the full parser (it checks UTF-8).
+        (known_ascii || line.is_ascii()).then_some(reason)
     }
 
-    /// The full parser's skip reason for `line` (of the remembered shape, message `msg`) when
-    /// its last decorator is a tag set and the message is none it reads: tagged `gc...`, none
-    /// of [`super::GC_SETUP_MESSAGES`] (`NO_GC_ID`); tagged `safepoint`, none of
-    /// [`super::SAFEPOINT_MESSAGES`] (`SAFEPOINT_DETAIL`). Non-ASCII lines go to the full parser
-    /// (it checks UTF-8).
+    /// The full parser's tags of `line` (of the remembered shape): the last decorator group,
+    /// trailing whitespace trimmed, that is a tag set (lowercase identifiers joined by commas)
+    /// and not a level. `None`: no group is (the log has no tags decorator).
     #[inline]
-    fn plain_message(&self, line: &[u8], msg: &[u8]) -> Option<&'static str> {
-        let g = self.groups;
-        let start = if g >= 2 { self.closes[g - 2] + 2 } else { 1 };
-        let tags = &line[start..self.closes[g - 1]];
-        let tags = &tags[..tags.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1)];
-        let starts = |list: &[&str]| list.iter().any(|m| msg.starts_with(m.as_bytes()));
-        let reason = if tags == b"safepoint" {
-            (!starts(super::SAFEPOINT_MESSAGES)).then_some(super::SAFEPOINT_DETAIL)?
-        } else if tags.starts_with(b"gc")
-            && tags.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b',' || b == b'_')
-        {
-            (!starts(super::GC_SETUP_MESSAGES)).then_some(super::NO_GC_ID)?
-        } else {
-            return None;
+    fn tag_set<'l>(&mut self, line: &'l [u8]) -> Option<&'l [u8]> {
+        let closes = &self.closes;
+        let group = |k: usize| {
+            let start = if k > 0 { closes[k - 1] + 2 } else { 1 };
+            &line[start..closes[k]]
         };
-        line.is_ascii().then_some(reason)
+        // Tags are the last decorator in HotSpot's order: one group looked at, as a rule.
+        let last = self.groups - 1;
+        self.last_group.tag_set(group(last)).or_else(|| (0..last).rev().find_map(|k| as_tag_set(group(k))))
     }
 
     /// Whether `line` is a decorated line whose message is `GC(n) <body>` with a body that
     /// cannot be tabled.
     #[cfg(test)]
     fn is_gc_detail_line(&mut self, line: &[u8]) -> bool {
-        self.fast_skip(line) == Some(super::GC_DETAIL)
+        self.fast_skip(line, false) == Some(super::GC_DETAIL)
     }
 
     /// The message start when `line` has the remembered shape: `[` first, a `]` at each
@@ -152,9 +190,64 @@ impl DetailProbe {
     }
 }
 
-/// `GC(<digits>) <body>` with a body (after spaces) that is not a tabled one.
+/// ASCII whitespace as `str::trim` sees it (`\t`, `\n`, vertical tab, form feed, `\r`, space).
 #[inline]
-fn is_detail_message(msg: &[u8]) -> bool {
+fn is_space(b: u8) -> bool {
+    b == b' ' || (0x09..=0x0d).contains(&b)
+}
+
+/// Levels, which the full parser never takes for tags.
+const LEVELS: &[&[u8]] = &[b"trace", b"debug", b"info", b"warning", b"error"];
+
+/// Bytes of a tag set: lowercase letters, digits, `,` and `_`, as a table indexed by byte.
+const TAG_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b',' || c == b'_';
+        b += 1;
+    }
+    t
+};
+
+/// `group` with trailing whitespace trimmed, when that is a tag set and not a level (as the
+/// full parser classifies a decorator group).
+#[inline]
+fn as_tag_set(group: &[u8]) -> Option<&[u8]> {
+    let tags = &group[..group.iter().rposition(|&b| !is_space(b))? + 1];
+    let is_set = tags[0].is_ascii_lowercase() && tags.iter().all(|&b| TAG_BYTE[usize::from(b)]);
+    let is_level = matches!(tags[0], b't' | b'd' | b'i' | b'w' | b'e') && LEVELS.contains(&tags);
+    (is_set && !is_level).then_some(tags)
+}
+
+/// Messages the full parser reads anywhere in a `GC(n)` body under tag `gc` (an aborted or
+/// cancelled cycle).
+const ABORT_WORDS: &[&[u8]] = &[b"Abort", b"Upgrade to Full", b"Cancelling GC"];
+
+/// The full parser's skip reason for a message without a `GC(n)` id under tag set `tags`
+/// when it reads nothing in it: tagged `gc...`, none of [`super::GC_SETUP_MESSAGES`]
+/// (`NO_GC_ID`); tagged `safepoint`, none of [`super::SAFEPOINT_MESSAGES`]
+/// (`SAFEPOINT_DETAIL`).
+#[inline]
+fn plain_message(msg: &[u8], tags: &[u8]) -> Option<&'static str> {
+    let starts = |list: &[&str]| list.iter().any(|m| msg.starts_with(m.as_bytes()));
+    if tags == b"safepoint" {
+        (!starts(super::SAFEPOINT_MESSAGES)).then_some(super::SAFEPOINT_DETAIL)
+    } else if tags.starts_with(b"gc") {
+        (!starts(super::GC_SETUP_MESSAGES)).then_some(super::NO_GC_ID)
+    } else {
+        None
+    }
+}
+
+/// `GC(<digits>) <body>` that the full parser skips as a detail line, under tag set `tags`
+/// (`None`: the line has none). Under `gc` (or without tags) a body may be a
+/// pause, a cycle summary, a concurrent phase or an abort; under `gc,phases` only a pause;
+/// under any other `gc...` tag set none is tabled. Under tags not `gc...` the line is left to
+/// the full parser (it gives another reason).
+#[inline]
+fn is_detail_message(msg: &[u8], tags: Option<&[u8]>) -> bool {
     let Some(rest) = msg.strip_prefix(b"GC(") else { return false };
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     // Up to 18 digits always fit the parser's i64 id; longer ids are left to it.
@@ -163,9 +256,22 @@ fn is_detail_message(msg: &[u8]) -> bool {
     }
     let body = &rest[digits + 1..];
     let body = &body[body.iter().position(|&b| b != b' ').unwrap_or(body.len())..];
+    // The full parser trims any whitespace before the body: other than spaces, left to it.
+    if body.first().is_some_and(|&b| is_space(b)) {
+        return false;
+    }
+    match tags {
+        Some(b"gc") | None => {}
+        Some(b"gc,phases") => return ![&b"Pause "[..], b"y: ", b"Y: ", b"O: "].iter().any(|p| body.starts_with(p)),
+        // Other `gc...` tags: never tabled. Not `gc...`: the full parser gives another reason.
+        Some(t) => return t.starts_with(b"gc"),
+    }
     // Most detail bodies start with a letter no tabled body starts with.
     let may_be_tabled = body.first().is_some_and(|&b| TABLED_FIRST_BYTE[usize::from(b)]);
-    !(may_be_tabled && TABLED_BODIES.iter().any(|p| body.starts_with(p)))
+    if may_be_tabled && TABLED_BODIES.iter().any(|p| body.starts_with(p)) {
+        return false;
+    }
+    !ABORT_WORDS.iter().any(|w| memchr::memmem::find(body, w).is_some())
 }
 
 #[cfg(test)]
@@ -198,6 +304,7 @@ mod tests {
             b"[2026-11-26T11:47:42.782+0000][10.207s] GC(5) x][gc,heap        ] GC(5)   region size 1024K",
             b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap        ]GC(5)   region size 1024K",
             b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap        ] GC(5)",
+            // A concurrent phase is tabled under `gc` only.
             b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap        ] GC(5) Concurrent Mark 1.2ms",
             b"[2026-11-26T11:47:42.782+0000][10.207s][debug][gc,heap        ] GC() x",
             b"[2026-11-26T11:47:42.782+0000][10.207s][debug][safepoint      ] Safepoint \"G1\"",
@@ -209,7 +316,7 @@ mod tests {
             b"[a] ",
         ];
         let expected = [
-            true, false, true, true, true, false, true, false, true, false, false, false, true, false, false, false,
+            true, false, true, true, true, false, true, false, true, true, false, false, true, false, false, false,
             false, false,
         ];
         for (line, want) in lines.iter().zip(expected) {

@@ -101,18 +101,50 @@ fn fast_path_gives_the_full_parsers_output_on_lines_made_to_trip_it() {
         "[1][2][3][4][5][6][7][8][9][10][11][12][13][14][15][16][17][gc] Marking Stats",
         "[1][2][3][4][5][6][7][8][9][10][11][12][13][14][15][16][gc] Marking Stats",
         "[0.207s][gc] GC(3) Pause Full (System.gc()) 10M->1M(48M) 3.000ms",
+        // `GC(n)` lines under each kind of tag set: only `gc` and `gc,phases` may table one.
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,start       ] GC(5) Pause Young (Normal) (G1 Evacuation Pause)",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,phases      ] GC(5) Pause Remark 30M->3M(48M) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,phases      ] Y: Pause Mark Start (Major) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,phases      ] GC(5) Y: Pause Mark Start (Major) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,phases      ] GC(5) Concurrent Mark 1.2ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,marking     ] GC(5) Concurrent Mark From Roots 12.3ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(5) Concurrent Mark Abort",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(5) Mark Abort",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(6) Degenerated: Upgrade to Full GC",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(6) Heap Cancelling GC: Allocation Failure",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(5)\tPause Young (Normal) 30M->3M(48M) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc             ] GC(5) \x0bPause Young (Normal) 30M->3M(48M) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc\t] GC(5) Pause Young (Normal) 30M->3M(48M) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][gc,phases\x0b] GC(5) Region Register: 0.1ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][safepoint      ] GC(5) Pause Young (Normal) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][safepoint      ] GC(5) region size 1024K",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info ][jit,compilation] GC(5) region size 1024K",
+        "[2026-11-26T11:47:42.782+0000][0.207s][gc,marking][info] GC(5) Concurrent Mark From Roots",
+        "[2026-11-26T11:47:42.782+0000][0.207s][gc][info] GC(5) Concurrent Mark From Roots",
+        "[2026-11-26T11:47:42.782+0000][0.207s][safepoint][info] GC(5) region size 1024K",
+        "[2026-11-26T11:47:42.782+0000][0.207s][gc,heap][debug] GC(5) region size 1024K",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info] GC(5) Pause Young (Normal) 30M->3M(48M) 1.657ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info] GC(5) Concurrent Cycle 12.3ms",
+        "[2026-11-26T11:47:42.782+0000][0.207s][info] GC(5) region size 1024K",
+        "[0.207s] GC(5) Concurrent Cycle 12.3ms",
+        "[0.207s] GC(5) Mark Abort",
+        "[0.207s] GC(5) region size 1024K",
         "",
         "plain text",
     ];
+    let mut lines: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+    // Not UTF-8, in a detail line and a message without an id.
+    lines.push(b"[2026-11-26T11:47:42.782+0000][0.207s][debug][gc,heap        ] GC(5)   region \xff size 1024K");
+    lines.push(b"[2026-11-26T11:47:42.782+0000][0.207s][debug][gc,stats       ] Marking \xff Stats");
     // Each line after each other line, so the remembered shape is every line's in turn.
-    let mut text = String::new();
+    let mut text = Vec::new();
     for a in &lines {
         for b in &lines {
-            text.push_str(a);
-            text.push('\n');
-            text.push_str(b);
-            text.push('\n');
+            text.extend_from_slice(a);
+            text.push(b'\n');
+            text.extend_from_slice(b);
+            text.push(b'\n');
         }
     }
-    assert_same(&output(text.as_bytes(), true), &output(text.as_bytes(), false), "made-up lines");
+    assert_same(&output(&text, true), &output(&text, false), "made-up lines");
 }
