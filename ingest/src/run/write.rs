@@ -22,17 +22,21 @@ use model::tables::runs::SourceRow;
 use model::tables::safepoints::SafepointRow;
 use model::tables::ANALYSIS_TABLES;
 use model::write::RunStaging;
-use rayon::prelude::*;
+use std::sync::{Mutex, PoisonError};
 
 use super::{IngestOptions, IngestSummary, Parsed, SourceSummary};
 use crate::clock::ClockObservations;
+use crate::source::PendingHash;
 use crate::IngestError;
+
+/// One table write.
+type Job<'a> = Box<dyn FnOnce() -> Result<usize, model::ModelError> + Send + 'a>;
 
 /// Table writes of a run, run in parallel by [`TableJobs::run`].
 struct TableJobs<'a> {
     staging: &'a RunStaging,
     format: &'a str,
-    jobs: Vec<Box<dyn FnOnce() -> Result<usize, model::ModelError> + Send + 'a>>,
+    jobs: Vec<Job<'a>>,
 }
 
 impl<'a> TableJobs<'a> {
@@ -46,10 +50,60 @@ impl<'a> TableJobs<'a> {
         self.jobs.push(Box::new(move || staging.write::<T>(format, rows)));
     }
 
-    /// Writes every table; the first error (in the order added) is returned.
-    fn run(self) -> Result<(), IngestError> {
-        let results: Vec<_> = self.jobs.into_par_iter().map(|job| job()).collect();
-        results.into_iter().try_for_each(|r| r.map(drop).map_err(IngestError::from))
+    /// Writes every table while the sources' hashing threads finish, and returns their hashes
+    /// (in the order of `hashes`); the first error of a write (in the order added) comes first.
+    ///
+    /// A hashing thread still running is the run's critical path (SHA-256 of a large log takes
+    /// as long as its parse), so the writes leave it its core: this thread and one helper per
+    /// core not taken by a hash start at once, and one helper per running hash waits for it
+    /// and then joins in. (Writes on every core at once slowed the hash down by a quarter.)
+    fn run(self, hashes: Vec<Option<PendingHash>>) -> Result<Vec<Option<(String, u64)>>, IngestError> {
+        let n = self.jobs.len();
+        let queue = Mutex::new(self.jobs.into_iter().enumerate());
+        let results: Mutex<Vec<Option<Result<usize, model::ModelError>>>> = Mutex::new((0..n).map(|_| None).collect());
+        let work = || loop {
+            let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+            let Some((i, job)) = next else { break };
+            let r = job();
+            results.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(r);
+        };
+        let mut hashed: Vec<Option<Result<(String, u64), IngestError>>> = (0..hashes.len()).map(|_| None).collect();
+        let mut running = Vec::new();
+        for (i, hash) in hashes.into_iter().enumerate() {
+            match hash {
+                Some(h) if !h.is_finished() => running.push((i, h)),
+                Some(h) => hashed[i] = Some(h.finish()),
+                None => {}
+            }
+        }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let free_helpers = cores.saturating_sub(1 + running.len()).min(n);
+        std::thread::scope(|scope| {
+            let work = &work;
+            for _ in 0..free_helpers {
+                scope.spawn(work);
+            }
+            let waiters: Vec<_> = running
+                .into_iter()
+                .map(|(i, h)| {
+                    scope.spawn(move || {
+                        let r = h.finish();
+                        work();
+                        (i, r)
+                    })
+                })
+                .collect();
+            work();
+            for waiter in waiters {
+                let (i, r) = waiter.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                hashed[i] = Some(r);
+            }
+        });
+        let results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+        for r in results.into_iter().flatten() {
+            r?;
+        }
+        hashed.into_iter().map(Option::transpose).collect()
     }
 }
 
@@ -173,10 +227,8 @@ pub(super) fn write_run(
     jobs.add::<PerfMetaRow>(rows!(parsed, |p| p.perf_meta));
     jobs.add::<IngestLogRow>(log_rows);
     jobs.add::<ClockOffsetRow>(offsets);
-    jobs.run()?;
-    for (row, hash) in runs_rows.iter_mut().zip(hashes) {
-        if let Some(hash) = hash {
-            let (sha256, size) = hash.finish()?;
+    for (row, hash) in runs_rows.iter_mut().zip(jobs.run(hashes)?) {
+        if let Some((sha256, size)) = hash {
             row.sha256 = sha256;
             row.size_bytes = size as i64;
         }
