@@ -158,11 +158,16 @@ pub fn ingest_run(opts: &IngestOptions, progress: &dyn Progress) -> Result<Inges
     let staging = RunStaging::new(&opts.dataset, &run)?;
     // One symbolizer per run: each binary / kallsyms / perf map is read at most once.
     let symbolizer = crate::symbolize::Symbolizer::new(opts.symbols.clone());
-    let parsed: Vec<Result<Parsed, IngestError>> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, f)| parse_file(f, i + 1, RunParse { staging: &staging, forced, symbolizer: &symbolizer, progress }))
-        .collect();
+    let parse = |(i, f): (usize, &InputFile)| {
+        parse_file(f, i + 1, RunParse { staging: &staging, forced, symbolizer: &symbolizer, progress })
+    };
+    // One file is parsed on this thread: rayon's pool would start its threads now, and they
+    // would take turns on the cores with the parser and the hashing thread while they start.
+    let parsed: Vec<Result<Parsed, IngestError>> = if files.len() == 1 {
+        files.iter().enumerate().map(parse).collect()
+    } else {
+        files.par_iter().enumerate().map(parse).collect()
+    };
     progress.end();
     let parsed: Vec<Parsed> = parsed.into_iter().collect::<Result<_, _>>()?;
     write_run(opts, &run, staging, parsed)
