@@ -36,7 +36,8 @@ type Job<'a> = Box<dyn FnOnce() -> Result<usize, model::ModelError> + Send + 'a>
 struct TableJobs<'a> {
     staging: &'a RunStaging,
     format: &'a str,
-    jobs: Vec<Job<'a>>,
+    /// Each write with the number of rows it writes.
+    jobs: Vec<(usize, Job<'a>)>,
 }
 
 impl<'a> TableJobs<'a> {
@@ -47,7 +48,7 @@ impl<'a> TableJobs<'a> {
     /// Adds the write of all `rows` of table `T`.
     fn add<T: model::Table + Send + 'a>(&mut self, rows: Vec<T>) {
         let (staging, format) = (self.staging, self.format);
-        self.jobs.push(Box::new(move || staging.write::<T>(format, rows)));
+        self.jobs.push((rows.len(), Box::new(move || staging.write::<T>(format, rows))));
     }
 
     /// Writes every table while the sources' hashing threads finish, and returns their hashes
@@ -59,7 +60,11 @@ impl<'a> TableJobs<'a> {
     /// and then joins in. (Writes on every core at once slowed the hash down by a quarter.)
     fn run(self, hashes: Vec<Option<PendingHash>>) -> Result<Vec<Option<(String, u64)>>, IngestError> {
         let n = self.jobs.len();
-        let queue = Mutex::new(self.jobs.into_iter().enumerate());
+        // Largest first: the cores finish together, and a helper that joins late (with a
+        // fresh allocator, whose first pages cost the most) gets the empty tables.
+        let mut jobs: Vec<_> = self.jobs.into_iter().enumerate().collect();
+        jobs.sort_by_key(|(_, (rows, _))| std::cmp::Reverse(*rows));
+        let queue = Mutex::new(jobs.into_iter().map(|(i, (_, job))| (i, job)));
         let results: Mutex<Vec<Option<Result<usize, model::ModelError>>>> = Mutex::new((0..n).map(|_| None).collect());
         let work = || loop {
             let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
