@@ -2,6 +2,8 @@
 //! the sources' hashes are in, the clock offsets, and the commit that moves the run into the
 //! dataset.
 
+use std::sync::{Mutex, PoisonError};
+
 use model::tables::bpftrace_hist::BpftraceHistRow;
 use model::tables::bpftrace_lines::BpftraceLineRow;
 use model::tables::bpftrace_maps::BpftraceMapRow;
@@ -22,7 +24,6 @@ use model::tables::runs::SourceRow;
 use model::tables::safepoints::SafepointRow;
 use model::tables::ANALYSIS_TABLES;
 use model::write::RunStaging;
-use std::sync::{Mutex, PoisonError};
 
 use super::{IngestOptions, IngestSummary, Parsed, SourceSummary};
 use crate::clock::ClockObservations;
@@ -255,4 +256,42 @@ fn concat_rows<T>(mut lists: Vec<Vec<T>>) -> Vec<T> {
         all.append(&mut l);
     }
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use model::tables::gc_pauses::GcPauseRow;
+    use model::tables::lost_events::LostEventsRow;
+    use model::write::RunStaging;
+    use sha2::Digest;
+
+    use super::TableJobs;
+    use crate::source;
+
+    /// Tables are written while a hash is still running, and its result comes back in its
+    /// place (the hashing thread here reads the file itself once its feed is dropped, 50 ms in).
+    #[test]
+    fn tables_are_written_beside_a_running_hash() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("input.log");
+        let text: Vec<u8> = (0..200_000u32).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        std::fs::write(&path, &text).unwrap();
+        let (feed, running) = source::hash_beside(&path);
+        assert!(!running.is_finished(), "the hash waits for its feed");
+        let dropper = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            drop(feed);
+        });
+        let staging = RunStaging::new(&tmp.path().join("ds"), "r").unwrap();
+        let mut jobs = TableJobs::new(&staging, "test");
+        jobs.add::<LostEventsRow>(Vec::new());
+        jobs.add::<GcPauseRow>(vec![GcPauseRow { duration_ns: 5, ..Default::default() }; 3]);
+        let hashed = jobs.run(vec![None, Some(running)]).unwrap();
+        dropper.join().unwrap();
+        let want: String = sha2::Sha256::digest(&text).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hashed, vec![None, Some((want, text.len() as u64))]);
+        staging.commit(&[]).unwrap();
+        let pauses: Vec<GcPauseRow> = model::read::read_table(&tmp.path().join("ds"), "r").unwrap();
+        assert_eq!(pauses.len(), 3);
+    }
 }
