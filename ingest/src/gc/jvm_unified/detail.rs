@@ -52,41 +52,80 @@ pub(super) struct DetailProbe {
     last_group: LastGroup,
 }
 
-/// Longest last group remembered by [`LastGroup`] (tags padded wider are checked every time).
-const LAST_GROUP_BYTES: usize = 48;
-
-/// A decorator group as it was written and what [`as_tag_set`] made of it: consecutive lines
-/// mostly share their tags (three lines in four in a G1 debug log), so a comparison of bytes
-/// stands in for the check of each byte.
-#[derive(Debug)]
-struct LastGroup {
-    bytes: [u8; LAST_GROUP_BYTES],
-    len: usize,
-    /// `Some(n)`: `bytes[..n]` is a tag set; `None`: the group is none.
-    tag_set_len: Option<usize>,
+/// What the full parser makes of a line's tags, as far as the fast path needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagClass {
+    /// The line has no tag set.
+    Untagged,
+    /// `gc`.
+    Gc,
+    /// `gc,phases`.
+    GcPhases,
+    /// Any other tag set starting with `gc`.
+    OtherGc,
+    /// `safepoint`.
+    Safepoint,
+    /// Any other tag set.
+    Other,
 }
 
-impl Default for LastGroup {
-    fn default() -> Self {
-        // No group is longer than the buffer: the first comparison fails.
-        Self { bytes: [0; LAST_GROUP_BYTES], len: usize::MAX, tag_set_len: None }
+impl TagClass {
+    fn of(tags: Option<&[u8]>) -> Self {
+        match tags {
+            None => Self::Untagged,
+            Some(b"gc") => Self::Gc,
+            Some(b"gc,phases") => Self::GcPhases,
+            Some(b"safepoint") => Self::Safepoint,
+            Some(t) if t.starts_with(b"gc") => Self::OtherGc,
+            Some(_) => Self::Other,
+        }
     }
 }
 
+/// A decorator group as it was written and what [`as_tag_set`] made of it: consecutive lines
+/// mostly share their tags (three lines in four in a G1 debug log), so a comparison of two
+/// words stands in for the check of each byte.
+#[derive(Debug, Default)]
+struct LastGroup {
+    /// [`group_words`] of the group; `None`: nothing remembered.
+    words: Option<GroupWords>,
+    /// The class of the group's tag set; `None`: the group is not a tag set.
+    class: Option<TagClass>,
+}
+
+/// A group of 8 to 32 bytes as its length and two words that together cover every byte: its
+/// first and its last 16 bytes (8 when it is shorter than 16), overlapping.
+type GroupWords = (usize, u128, u128);
+
+#[inline]
+fn group_words(group: &[u8]) -> Option<GroupWords> {
+    let n = group.len();
+    let (first, last) = match n {
+        16..=32 => {
+            (u128::from_le_bytes(group[..16].try_into().ok()?), u128::from_le_bytes(group[n - 16..].try_into().ok()?))
+        }
+        8..=15 => (
+            u128::from(u64::from_le_bytes(group[..8].try_into().ok()?)),
+            u128::from(u64::from_le_bytes(group[n - 8..].try_into().ok()?)),
+        ),
+        _ => return None,
+    };
+    Some((n, first, last))
+}
+
 impl LastGroup {
-    /// [`as_tag_set`] of `group`, from memory when `group` is the group seen last.
+    /// The class of `group` when it is a tag set (see [`as_tag_set`]), from memory when
+    /// `group` is the group seen last.
     #[inline]
-    fn tag_set<'g>(&mut self, group: &'g [u8]) -> Option<&'g [u8]> {
-        if group.len() == self.len && group == &self.bytes[..self.len] {
-            return self.tag_set_len.map(|n| &group[..n]);
+    fn class(&mut self, group: &[u8]) -> Option<TagClass> {
+        let words = group_words(group);
+        if words.is_some() && words == self.words {
+            return self.class;
         }
-        let tags = as_tag_set(group);
-        if group.len() <= LAST_GROUP_BYTES {
-            self.bytes[..group.len()].copy_from_slice(group);
-            self.len = group.len();
-            self.tag_set_len = tags.map(<[u8]>::len);
-        }
-        tags
+        let class = as_tag_set(group).map(|t| TagClass::of(Some(t)));
+        self.words = words;
+        self.class = class;
+        class
     }
 }
 
@@ -101,21 +140,21 @@ impl DetailProbe {
             None => self.walk(line)?,
         };
         let msg = &line[msg_at..];
-        let tags = self.tag_set(line);
+        let class = self.tag_class(line);
         let reason = if msg.starts_with(b"GC(") {
-            is_detail_message(msg, tags).then_some(super::GC_DETAIL)?
+            is_detail_message(msg, class).then_some(super::GC_DETAIL)?
         } else {
-            plain_message(msg, tags?)?
+            plain_message(msg, class)?
         };
         // Non-ASCII lines go to the full parser (it checks UTF-8).
         (known_ascii || line.is_ascii()).then_some(reason)
     }
 
-    /// The full parser's tags of `line` (of the remembered shape): the last decorator group,
-    /// trailing whitespace trimmed, that is a tag set (lowercase identifiers joined by commas)
-    /// and not a level. `None`: no group is (the log has no tags decorator).
+    /// The class of the full parser's tags of `line` (of the remembered shape): the last
+    /// decorator group, trailing whitespace trimmed, that is a tag set (lowercase identifiers
+    /// joined by commas) and not a level; [`TagClass::Untagged`] when no group is.
     #[inline]
-    fn tag_set<'l>(&mut self, line: &'l [u8]) -> Option<&'l [u8]> {
+    fn tag_class(&mut self, line: &[u8]) -> TagClass {
         let closes = &self.closes;
         let group = |k: usize| {
             let start = if k > 0 { closes[k - 1] + 2 } else { 1 };
@@ -123,7 +162,10 @@ impl DetailProbe {
         };
         // Tags are the last decorator in HotSpot's order: one group looked at, as a rule.
         let last = self.groups - 1;
-        self.last_group.tag_set(group(last)).or_else(|| (0..last).rev().find_map(|k| as_tag_set(group(k))))
+        match self.last_group.class(group(last)) {
+            Some(class) => class,
+            None => TagClass::of((0..last).rev().find_map(|k| as_tag_set(group(k)))),
+        }
     }
 
     /// Whether `line` is a decorated line whose message is `GC(n) <body>` with a body that
@@ -225,29 +267,28 @@ fn as_tag_set(group: &[u8]) -> Option<&[u8]> {
 /// cancelled cycle).
 const ABORT_WORDS: &[&[u8]] = &[b"Abort", b"Upgrade to Full", b"Cancelling GC"];
 
-/// The full parser's skip reason for a message without a `GC(n)` id under tag set `tags`
+/// The full parser's skip reason for a message without a `GC(n)` id under tags of `class`
 /// when it reads nothing in it: tagged `gc...`, none of [`super::GC_SETUP_MESSAGES`]
 /// (`NO_GC_ID`); tagged `safepoint`, none of [`super::SAFEPOINT_MESSAGES`]
 /// (`SAFEPOINT_DETAIL`).
 #[inline]
-fn plain_message(msg: &[u8], tags: &[u8]) -> Option<&'static str> {
+fn plain_message(msg: &[u8], class: TagClass) -> Option<&'static str> {
     let starts = |list: &[&str]| list.iter().any(|m| msg.starts_with(m.as_bytes()));
-    if tags == b"safepoint" {
-        (!starts(super::SAFEPOINT_MESSAGES)).then_some(super::SAFEPOINT_DETAIL)
-    } else if tags.starts_with(b"gc") {
-        (!starts(super::GC_SETUP_MESSAGES)).then_some(super::NO_GC_ID)
-    } else {
-        None
+    match class {
+        TagClass::Safepoint => (!starts(super::SAFEPOINT_MESSAGES)).then_some(super::SAFEPOINT_DETAIL),
+        TagClass::Gc | TagClass::GcPhases | TagClass::OtherGc => {
+            (!starts(super::GC_SETUP_MESSAGES)).then_some(super::NO_GC_ID)
+        }
+        TagClass::Untagged | TagClass::Other => None,
     }
 }
 
-/// `GC(<digits>) <body>` that the full parser skips as a detail line, under tag set `tags`
-/// (`None`: the line has none). Under `gc` (or without tags) a body may be a
-/// pause, a cycle summary, a concurrent phase or an abort; under `gc,phases` only a pause;
-/// under any other `gc...` tag set none is tabled. Under tags not `gc...` the line is left to
-/// the full parser (it gives another reason).
+/// `GC(<digits>) <body>` that the full parser skips as a detail line, under tags of `class`.
+/// Under `gc` (or without tags) a body may be a pause, a cycle summary, a concurrent phase or
+/// an abort; under `gc,phases` only a pause; under any other `gc...` tag set none is tabled.
+/// Under tags not `gc...` the line is left to the full parser (it gives another reason).
 #[inline]
-fn is_detail_message(msg: &[u8], tags: Option<&[u8]>) -> bool {
+fn is_detail_message(msg: &[u8], class: TagClass) -> bool {
     let Some(rest) = msg.strip_prefix(b"GC(") else { return false };
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     // Up to 18 digits always fit the parser's i64 id; longer ids are left to it.
@@ -260,11 +301,12 @@ fn is_detail_message(msg: &[u8], tags: Option<&[u8]>) -> bool {
     if body.first().is_some_and(|&b| is_space(b)) {
         return false;
     }
-    match tags {
-        Some(b"gc") | None => {}
-        Some(b"gc,phases") => return ![&b"Pause "[..], b"y: ", b"Y: ", b"O: "].iter().any(|p| body.starts_with(p)),
+    match class {
+        TagClass::Gc | TagClass::Untagged => {}
+        TagClass::GcPhases => return ![&b"Pause "[..], b"y: ", b"Y: ", b"O: "].iter().any(|p| body.starts_with(p)),
         // Other `gc...` tags: never tabled. Not `gc...`: the full parser gives another reason.
-        Some(t) => return t.starts_with(b"gc"),
+        TagClass::OtherGc => return true,
+        TagClass::Safepoint | TagClass::Other => return false,
     }
     // Most detail bodies start with a letter no tabled body starts with.
     let may_be_tabled = body.first().is_some_and(|&b| TABLED_FIRST_BYTE[usize::from(b)]);
