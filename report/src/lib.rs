@@ -13,6 +13,7 @@
 
 mod bpftrace;
 mod cgroup;
+mod compare;
 mod context;
 pub mod data;
 mod epoll;
