@@ -374,8 +374,20 @@ fn safepoint(
         let (op, fields) = rest.split_once('"')?;
         let mut row = row(Some(op.to_string()));
         let mut total = None;
-        for field in fields.split(", ") {
-            let Some((key, value)) = field.trim_start_matches(',').trim().split_once(": ") else { continue };
+        let mut rest = Some(fields);
+        while let Some(fields) = rest {
+            // `fields.split(", ")`, one field at a time.
+            let field = match split_once2(fields, *b", ") {
+                Some((field, more)) => {
+                    rest = Some(more);
+                    field
+                }
+                None => {
+                    rest = None;
+                    fields
+                }
+            };
+            let Some((key, value)) = split_once2(field.trim_start_matches(',').trim(), *b": ") else { continue };
             let ns = spaced_duration_ns(value);
             match key {
                 "Reaching safepoint" => row.reaching_ns = ns,
@@ -405,6 +417,22 @@ fn safepoint(
         observe(ctx, out, clock, d, line_no);
     }
     out.safepoint(row);
+    None
+}
+
+/// `s.split_once(sep)` for a separator of two ASCII bytes, found with `memchr` (a safepoint
+/// line has a dozen of them to find, and `str`'s substring search sets up a searcher each time).
+fn split_once2(s: &str, sep: [u8; 2]) -> Option<(&str, &str)> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(sep[0], &bytes[from..]) {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&sep[1]) {
+            // Both bytes are ASCII: `at` and `at + 2` are char boundaries.
+            return Some((&s[..at], &s[at + 2..]));
+        }
+        from = at + 1;
+    }
     None
 }
 
@@ -472,4 +500,18 @@ fn zgc_heap(t: &str) -> Option<(i64, i64)> {
     let (a, b) = t.split_once("->")?;
     let strip = |s: &str| s.split('(').next().and_then(units::size_bytes);
     Some((strip(a)?, strip(b)?))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn split_once2_is_split_once() {
+        let texts = ["", ",", ", ", "a, b, c", "a,b, c", ",, ,", "x: 1 ns", "x:1: 2", "é, ü: 3", "a ,b", "tail,"];
+        for text in texts {
+            for sep in [*b", ", *b": "] {
+                let want = text.split_once(std::str::from_utf8(&sep).unwrap());
+                assert_eq!(super::split_once2(text, sep), want, "{text:?} {sep:?}");
+            }
+        }
+    }
 }
