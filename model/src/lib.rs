@@ -15,6 +15,7 @@ pub mod column;
 pub mod doc;
 mod encode;
 pub mod id_map;
+pub mod intern;
 pub mod read;
 pub mod table;
 pub mod tables;

@@ -7,7 +7,7 @@
 
 use std::ops::ControlFlow;
 
-use model::read::SeqInterner;
+use model::intern::SeqInterner;
 
 /// Sequences interned to dense ids (0, 1, ...).
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use arrow::record_batch::RecordBatch;
-use model::read::Interner;
+use model::intern::Interner;
 use rayon::prelude::*;
 
 use super::callchain::{FrameKey, KERNEL_DSO, UNKNOWN_DSO};

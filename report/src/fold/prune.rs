@@ -181,7 +181,7 @@ mod tests {
 
     use super::super::{LineKey, Lines, StackStore};
     use crate::flame::{flamegraph_svg, LineOrder};
-    use model::read::Interner;
+    use model::intern::Interner;
 
     /// A profile of many thin stacks and a few heavy ones, over names that sort around `;` (so
     /// merged lines fall out of byte order).
