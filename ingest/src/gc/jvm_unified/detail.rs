@@ -141,6 +141,11 @@ impl DetailProbe {
         };
         let msg = &line[msg_at..];
         let class = self.tag_class(line);
+        // Without tags, the full parser takes the line for unified logging only when a group
+        // is a level or a time (`[12345p] GC(3) ...`, a pid alone, is not): its own test decides.
+        if class == TagClass::Untagged && std::str::from_utf8(line).ok().and_then(super::parse_decorated).is_none() {
+            return None;
+        }
         let reason = if msg.starts_with(b"GC(") {
             is_detail_message(msg, class).then_some(super::GC_DETAIL)?
         } else {

@@ -129,6 +129,11 @@ fn fast_path_gives_the_full_parsers_output_on_lines_made_to_trip_it() {
         "[0.207s] GC(5) Concurrent Cycle 12.3ms",
         "[0.207s] GC(5) Mark Abort",
         "[0.207s] GC(5) region size 1024K",
+        // No group is a level, a tag set or a time: not a unified logging line at all.
+        "[12345p] GC(3) Heap after GC invocations=4",
+        "[] GC(1) x",
+        "[Host01][12345p] GC(3) Eden regions: 1->0(2)",
+        "[12345p] Marking Stats",
         "",
         "plain text",
     ];
