@@ -153,3 +153,124 @@ fn fast_path_gives_the_full_parsers_output_on_lines_made_to_trip_it() {
     }
     assert_same(&output(&text, true), &output(&text, false), "made-up lines");
 }
+
+/// Texts of one to three lines, each of up to four decorator groups drawn from times, levels,
+/// tag sets (padded with spaces, tabs, vertical tabs), hostnames, pids, empty groups and groups
+/// of 8 and 32 bytes, then a message drawn from detail lines, tabled lines, setup and safepoint
+/// messages: the fast path and the full parser agree on every one (fixed seed, so a failure
+/// reproduces).
+#[test]
+fn fast_path_gives_the_full_parsers_output_on_random_decorated_lines() {
+    let groups: &[&str] = &[
+        "2026-11-26T11:47:42.782+0000",
+        "0.207s",
+        "10.207s",
+        "123ms",
+        "1795686578610ms",
+        "12345ns",
+        "info",
+        "info ",
+        "debug",
+        "warning",
+        "trace",
+        "error",
+        "gc",
+        "gc  ",
+        "gc             ",
+        "gc,phases",
+        "gc,phases      ",
+        "gc,phases\x0b",
+        "gc\t",
+        "gc,heap",
+        "gc,heap        ",
+        "gcx",
+        "safepoint",
+        "safepoint      ",
+        "safepoint,stats",
+        "jit",
+        "Host",
+        "host",
+        "",
+        " ",
+        " gc",
+        "1234p",
+        "gc,start       ",
+        "gc_x",
+        "g",
+        "gc,",
+        "errors",
+        "infos",
+        "gc,phases,start",
+        "gc,phases ",
+        "gc,phasesx",
+        "safepointx     ",
+        "gc,heap,exit   ",
+        "gc,phases,task ",
+        "abcdefgh",
+        "abcdefghijklmnopqrstuvwxyz012345",
+        "gc,phases      \r",
+    ];
+    let messages: &[&str] = &[
+        "GC(5) region size 1024K",
+        "GC(5) Pause Young (Normal) 30M->3M(48M) 1.657ms",
+        "GC(5)",
+        "GC(5)  ",
+        "GC(5) \t",
+        "GC(5)x",
+        "GC(5) Concurrent Mark 1.2ms",
+        "GC(5) Concurrent Cycle 12.3ms",
+        "GC(5) Mark Abort",
+        "GC(5) y: Pause Young 1.0ms",
+        "GC(5) Y: Foo",
+        "GC(5) Garbage Collection (Warmup) 20M(1%)->10M(0%) 1.2ms",
+        "GC(5) Upgrade to Full GC",
+        "GC(5) Cancelling GC: x",
+        "GC(05) x",
+        "GC(5) Pause",
+        "GC(5) Pause Young",
+        "Using G1",
+        "Using ",
+        "Using",
+        "Marking Stats",
+        "",
+        "  ",
+        "Safepoint \"G1\", Total: 1 ns",
+        "Safepoint \"G1\", Reaching safepoint: 1 ns",
+        "Application time: 0.5 seconds",
+        "Entering safepoint region: X",
+        "Entering safepoint region: ",
+        "Total time for which application threads were stopped: 0.1 seconds, Stopping threads took: 0.01 seconds",
+        "Trigger: x",
+        "Heap Max Capacity: 48M",
+        "Heap Max Capacity: x",
+        "Version: 17",
+        "GC Workers: 2",
+        "Parallel Workers: x",
+        " GC(5) x",
+        "GC(5)\r",
+        "GC(5) x\r",
+        "GC(5) Heap\x0b",
+    ];
+    let mut seed: u64 = 0x1234_5678_9abc_def1;
+    let mut pick = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for round in 0..100_000 {
+        let mut text = Vec::new();
+        for _ in 0..1 + pick(3) {
+            for _ in 0..pick(5) {
+                text.push(b'[');
+                text.extend_from_slice(groups[pick(groups.len())].as_bytes());
+                text.push(b']');
+            }
+            text.push(b' ');
+            text.extend_from_slice(messages[pick(messages.len())].as_bytes());
+            text.push(b'\n');
+        }
+        let what = format!("round {round}: {:?}", String::from_utf8_lossy(&text));
+        assert_same(&output(&text, true), &output(&text, false), &what);
+    }
+}
