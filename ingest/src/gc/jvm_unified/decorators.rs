@@ -151,9 +151,9 @@ fn classify<'a>(g: &'a str, d: &mut Decorated<'a>) {
             d.uptime_s = Some(n);
         }
         // pid (`123p`) and tid (`456t`) are not needed.
-    } else if LEVELS.contains(&g) {
+    } else if is_level(b) {
         d.level = Some(g);
-    } else if is_tags(g) {
+    } else if is_tags(b) {
         d.tags = Some(g);
     }
     // A hostname is recognised by elimination (or taken for tags; tags come last and win).
@@ -163,12 +163,27 @@ fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Whether a decorator group (trailing whitespace trimmed) is a level.
+pub(super) fn is_level(g: &[u8]) -> bool {
+    LEVELS.iter().any(|l| l.as_bytes() == g)
+}
+
+/// Bytes of a tag set: lowercase letters, digits, `,` and `_`, as a table indexed by byte.
+const TAG_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b',' || c == b'_';
+        b += 1;
+    }
+    t
+};
+
 /// Tag sets are lowercase identifiers joined by commas: `gc`, `gc,heap,exit`, `safepoint`.
 /// (A lowercase hostname looks the same; tags come last in decorator order, so the last wins.)
-fn is_tags(g: &str) -> bool {
-    !g.is_empty()
-        && g.as_bytes()[0].is_ascii_lowercase()
-        && g.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b',' || b == b'_')
+pub(super) fn is_tags(g: &[u8]) -> bool {
+    g.first().is_some_and(u8::is_ascii_lowercase) && g.iter().all(|&b| TAG_BYTE[usize::from(b)])
 }
 
 #[cfg(test)]

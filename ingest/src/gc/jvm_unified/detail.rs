@@ -11,6 +11,8 @@
 //! a line of another shape (an uptime that grew a digit, tags padded anew) is walked in full
 //! and its shape remembered.
 
+use super::decorators::{is_level, is_tags};
+
 /// Starts of `GC(n)` message bodies that may be tabled (pauses, cycle summaries, concurrent
 /// phases, aborts); any other `GC(n)` line is a detail line.
 const TABLED_BODIES: &[&[u8]] = &[
@@ -243,29 +245,12 @@ fn is_space(b: u8) -> bool {
     b == b' ' || (0x09..=0x0d).contains(&b)
 }
 
-/// Levels, which the full parser never takes for tags.
-const LEVELS: &[&[u8]] = &[b"trace", b"debug", b"info", b"warning", b"error"];
-
-/// Bytes of a tag set: lowercase letters, digits, `,` and `_`, as a table indexed by byte.
-const TAG_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b',' || c == b'_';
-        b += 1;
-    }
-    t
-};
-
 /// `group` with trailing whitespace trimmed, when that is a tag set and not a level (as the
 /// full parser classifies a decorator group).
 #[inline]
 fn as_tag_set(group: &[u8]) -> Option<&[u8]> {
     let tags = &group[..group.iter().rposition(|&b| !is_space(b))? + 1];
-    let is_set = tags[0].is_ascii_lowercase() && tags.iter().all(|&b| TAG_BYTE[usize::from(b)]);
-    let is_level = matches!(tags[0], b't' | b'd' | b'i' | b'w' | b'e') && LEVELS.contains(&tags);
-    (is_set && !is_level).then_some(tags)
+    (is_tags(tags) && !is_level(tags)).then_some(tags)
 }
 
 /// Messages the full parser reads anywhere in a `GC(n)` body under tag `gc` (an aborted or
