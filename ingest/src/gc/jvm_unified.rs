@@ -374,19 +374,7 @@ fn safepoint(
         let (op, fields) = rest.split_once('"')?;
         let mut row = row(Some(op.to_string()));
         let mut total = None;
-        let mut rest = Some(fields);
-        while let Some(fields) = rest {
-            // `fields.split(", ")`, one field at a time.
-            let field = match split_once2(fields, *b", ") {
-                Some((field, more)) => {
-                    rest = Some(more);
-                    field
-                }
-                None => {
-                    rest = None;
-                    fields
-                }
-            };
+        for field in split2(fields, *b", ") {
             let Some((key, value)) = split_once2(field.trim_start_matches(',').trim(), *b": ") else { continue };
             let ns = spaced_duration_ns(value);
             match key {
@@ -434,6 +422,17 @@ fn split_once2(s: &str, sep: [u8; 2]) -> Option<(&str, &str)> {
         from = at + 1;
     }
     None
+}
+
+/// `s.split(sep)` for a separator of two ASCII bytes (see [`split_once2`]).
+fn split2(s: &str, sep: [u8; 2]) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        let (piece, more) = split_once2(s, sep).map_or((s, None), |(piece, more)| (piece, Some(more)));
+        rest = more;
+        Some(piece)
+    })
 }
 
 /// `1696167 ns` (the unit after a space, as safepoint lines write it) → ns.
@@ -509,8 +508,10 @@ mod tests {
         let texts = ["", ",", ", ", "a, b, c", "a,b, c", ",, ,", "x: 1 ns", "x:1: 2", "é, ü: 3", "a ,b", "tail,"];
         for text in texts {
             for sep in [*b", ", *b": "] {
-                let want = text.split_once(std::str::from_utf8(&sep).unwrap());
-                assert_eq!(super::split_once2(text, sep), want, "{text:?} {sep:?}");
+                let pattern = std::str::from_utf8(&sep).unwrap();
+                assert_eq!(super::split_once2(text, sep), text.split_once(pattern), "{text:?} {sep:?}");
+                let pieces: Vec<&str> = super::split2(text, sep).collect();
+                assert_eq!(pieces, text.split(pattern).collect::<Vec<_>>(), "{text:?} {sep:?}");
             }
         }
     }
