@@ -288,7 +288,7 @@ mod tests {
         jobs.add::<GcPauseRow>(vec![GcPauseRow { duration_ns: 5, ..Default::default() }; 3]);
         let hashed = jobs.run(vec![None, Some(running)]).unwrap();
         dropper.join().unwrap();
-        let want: String = sha2::Sha256::digest(&text).iter().map(|b| format!("{b:02x}")).collect();
+        let want = crate::hex(&sha2::Sha256::digest(&text));
         assert_eq!(hashed, vec![None, Some((want, text.len() as u64))]);
         staging.commit(&[]).unwrap();
         let pauses: Vec<GcPauseRow> = model::read::read_table(&tmp.path().join("ds"), "r").unwrap();
