@@ -200,6 +200,10 @@ pub struct RunStaging {
     dir: PathBuf,
     /// Tables staged so far (writers may open from several threads).
     tables: std::sync::Mutex<Vec<String>>,
+    /// Table directories of the dataset (`<dataset>/<table>`) this staging created, made as
+    /// each table is staged so that the commit only renames; removed again (when still empty)
+    /// if the run is never committed.
+    created_parents: std::sync::Mutex<Vec<PathBuf>>,
     committed: bool,
 }
 
@@ -216,6 +220,7 @@ impl RunStaging {
             run: run.to_string(),
             dir,
             tables: Default::default(),
+            created_parents: Default::default(),
             committed: false,
         })
     }
@@ -233,13 +238,32 @@ impl RunStaging {
 
     /// Opens a streaming writer for table `T` of this run.
     pub fn writer<T: Table>(&self, source_format: &str) -> Result<TableWriter<T>, ModelError> {
-        {
+        let first = {
             let mut tables = self.tables.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !tables.iter().any(|t| t == T::NAME) {
+            let first = !tables.iter().any(|t| t == T::NAME);
+            if first {
                 tables.push(T::NAME.to_string());
             }
+            first
+        };
+        if first {
+            self.make_parent(T::NAME)?;
         }
         TableWriter::create(&self.staged_dir(T::NAME), 0, &self.run, source_format)
+    }
+
+    /// Makes the dataset's directory of `table` (the parent of the run's partition) unless it
+    /// exists, and remembers it for removal if the run is not committed.
+    fn make_parent(&self, table: &str) -> Result<(), ModelError> {
+        let parent = self.dataset.join(table);
+        match std::fs::create_dir(&parent) {
+            Ok(()) => {
+                self.created_parents.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(parent);
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(io_err(&parent)(e)),
+        }
     }
 
     /// A writer for part `part` of table `T` (parts > 0 let sources stream their rows in
@@ -269,6 +293,12 @@ impl RunStaging {
         for table in &tables {
             let staged = self.staged_dir(table);
             let dest = partition_dir(&self.dataset, table, &self.run);
+            // One rename when the run is new to the table (the parent was made when the table
+            // was staged); a rename cannot replace a directory that holds files, so a previous
+            // partition is moved aside first.
+            if std::fs::rename(&staged, &dest).is_ok() {
+                continue;
+            }
             let parent = dest.parent().expect("partition dir has a parent");
             std::fs::create_dir_all(parent).map_err(io_err(parent))?;
             if dest.exists() {
@@ -293,7 +323,10 @@ impl RunStaging {
     }
 
     fn cleanup(&self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // Empty after a commit that replaced nothing: one call.
+        if std::fs::remove_dir(&self.dir).is_err() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
         let staging_root = self.dataset.join(".staging");
         let _ = std::fs::remove_dir(&staging_root); // only if empty
     }
@@ -303,6 +336,10 @@ impl Drop for RunStaging {
     fn drop(&mut self) {
         if !self.committed {
             self.cleanup();
+            let parents = self.created_parents.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for parent in parents.iter() {
+                let _ = std::fs::remove_dir(parent); // only if empty
+            }
         }
     }
 }
@@ -315,6 +352,33 @@ mod tests {
     use super::TableWriter;
     use crate::tables::gc_pauses::GcPauseRow;
     use crate::Table;
+
+    /// A run staged and dropped without a commit leaves the dataset as it was, with no table
+    /// directory made for it; a table directory holding another run stays; a commit over a
+    /// run's previous partition replaces it.
+    #[test]
+    fn staging_dropped_leaves_no_directories_and_commits_replace() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ds = tmp.path().join("ds");
+        let pause = |ns| GcPauseRow { duration_ns: ns, ..Default::default() };
+        let stage = |run: &str, rows: Vec<GcPauseRow>| {
+            let staging = super::RunStaging::new(&ds, run).unwrap();
+            staging.write::<GcPauseRow>("test", rows).unwrap();
+            assert!(ds.join("gc_pauses").is_dir(), "made when the table is staged");
+            staging
+        };
+        drop(stage("a", vec![pause(1)]));
+        let left: Vec<_> = std::fs::read_dir(&ds).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        stage("a", vec![pause(1)]).commit(&[]).unwrap();
+        drop(stage("b", vec![pause(2)]));
+        assert!(!super::partition_dir(&ds, "gc_pauses", "b").exists());
+        stage("a", vec![pause(3), pause(4)]).commit(&[]).unwrap();
+        let rows: Vec<GcPauseRow> = crate::read::read_table(&ds, "a").unwrap();
+        assert_eq!(rows.iter().map(|r| r.duration_ns).collect::<Vec<_>>(), [3, 4]);
+        let left: Vec<_> = std::fs::read_dir(&ds).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, ["gc_pauses"], "no staging left");
+    }
 
     /// Writes `rows` as part 0 of table `T` for run `r` of `dataset`; a reader of the file.
     fn write_part<T: Table>(dataset: &std::path::Path, rows: &[T]) -> SerializedFileReader<std::fs::File> {

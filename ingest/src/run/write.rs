@@ -233,13 +233,16 @@ pub(super) fn write_run(
     jobs.add::<PerfMetaRow>(rows!(parsed, |p| p.perf_meta));
     jobs.add::<IngestLogRow>(log_rows);
     jobs.add::<ClockOffsetRow>(offsets);
+    // Opened before the hashes are in, so that only its rows are left for after them.
+    let mut runs_writer = staging.writer::<SourceRow>(&fmt)?;
     for (row, hash) in runs_rows.iter_mut().zip(jobs.run(hashes)?) {
         if let Some((sha256, size)) = hash {
             row.sha256 = sha256;
             row.size_bytes = size as i64;
         }
     }
-    staging.write::<SourceRow>(&fmt, runs_rows)?;
+    runs_writer.write_rows(&runs_rows)?;
+    runs_writer.finish()?;
     staging.commit(ANALYSIS_TABLES)?;
     Ok(summary)
 }
