@@ -9,12 +9,12 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
+use crate::chunk_queue::ChunkQueue;
 use crate::format::SNIFF_BYTES;
 use crate::{hex, IngestError};
 
@@ -212,10 +212,28 @@ struct Chunk {
     len: usize,
 }
 
-/// The parser's end of a [`hash_beside`] pair: hand it to [`open_hashed`].
+/// The parser's end of a [`hash_beside`] pair: hand it to [`open_hashed`]. Dropping it tells
+/// the hashing thread that no more chunks come.
 pub struct HashFeed {
-    tx: SyncSender<Arc<Chunk>>,
+    queue: Arc<ChunkQueue<Arc<Chunk>>>,
 }
+
+impl HashFeed {
+    /// Hands `chunk` to the hashing thread (waiting while its queue is full); `false` when the
+    /// thread is gone.
+    fn send(&self, chunk: Arc<Chunk>) -> bool {
+        self.queue.send(chunk).is_ok()
+    }
+}
+
+impl Drop for HashFeed {
+    fn drop(&mut self) {
+        self.queue.close_sender();
+    }
+}
+
+/// SHA-256 of a file's raw bytes and their number.
+type FileDigest = ([u8; 32], u64);
 
 /// The hashing thread of a [`hash_beside`] pair, or a hash already known.
 pub struct PendingHash {
@@ -224,7 +242,7 @@ pub struct PendingHash {
 }
 
 enum HashState {
-    Thread(JoinHandle<std::io::Result<(String, u64)>>),
+    Thread(JoinHandle<std::io::Result<FileDigest>>),
     Done(Result<(String, u64), IngestError>),
 }
 
@@ -233,20 +251,26 @@ enum HashState {
 /// thread before parsing it, so SHA-256 runs beside the parser. When the parser stops early,
 /// fails, or never opens the file, the thread reads and hashes the rest itself.
 pub fn hash_beside(path: &Path) -> (HashFeed, PendingHash) {
-    let (tx, rx) = sync_channel::<Arc<Chunk>>(QUEUE_CHUNKS);
-    let owned = path.to_path_buf();
-    let thread = std::thread::spawn(move || hash_chunks(&owned, rx));
-    (HashFeed { tx }, PendingHash { path: path.to_path_buf(), state: HashState::Thread(thread) })
+    let queue = Arc::new(ChunkQueue::new(QUEUE_CHUNKS));
+    let (owned, rx) = (path.to_path_buf(), Arc::clone(&queue));
+    let thread = std::thread::spawn(move || {
+        let digest = hash_chunks(&owned, &rx);
+        rx.close_receiver();
+        digest
+    });
+    (HashFeed { queue }, PendingHash { path: path.to_path_buf(), state: HashState::Thread(thread) })
 }
 
-fn hash_chunks(path: &Path, rx: Receiver<Arc<Chunk>>) -> std::io::Result<(String, u64)> {
+/// The hashing thread's work. It allocates nothing while chunks come (see [`ChunkQueue`]), so
+/// the allocator never sets up for this thread: the digest goes back as bytes.
+fn hash_chunks(path: &Path, rx: &ChunkQueue<Arc<Chunk>>) -> std::io::Result<FileDigest> {
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     // Dropping each chunk once hashed lets the parser's reader reuse it. An empty chunk says
     // the reader reached the end of the file.
-    for chunk in rx {
+    while let Some(chunk) = rx.recv() {
         if chunk.len == 0 {
-            return Ok((hex(&hasher.finalize()), size));
+            return Ok((hasher.finalize().into(), size));
         }
         hasher.update(&chunk.buf[..chunk.len]);
         size += chunk.len as u64;
@@ -255,7 +279,7 @@ fn hash_chunks(path: &Path, rx: Receiver<Arc<Chunk>>) -> std::io::Result<(String
     let mut file = std::fs::File::open(path)?;
     std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(size))?;
     size += hash_rest(&mut file, &mut hasher)?;
-    Ok((hex(&hasher.finalize()), size))
+    Ok((hasher.finalize().into(), size))
 }
 
 impl PendingHash {
@@ -279,7 +303,7 @@ impl PendingHash {
         match self.state {
             HashState::Done(r) => r,
             HashState::Thread(thread) => match thread.join() {
-                Ok(r) => r.map_err(io),
+                Ok(r) => r.map(|(digest, size)| (hex(&digest), size)).map_err(io),
                 Err(panic) => std::panic::resume_unwind(panic),
             },
         }
@@ -291,7 +315,7 @@ impl PendingHash {
 struct ChunkReader<'a> {
     file: std::fs::File,
     /// The hashing thread; `None` once it is gone (it then reads the rest itself).
-    tx: Option<SyncSender<Arc<Chunk>>>,
+    tx: Option<HashFeed>,
     current: Option<Arc<Chunk>>,
     pos: usize,
     /// Chunks handed out before, reused once the hashing thread is done with them.
@@ -339,7 +363,7 @@ impl ChunkReader<'_> {
     }
 
     fn send(&mut self, chunk: Arc<Chunk>) {
-        if self.tx.as_ref().is_some_and(|t| t.send(chunk).is_err()) {
+        if self.tx.as_ref().is_some_and(|t| !t.send(chunk)) {
             self.tx = None;
         }
     }
@@ -395,7 +419,7 @@ pub fn open_hashed<'a>(
 ) -> Result<OpenSource<'a>, IngestError> {
     let io = |source| IngestError::Io { path: path.to_path_buf(), source };
     let file = std::fs::File::open(path).map_err(io)?;
-    let mut raw = ChunkReader { file, tx: Some(feed.tx), current: None, pos: 0, pool: VecDeque::new(), on_progress };
+    let mut raw = ChunkReader { file, tx: Some(feed), current: None, pos: 0, pool: VecDeque::new(), on_progress };
     let first = raw.fill_buf().map_err(io)?;
     let gzip = first.starts_with(&[0x1f, 0x8b]);
     if !gzip && (first.len() >= SNIFF_BYTES || first.len() < CHUNK) {
