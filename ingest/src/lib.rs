@@ -7,7 +7,6 @@
 pub mod account;
 pub mod bpftrace;
 pub mod cgroup;
-mod chunk_queue;
 pub mod clock;
 pub mod format;
 pub mod gc;

@@ -1,5 +1,5 @@
 //! The bounded queue that carries chunks of a file from the parser's reader to its hashing
-//! thread ([`crate::source::hash_beside`]): a mutex and two condition variables over a ring
+//! thread ([`super::hash_beside`]): a mutex and two condition variables over a ring
 //! sized once, by the reader's thread.
 //!
 //! The hashing thread takes from it without allocating anything. std's channels allocate a
