@@ -187,19 +187,14 @@ impl DetailProbe {
     #[inline]
     fn same_shape(&self, line: &[u8]) -> Option<usize> {
         let g = self.groups;
-        if g == 0 || line.first() != Some(&b'[') {
-            return None;
-        }
-        let last = self.closes[g - 1];
+        let (&last, inner) = self.closes[..g].split_last()?;
         // The `]` count below is kept in a byte (it vectorises): prefixes are far shorter.
-        if last >= usize::from(u8::MAX) || line.len() < last + 2 || line[last + 1] != b' ' {
+        if last >= usize::from(u8::MAX) || line.first() != Some(&b'[') || line.get(last..last + 2) != Some(b"] ") {
             return None;
         }
-        for (k, &c) in self.closes[..g].iter().enumerate() {
-            let next = if k + 1 == g { b' ' } else { b'[' };
-            if line[c] != b']' || line[c + 1] != next {
-                return None;
-            }
+        // Two-byte compares, one per group: a loop over the bytes cost a fifth of the fast path.
+        if inner.iter().any(|&c| line.get(c..c + 2) != Some(b"][")) {
+            return None;
         }
         // No other `]` before the message.
         let count = line[..=last].iter().fold(0u8, |n, &b| n + u8::from(b == b']'));
