@@ -31,14 +31,27 @@ fi
 build_tracefold
 cat "$LOG" > /dev/null   # page cache
 
+# Each ingest writes a new dataset (56 files and directories), in a directory never used
+# before, on the disk ($WORK) and, when there is one, on tmpfs (/dev/shm); all are removed after
+# the timing. The time to create them on ext4 depends on the file system's recent past: its
+# inode allocator passes over inodes freed in the last 5 s (300 s while their inode table is
+# not yet written back) and reads each to check. After hours of benchmarks on one machine,
+# 56 mkdirs took 4-15 ms instead of 2 ms, and the ingest 10 ms longer than on tmpfs (perf:
+# a sixth of its CPU in find_inode_bit / recently_deleted). The tmpfs figure is the ingest
+# without that; `sync` first lets the deletions of earlier runs age in 5 s.
 DS=$(mktemp -d "$WORK/ds-gc.XXXXXX")   # private: other runs of this script may share $WORK
-trap 'rm -rf "$DS"' EXIT
+SHM=""
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then SHM=$(mktemp -d /dev/shm/tracefold-ds-gc.XXXXXX); fi
+trap 'rm -rf "$DS" ${SHM:+"$SHM"}' EXIT
+sync
+sleep 6
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-# grep and tracefold alternate, so both see the same machine load.
-GREP_T=(); TF_T=()
-for _ in $(seq "$N"); do
+# grep and tracefold alternate, so all see the same machine load.
+GREP_T=(); TF_T=(); SHM_T=()
+for i in $(seq "$N"); do
   GREP_T+=("$(time_it grep -c Pause "$LOG")")
-  rm -rf "$DS"; TF_T+=("$(time_it "$BIN" -q ingest "$LOG" --out "$DS" --run big)")
+  TF_T+=("$(time_it "$BIN" -q ingest "$LOG" --out "$DS/t$i" --run big)")
+  if [ -n "$SHM" ]; then SHM_T+=("$(time_it "$BIN" -q ingest "$LOG" --out "$SHM/t$i" --run big)"); fi
 done
 GREP=$(printf '%s\n' "${GREP_T[@]}" | median)
 TF=$(printf '%s\n' "${TF_T[@]}" | median)
@@ -48,10 +61,9 @@ TF=$(printf '%s\n' "${TF_T[@]}" | median)
 # been read back into the cache (large folios) than right after it was written (4 KiB pages).
 SHA_KBS=$(openssl speed -evp sha256 -bytes 262144 -seconds 1 2>/dev/null | tail -1 | awk '{print $NF}' | tr -d k)
 COPY=$(for _ in $(seq 3); do time_it dd if="$LOG" of=/dev/null bs=256K status=none; done | median)
-TF_CPU=$(for _ in $(seq 3); do rm -rf "$DS"; cpu_it "$BIN" -q ingest "$LOG" --out "$DS" --run big; done | median)
+TF_CPU=$(for i in $(seq 3); do cpu_it "$BIN" -q ingest "$LOG" --out "$DS/c$i" --run big; done | median)
 LOAD1=$(cut -d' ' -f1 /proc/loadavg)
-rm -rf "$DS"
-RSS=$(rss "$BIN" -q ingest "$LOG" --out "$DS" --run big)
+RSS=$(rss "$BIN" -q ingest "$LOG" --out "$DS/rss" --run big)
 PAUSES=$(grep -c 'Pause.*ms$' "$LOG" || true)
 SIZE=$(stat -c %s "$LOG")
 printf 'log: %s (%d bytes, %d lines ending a pause by grep)\n' "$LOG" "$SIZE" "$PAUSES"
@@ -59,15 +71,27 @@ printf 'grep -c Pause:      %.3f s wall (median of %d)\n' "$GREP" "$N"
 printf 'SHA-256 alone:      %.3f s (the floor: the whole file hashed on one core, for runs.sha256; openssl speed %.2f GB/s)\n' \
   "$(echo "$SIZE / ($SHA_KBS * 1000)" | bc -l)" "$(echo "$SHA_KBS / 1000000" | bc -l)"
 printf 'page-cache read:    %.3f s wall (dd bs=256K: the copy every reader pays, grep included)\n' "$COPY"
-printf 'tracefold ingest:   %.3f s wall (median of %d), %.0f MB/s, peak RSS %d KiB, %.3f s CPU (user+sys)\n' \
-  "$TF" "$N" "$(echo "$SIZE / $TF / 1000000" | bc -l)" "$RSS" "$TF_CPU"
+printf 'tracefold ingest:   %.3f s wall (median of %d; dataset on %s), %.0f MB/s, peak RSS %d KiB, %.3f s CPU (user+sys)\n' \
+  "$TF" "$N" "$(stat -f -c %T "$DS")" "$(echo "$SIZE / $TF / 1000000" | bc -l)" "$RSS" "$TF_CPU"
 printf 'grep runs:          %s\n' "${GREP_T[*]}"
 printf 'tracefold runs:     %s\n' "${TF_T[*]}"
 printf 'load average:       %s at start, %s at end (%d cores)\n' "$LOAD0" "$LOAD1" "$(nproc)"
 # Each round's grep and tracefold ran one right after the other: their ratio is steadier than
 # the ratio of the medians when the machine's speed drifts between rounds.
-ROUND_RATIOS=$(for i in "${!GREP_T[@]}"; do echo "${GREP_T[$i]} / ${TF_T[$i]}" | bc -l; done)
-printf 'per-round ratios:   %s\n' "$(printf '%s\n' "$ROUND_RATIOS" | awk '{printf "%.2f ", $1}')"
-printf 'rounds >= 1:        %d of %d; median per-round ratio %.2f\n' \
-  "$(printf '%s\n' "$ROUND_RATIOS" | awk '$1 >= 1' | wc -l)" "$N" "$(printf '%s\n' "$ROUND_RATIOS" | median)"
-printf 'ratio grep/tracefold: %.2f (>= 1 means tracefold is at least as fast)\n' "$(echo "$GREP / $TF" | bc -l)"
+ratios() {   # $1: label; the rest: tracefold's times, round by round
+  local label=$1 rr tf; shift
+  tf=$(printf '%s\n' "$@" | median)
+  rr=$(i=0; for t in "$@"; do echo "${GREP_T[$i]} / $t" | bc -l; i=$((i + 1)); done)
+  printf '%s\n' "-- dataset on $label:"
+  printf 'per-round ratios:   %s\n' "$(printf '%s\n' "$rr" | awk '{printf "%.2f ", $1}')"
+  printf 'rounds >= 1:        %d of %d; median per-round ratio %.2f\n' \
+    "$(printf '%s\n' "$rr" | awk '$1 >= 1' | wc -l)" "$#" "$(printf '%s\n' "$rr" | median)"
+  printf 'ratio grep/tracefold: %.2f (>= 1 means tracefold is at least as fast)\n' "$(echo "$GREP / $tf" | bc -l)"
+}
+if [ -n "$SHM" ]; then
+  printf 'tracefold, tmpfs:   %.3f s wall (median of %d; dataset on %s)\n' \
+    "$(printf '%s\n' "${SHM_T[@]}" | median)" "$N" "$(stat -f -c %T "$SHM")"
+  printf 'tracefold runs:     %s\n' "${SHM_T[*]}"
+  ratios "tmpfs ($SHM)" "${SHM_T[@]}"
+fi
+ratios "the disk ($DS)" "${TF_T[@]}"
