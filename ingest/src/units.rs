@@ -86,6 +86,18 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The number in `text[r]`: its ASCII digits read directly (every stamp a JVM writes), else what
+/// `str::parse` makes of it (a sign, say), so that the answer is the same either way. A JVM log
+/// line with wall-clock time is parsed through here: the direct read is a tenth of the cost.
+fn fixed_field(text: &str, r: std::ops::Range<usize>) -> Option<i64> {
+    match text.as_bytes().get(r.clone()) {
+        Some(b) if !b.is_empty() && b.iter().all(u8::is_ascii_digit) => {
+            Some(b.iter().fold(0, |n, &d| n * 10 + i64::from(d - b'0')))
+        }
+        _ => text.get(r)?.parse::<i64>().ok(),
+    }
+}
+
 /// Parses `2026-11-26T09:49:35.173+0000` (also `Z`, `+00:00`, and without fraction or zone,
 /// which is then taken as UTC) to ns since the Unix epoch.
 pub fn iso8601_ns(text: &str) -> Option<i64> {
@@ -99,7 +111,7 @@ pub fn iso8601_ns(text: &str) -> Option<i64> {
     {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { text.get(r)?.parse::<i64>().ok() };
+    let num = |r| fixed_field(text, r);
     let (y, mo, d, h, mi, s) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
     let mut rest = &text[19..];
     let mut frac_ns = 0;
@@ -115,12 +127,19 @@ pub fn iso8601_ns(text: &str) -> Option<i64> {
     let offset_s = match rest {
         "" | "Z" => 0,
         z if z.len() >= 5 && (z.starts_with('+') || z.starts_with('-')) => {
-            let digits: String = z[1..].chars().filter(char::is_ascii_digit).collect();
-            if digits.len() != 4 {
+            // `+hhmm` or `+hh:mm`: exactly four digits after the sign, whatever is between them.
+            let mut digits = [0i64; 4];
+            let mut n = 0;
+            for &b in z.as_bytes()[1..].iter().filter(|b| b.is_ascii_digit()) {
+                if let Some(slot) = digits.get_mut(n) {
+                    *slot = i64::from(b - b'0');
+                }
+                n += 1;
+            }
+            if n != 4 {
                 return None;
             }
-            let hh: i64 = digits[..2].parse().ok()?;
-            let mm: i64 = digits[2..].parse().ok()?;
+            let (hh, mm) = (digits[0] * 10 + digits[1], digits[2] * 10 + digits[3]);
             let sign = if z.starts_with('-') { -1 } else { 1 };
             sign * (hh * 3600 + mm * 60)
         }
@@ -214,5 +233,20 @@ mod tests {
         assert_eq!(iso8601_ns("2026-11-26T09:49:35.173+0000"), Some(1_795_686_575_173_000_000));
         assert_eq!(iso8601_ns("2026-11-26T10:49:35.173+0100"), Some(1_795_686_575_173_000_000));
         assert_eq!(iso8601_ns("1970-01-01T00:00:00Z"), Some(0));
+        // Worked out by hand: zones with and without a colon, west of UTC, a comma, more than
+        // nine fraction digits, no zone, fields that are not all digits (read as `str::parse`
+        // reads them: a sign is a number's), and zones that are not four digits.
+        let h = 3_600_000_000_000_i64;
+        assert_eq!(iso8601_ns("2026-11-26T15:19:35.173+05:30"), Some(1_795_686_575_173_000_000));
+        assert_eq!(iso8601_ns("2026-11-26T01:49:35.173-0800"), Some(1_795_686_575_173_000_000));
+        assert_eq!(iso8601_ns("2026-11-26T09:49:35,5+0000"), Some(1_795_686_575_500_000_000));
+        assert_eq!(iso8601_ns("2026-11-26T09:49:35.1234567891+0000"), Some(1_795_686_575_123_456_789));
+        assert_eq!(iso8601_ns("2026-11-26 09:49:35"), Some(1_795_686_575_000_000_000));
+        assert_eq!(iso8601_ns("2026-11-26T+9:49:35Z"), Some(1_795_686_575_000_000_000));
+        assert_eq!(iso8601_ns("2026-11-26T09:49:35+1:00"), None);
+        assert_eq!(iso8601_ns("2026-11-26T09:49:35+01:000"), None);
+        assert_eq!(iso8601_ns("2026-11-26T09:49:35+0a100"), Some(1_795_686_575_000_000_000 - h));
+        assert_eq!(iso8601_ns("2026-1x-26T09:49:35Z"), None);
+        assert_eq!(iso8601_ns("2026-11-26T09:49:35.173+0000 "), Some(1_795_686_575_173_000_000));
     }
 }
