@@ -46,13 +46,15 @@ trap 'rm -rf "$DS" ${SHM:+"$SHM"}' EXIT
 sync
 sleep 6
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-# grep and tracefold alternate, so all see the same machine load.
-GREP_T=(); TF_T=(); SHM_T=()
-for i in $(seq "$N"); do
-  GREP_T+=("$(time_it grep -c Pause "$LOG")")
-  TF_T+=("$(time_it "$BIN" -q ingest "$LOG" --out "$DS/t$i" --run big)")
-  if [ -n "$SHM" ]; then SHM_T+=("$(time_it "$BIN" -q ingest "$LOG" --out "$SHM/t$i" --run big)"); fi
-done
+# grep and tracefold alternate, so all see the same machine load; bench/rounds.py times each
+# process itself (spawn to exit), with no shell or `date` around it.
+CMDS=(-- grep -c Pause "$LOG" -- "$BIN" -q ingest "$LOG" --out "$DS/t{i}" --run big)
+if [ -n "$SHM" ]; then CMDS+=(-- "$BIN" -q ingest "$LOG" --out "$SHM/t{i}" --run big); fi
+mapfile -t TIMES < <(python3 bench/rounds.py "$N" "${CMDS[@]}")
+read -r -a GREP_T <<< "${TIMES[0]}"
+read -r -a TF_T <<< "${TIMES[1]}"
+SHM_T=()
+if [ -n "$SHM" ]; then read -r -a SHM_T <<< "${TIMES[2]}"; fi
 GREP=$(printf '%s\n' "${GREP_T[@]}" | median)
 TF=$(printf '%s\n' "${TF_T[@]}" | median)
 # Context: the two floors. SHA-256 (runs.sha256) runs on one core whatever else is done, at
