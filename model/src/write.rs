@@ -255,7 +255,8 @@ impl RunStaging {
     /// Makes the dataset's directory of `table` (the parent of the run's partition) unless it
     /// exists, and remembers it for removal if the run is not committed.
     fn make_parent(&self, table: &str) -> Result<(), ModelError> {
-        let parent = self.dataset.join(table);
+        let dest = partition_dir(&self.dataset, table, &self.run);
+        let parent = dest.parent().expect("partition dir has a parent").to_path_buf();
         match std::fs::create_dir(&parent) {
             Ok(()) => {
                 self.created_parents.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(parent);

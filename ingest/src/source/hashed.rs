@@ -166,7 +166,7 @@ fn hash_chunks(path: &Path, rx: &ChunkQueue<Feed>) -> std::io::Result<FileDigest
 }
 
 impl PendingHash {
-    /// A hash computed already (e.g. by [`hash_dir`]).
+    /// A hash computed already (e.g. by [`super::hash_dir`]).
     pub fn ready(path: &Path, hash: Result<(String, u64), IngestError>) -> Self {
         Self { path: path.to_path_buf(), state: HashState::Done(hash) }
     }
@@ -293,8 +293,9 @@ impl BufRead for ChunkReader<'_> {
     }
 }
 
-/// [`open`] over the chunks of `feed`: the file is read once, by the thread of
-/// [`hash_beside`], and the parser reads uncompressed content where it lies (no second copy).
+/// [`super::open`] over the chunks of `feed`: the file is read once, by this reader, whose
+/// chunks go to the thread of [`hash_beside`], and the parser reads uncompressed content where
+/// it lies (no second copy).
 pub fn open_hashed<'a>(
     path: &Path,
     on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
