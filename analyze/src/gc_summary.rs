@@ -4,10 +4,14 @@
 //! different timelines are never compared. Per timeline the span runs from the first pause
 //! start to the last pause end (`start + duration` when the end is missing); spans are summed.
 //! `stw_share` = summed duration of the timed pauses / summed span, `throughput` = 1 − that.
-//! Allocation rate: per timeline, over consecutive pauses that carry heap-before and heap-after
-//! (or, when a timeline has fewer than two such pauses, its cycles that do), the sum of
-//! `max(0, heap_before[i+1] − heap_after[i])` over the sum of the gaps `start[i+1] − end[i]`
-//! (pairs with no positive gap are skipped), all timelines pooled. MMU: see [`crate::mmu`].
+//! Allocation rate: bytes allocated per second of wall time between a timeline's first and last
+//! collection, all timelines pooled. Per timeline, over its pauses that carry heap-before and
+//! heap-after (or, when fewer than two do, its cycles that do), in time order: the bytes are
+//! `max(0, heap_before[i+1] − left[i])` between collections, where `left` is what a collection
+//! leaves (Go: the live heap marked, the heap a cycle's sweep comes down to; else heap-after),
+//! plus, for a Go cycle (the program runs and allocates while it marks), `max(0, heap_after −
+//! heap_before)` of each cycle between the first and the last; the time is `start[last] −
+//! end[first]`. MMU: see [`crate::mmu`].
 //! Output: one `gc_run_summary` row and the `gc_mmu` rows.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,39 +41,58 @@ pub fn timelines(pauses: &[Pause]) -> Vec<Timeline> {
     pause_intervals(pauses).into_values().filter_map(Timeline::from_pauses).collect()
 }
 
-/// A point of heap accounting: interval and heap before/after.
-type HeapPoint = ((i64, i64), i64, i64);
+/// A point of heap accounting: a pause or a cycle with heap figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct HeapPoint {
+    /// `[start, end)`, ns.
+    interval: (i64, i64),
+    /// Heap when it starts, bytes.
+    before: i64,
+    /// Heap when it ends, bytes.
+    after: i64,
+    /// The heap it leaves for the program: the live heap for a Go cycle, else `after`.
+    left: i64,
+    /// A Go cycle: the program ran (and allocated) while it marked, `after − before` of it.
+    concurrent: bool,
+}
 
 /// Heap points of one timeline: from its pauses, from its cycles.
 type HeapPoints = (Vec<HeapPoint>, Vec<HeapPoint>);
 
-/// Bytes grown and ns elapsed between consecutive points of one timeline (sorted by interval).
+/// Bytes allocated and ns elapsed from the end of the first point to the start of the last.
 fn growth(points: &mut [HeapPoint]) -> (i128, i128) {
     points.sort_unstable();
-    let (mut bytes, mut ns) = (0i128, 0i128);
-    for w in points.windows(2) {
-        let ((_, end), _, after) = w[0];
-        let ((start, _), before, _) = w[1];
-        let gap = i128::from(start) - i128::from(end);
-        if gap > 0 {
-            bytes += (i128::from(before) - i128::from(after)).max(0);
-            ns += gap;
-        }
+    let (Some(first), Some(last)) = (points.first(), points.last()) else { return (0, 0) };
+    let ns = i128::from(last.interval.0) - i128::from(first.interval.1);
+    if points.len() < 2 || ns <= 0 {
+        return (0, 0);
     }
-    (bytes, ns)
+    let between: i128 = points.windows(2).map(|w| (i128::from(w[1].before) - i128::from(w[0].left)).max(0)).sum();
+    let during: i128 = points[1..points.len() - 1]
+        .iter()
+        .filter(|p| p.concurrent)
+        .map(|p| (i128::from(p.after) - i128::from(p.before)).max(0))
+        .sum();
+    (between + during, ns)
 }
 
-/// Allocation rate, bytes/s; `None` without two heap figures a positive gap apart.
+/// Allocation rate, bytes/s; `None` without two heap figures a positive time apart.
 pub fn alloc_rate(pauses: &[Pause], cycles: &[Cycle]) -> Option<f64> {
     let mut by: BTreeMap<(&str, &str), HeapPoints> = BTreeMap::new();
     for p in pauses {
-        if let (Some(iv), Some(b), Some(a)) = (p.interval(), p.heap_before_bytes, p.heap_after_bytes) {
-            by.entry((p.source.as_str(), p.clock.as_str())).or_default().0.push((iv, b, a));
+        if let (Some(interval), Some(before), Some(after)) = (p.interval(), p.heap_before_bytes, p.heap_after_bytes) {
+            let point = HeapPoint { interval, before, after, left: after, concurrent: false };
+            by.entry((p.source.as_str(), p.clock.as_str())).or_default().0.push(point);
         }
     }
     for c in cycles {
-        if let (Some(iv), Some(b), Some(a)) = (c.interval(), c.heap_before_bytes, c.heap_after_bytes) {
-            by.entry((c.source.as_str(), c.clock.as_str())).or_default().1.push((iv, b, a));
+        if let (Some(interval), Some(before), Some(after)) = (c.interval(), c.heap_before_bytes, c.heap_after_bytes) {
+            // Only Go's gctrace gives the live heap; its cycles are concurrent.
+            let point = match c.heap_live_bytes {
+                Some(live) => HeapPoint { interval, before, after, left: live, concurrent: true },
+                None => HeapPoint { interval, before, after, left: after, concurrent: false },
+            };
+            by.entry((c.source.as_str(), c.clock.as_str())).or_default().1.push(point);
         }
     }
     let (mut bytes, mut ns) = (0i128, 0i128);
@@ -147,19 +170,53 @@ mod tests {
     }
 
     #[test]
-    fn alloc_rate_over_gaps() {
-        // Gap 1: end 10 ms → start 110 ms (100 ms), grew 300 − 100 = 200 B.
-        // Gap 2: end 120 ms → start 320 ms (200 ms), grew 500 − 200 = 300 B. 500 B / 0.3 s.
+    fn alloc_rate_over_wall_time_between_collections() {
+        // Between 1: 300 − 100 = 200 B; between 2: 500 − 200 = 300 B. Pauses stop the program:
+        // nothing grows during them. From the first end (10 ms) to the last start (320 ms):
+        // 500 B / 0.31 s.
         let p = [
             pause("a", 0, 10 * MS, Some((150, 100))),
             pause("a", 110 * MS, 10 * MS, Some((300, 200))),
             pause("a", 320 * MS, 10 * MS, Some((500, 400))),
         ];
-        assert_eq!(alloc_rate(&p, &[]), Some(500.0 * 1e9 / (300 * MS) as f64));
-        // A shrink counts as 0 bytes but its gap still counts.
+        assert_eq!(alloc_rate(&p, &[]), Some(500.0 * 1e9 / (310 * MS) as f64));
+        // A shrink counts as 0 bytes but its time still counts.
         let p = [pause("a", 0, 10, Some((0, 100))), pause("a", 20, 10, Some((50, 0)))];
         assert_eq!(alloc_rate(&p, &[]), Some(0.0));
         assert_eq!(alloc_rate(&[pause("a", 0, 10, None), pause("a", 20, 10, None)], &[]), None);
+        // One point, or points with no time between them: no rate.
+        assert_eq!(alloc_rate(&p[..1], &[]), None);
+        assert_eq!(alloc_rate(&[pause("a", 0, 10, Some((1, 1))), pause("a", 5, 10, Some((9, 1)))], &[]), None);
+    }
+
+    fn go_cycle(start: i64, dur: i64, (before, after, live): (i64, i64, i64)) -> Cycle {
+        Cycle {
+            source: "go.txt".into(),
+            clock: "go_uptime".into(),
+            start_ns: Some(start),
+            line: 1,
+            duration_ns: Some(dur),
+            runtime: "go".into(),
+            collector: "Go".into(),
+            heap_before_bytes: Some(before),
+            heap_after_bytes: Some(after),
+            heap_committed_bytes: None,
+            heap_live_bytes: Some(live),
+        }
+    }
+
+    /// gctrace's `4->6->1 MB`: heap at GC start, at GC end, live. After a cycle the heap comes
+    /// down to the live heap; while a cycle marks, the program allocates (start → end).
+    #[test]
+    fn go_alloc_rate_counts_from_the_live_heap_and_during_marking() {
+        let c = [
+            go_cycle(0, 5 * MS, (4, 6, 1)),
+            go_cycle(100 * MS, 10 * MS, (9, 12, 2)),
+            go_cycle(200 * MS, 5 * MS, (10, 11, 3)),
+        ];
+        // Between: (9 − 1) + (10 − 2) = 16 B; during the middle cycle: 12 − 9 = 3 B (the first and
+        // the last lie outside the time counted). Time: 200 − 5 = 195 ms.
+        assert_eq!(alloc_rate(&[], &c), Some(19.0 * 1e9 / (195 * MS) as f64));
     }
 
     #[test]

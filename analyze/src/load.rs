@@ -57,6 +57,8 @@ pub struct Cycle {
     pub heap_before_bytes: Option<i64>,
     pub heap_after_bytes: Option<i64>,
     pub heap_committed_bytes: Option<i64>,
+    /// Go: the live heap marked (what the heap drops to once swept).
+    pub heap_live_bytes: Option<i64>,
 }
 
 impl Cycle {
@@ -226,8 +228,15 @@ pub fn load_cycles(dataset: &Path, run: &str) -> Result<Vec<Cycle>, AnalyzeError
     if files.is_empty() {
         return Ok(Vec::new());
     }
-    let ints =
-        [c::line, c::start_ns, c::duration_ns, c::heap_before_bytes, c::heap_after_bytes, c::heap_committed_bytes];
+    let ints = [
+        c::line,
+        c::start_ns,
+        c::duration_ns,
+        c::heap_before_bytes,
+        c::heap_after_bytes,
+        c::heap_committed_bytes,
+        c::heap_live_bytes,
+    ];
     let strings = [c::source, c::clock, c::runtime, c::collector];
     let df = scan(&files, &ints, &strings).map_err(|source| AnalyzeError::Polars { path: dir.clone(), source })?;
     let cols = Columns { df: &df, dir: &dir };
@@ -241,6 +250,7 @@ pub fn load_cycles(dataset: &Path, run: &str) -> Result<Vec<Cycle>, AnalyzeError
     let mut before = cols.int(c::heap_before_bytes)?.into_iter();
     let mut after = cols.int(c::heap_after_bytes)?.into_iter();
     let mut committed = cols.int(c::heap_committed_bytes)?.into_iter();
+    let mut live = cols.int(c::heap_live_bytes)?.into_iter();
     let mut cycles: Vec<Cycle> = (0..df.height())
         .filter_map(|_| {
             Some(Cycle {
@@ -254,6 +264,7 @@ pub fn load_cycles(dataset: &Path, run: &str) -> Result<Vec<Cycle>, AnalyzeError
                 heap_before_bytes: before.next()?,
                 heap_after_bytes: after.next()?,
                 heap_committed_bytes: committed.next()?,
+                heap_live_bytes: live.next()?,
             })
         })
         .collect();

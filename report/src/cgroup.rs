@@ -294,11 +294,11 @@ pub fn section(run: &RunData, figure: Option<(String, Vec<String>)>) -> Option<C
                 _ => "n/a".to_string(),
             },
             memory_peak: match (s.memory_peak, s.memory_limit) {
-                (Some(p), Some(l)) => format!("{} of {}", format::size(p), format::size(l)),
-                (Some(p), None) => format::size(p),
+                (Some(p), Some(l)) => format!("{} of {}", format::size_iec(p), format::size_iec(l)),
+                (Some(p), None) => format::size_iec(p),
                 _ => "n/a".to_string(),
             },
-            headroom: opt(s.min_headroom, format::size),
+            headroom: opt(s.min_headroom, format::size_iec),
             resets: s.resets.to_string(),
         })
         .collect();

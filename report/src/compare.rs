@@ -42,6 +42,10 @@ struct Figs {
     mmu_10ms: Option<f64>,
     mmu_100ms: Option<f64>,
     mmu_1s: Option<f64>,
+    /// Time the safepoints held the application, time to reach them included (JVM logs with the
+    /// `safepoint` tag or `Total time for which application threads were stopped` lines).
+    safepoint_total: Option<i64>,
+    safepoint_max: Option<i64>,
 }
 
 fn figs(run: &RunData) -> Figs {
@@ -82,6 +86,10 @@ fn figs(run: &RunData) -> Figs {
         f.mmu_10ms = s.mmu_10ms;
         f.mmu_100ms = s.mmu_100ms;
         f.mmu_1s = s.mmu_1s;
+    }
+    if !run.safepoints.is_empty() {
+        f.safepoint_total = Some(run.safepoints.iter().map(|s| s.total_ns).sum());
+        f.safepoint_max = run.safepoints.iter().map(|s| s.total_ns).max();
     }
     f
 }
@@ -139,7 +147,42 @@ fn metrics() -> Vec<Metric> {
         Metric { name: "MMU 10 ms", kind: Share, better: Higher, get: |f| f.mmu_10ms },
         Metric { name: "MMU 100 ms", kind: Share, better: Higher, get: |f| f.mmu_100ms },
         Metric { name: "MMU 1 s", kind: Share, better: Higher, get: |f| f.mmu_1s },
+        Metric { name: "safepoints: stopped total", kind: Duration, better: Lower, get: |f| i(f.safepoint_total) },
+        Metric { name: "safepoints: longest", kind: Duration, better: Lower, get: |f| i(f.safepoint_max) },
     ]
+}
+
+/// Safepoint rows are shown when a run has safepoint records.
+fn is_safepoint_row(m: &Metric) -> bool {
+    m.name.starts_with("safepoints:")
+}
+
+/// The change of a metric: relative (or in points for shares); from a baseline of 0, where no
+/// relative change exists, the difference itself (`+1 (worse)`).
+fn change_of(m: &Metric, b: Option<f64>, c: Option<f64>) -> String {
+    match (&m.kind, b, c) {
+        (Kind::Share, ..) => format::change(b, c, m.better, ChangeKind::Points),
+        (kind, Some(b), Some(c)) if b == 0.0 && c != 0.0 && c.is_finite() => {
+            format::difference(&show(kind, Some((c - b).abs())), c > b, m.better)
+        }
+        _ => format::change(b, c, m.better, ChangeKind::Relative),
+    }
+}
+
+/// A note when safepoints held the application much longer than the collector's pauses (time
+/// to reach the safepoint, non-GC operations): the pause rows alone would understate it.
+fn safepoint_note(role: &str, run: &RunData, f: &Figs) -> Option<String> {
+    let (stopped, paused) = (f.safepoint_total?, f.total.unwrap_or(0));
+    (stopped as f64 > 1.5 * paused as f64 && stopped - paused >= 1_000_000).then(|| {
+        format!(
+            "In the {role} `{}` safepoints stopped the application for {} in all, against {} of GC pauses: the \
+             pause, throughput and MMU rows count the collector's pauses as the log (and JFR) time them, without the \
+             time threads took to reach the safepoint or the non-GC operations; see its Safepoints section.",
+            run.name,
+            format::duration(stopped),
+            format::duration(paused)
+        )
+    })
 }
 
 fn show(kind: &Kind, v: Option<f64>) -> String {
@@ -168,23 +211,29 @@ fn multi_collector_note(role: &str, run: &RunData) -> Option<String> {
 /// Baseline against candidate: each metric, both values and the change.
 pub(crate) fn compare(base: &RunData, cand: &RunData) -> Comparison {
     let (fb, fc) = (figs(base), figs(cand));
+    let with_safepoints = fb.safepoint_total.is_some() || fc.safepoint_total.is_some();
     let mut rows: Vec<MetricRow> = metrics()
         .into_iter()
+        .filter(|m| with_safepoints || !is_safepoint_row(m))
         .map(|m| {
             let (b, c) = ((m.get)(&fb), (m.get)(&fc));
-            let kind = if matches!(m.kind, Kind::Share) { ChangeKind::Points } else { ChangeKind::Relative };
             MetricRow {
                 metric: m.name.to_string(),
                 base: show(&m.kind, b),
                 cand: show(&m.kind, c),
-                change: format::change(b, c, m.better, kind),
+                change: change_of(&m, b, c),
             }
         })
         .collect();
-    let mut notes: Vec<String> = [multi_collector_note("baseline", base), multi_collector_note("candidate", cand)]
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut notes: Vec<String> = [
+        multi_collector_note("baseline", base),
+        multi_collector_note("candidate", cand),
+        safepoint_note("baseline", base, &fb),
+        safepoint_note("candidate", cand, &fc),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if let Some(note) = cgroup_rows(base, cand, &mut rows) {
         notes.push(note);
     }
@@ -238,6 +287,7 @@ pub(crate) fn compare_one(run: &RunData) -> Comparison {
     let f = figs(run);
     let rows = metrics()
         .into_iter()
+        .filter(|m| f.safepoint_total.is_some() || !is_safepoint_row(m))
         .map(|m| MetricRow {
             metric: m.name.to_string(),
             base: show(&m.kind, (m.get)(&f)),
@@ -245,6 +295,6 @@ pub(crate) fn compare_one(run: &RunData) -> Comparison {
             change: String::new(),
         })
         .collect();
-    let notes = multi_collector_note("run", run).into_iter().collect();
+    let notes = [multi_collector_note("run", run), safepoint_note("run", run, &f)].into_iter().flatten().collect();
     Comparison { base_header: header("run", run), cand_header: String::new(), rows, notes }
 }

@@ -253,7 +253,7 @@ fn summary_line(run: &RunData) -> String {
         line.push_str(&format!(" ({concurrent} concurrent, {aborted} aborted/degenerated/upgraded to full)"));
     }
     line.push_str(&format!(
-        " over {} of log; STW total {} ({} of the span, throughput {})",
+        " over {} from the first pause to the end of the last; STW total {} ({} of that span, throughput {})",
         format::duration(s.span_ns),
         format::duration(s.pause_total_ns),
         format::percent(s.stw_share, 2),
@@ -270,7 +270,7 @@ fn summary_line(run: &RunData) -> String {
         line.push_str(&format!("; allocation rate {}", format::rate(rate)));
     }
     if let Some(heap) = s.heap_committed_max_bytes {
-        line.push_str(&format!("; committed heap up to {}", format::size(heap)));
+        line.push_str(&format!("; committed heap up to {}", format::size_iec(heap)));
     }
     line.push('.');
     line
@@ -481,7 +481,7 @@ fn run_ctx(
                 path: format::code(&s.source),
                 format: s.format.as_deref().map(format::code).unwrap_or_else(|| "none".to_string()),
                 tool: s.tool_version.as_deref().map(format::cell).unwrap_or_default(),
-                size: format::size(s.size_bytes),
+                size: format::size_iec(s.size_bytes),
                 sha: s.sha256.chars().take(12).collect(),
                 status: format::cell(&s.status),
             })

@@ -53,27 +53,28 @@ pub fn opt_duration(ns: Option<i64>) -> String {
 
 /// A size in bytes with binary units in the JVM's style: `512B`, `64K`, `256M`, `4G`, `1.5G`.
 pub fn size(bytes: i64) -> String {
-    size_f64(bytes as f64)
+    size_with(bytes as f64, ["T", "G", "M", "K", "B"], "")
 }
 
-fn size_f64(bytes: f64) -> String {
-    const UNITS: [(&str, f64); 4] = [
-        ("T", 1024.0 * 1024.0 * 1024.0 * 1024.0),
-        ("G", 1024.0 * 1024.0 * 1024.0),
-        ("M", 1024.0 * 1024.0),
-        ("K", 1024.0),
-    ];
-    for (unit, factor) in UNITS {
+/// Bytes in binary units, spelt out: `512 B`, `64 KiB`, `1.5 GiB` (for prose and tables; the
+/// comparison's headers use the JVM's `-Xmx` spelling of [`size`]).
+pub fn size_iec(bytes: i64) -> String {
+    size_with(bytes as f64, ["TiB", "GiB", "MiB", "KiB", "B"], " ")
+}
+
+fn size_with(bytes: f64, names: [&str; 5], sep: &str) -> String {
+    const FACTORS: [f64; 4] = [1024.0 * 1024.0 * 1024.0 * 1024.0, 1024.0 * 1024.0 * 1024.0, 1024.0 * 1024.0, 1024.0];
+    for (unit, factor) in names.iter().zip(FACTORS) {
         if bytes.abs() >= factor {
-            return format!("{}{unit}", trim_one_decimal(bytes / factor));
+            return format!("{}{sep}{unit}", trim_one_decimal(bytes / factor));
         }
     }
-    format!("{}B", trim_one_decimal(bytes))
+    format!("{}{sep}{}", trim_one_decimal(bytes), names[4])
 }
 
-/// A rate in bytes per second: `512M/s`, `1.2G/s`.
+/// A rate in bytes per second, binary units: `512 MiB/s`, `1.2 GiB/s`.
 pub fn rate(bytes_per_s: f64) -> String {
-    format!("{}/s", size_f64(bytes_per_s))
+    format!("{}/s", size_with(bytes_per_s, ["TiB", "GiB", "MiB", "KiB", "B"], " "))
 }
 
 fn trim_one_decimal(v: f64) -> String {
@@ -135,12 +136,7 @@ pub fn change(base: Option<f64>, cand: Option<f64>, better: Better, kind: Change
         return format!("±{shown} {unit} (same)");
     }
     let sign = if value > 0.0 { '+' } else { MINUS };
-    let word = match (better, value > 0.0) {
-        (Better::Lower, true) | (Better::Higher, false) => " (worse)",
-        (Better::Lower, false) | (Better::Higher, true) => " (better)",
-        (Better::Neither, true) => " (higher)",
-        (Better::Neither, false) => " (lower)",
-    };
+    let word = verdict(better, value > 0.0);
     // Beyond a factor of 10 a percentage hides the size of the change (−99.9 % vs −100.0 %):
     // say the factor instead, `÷ 1,800` or `× 25`.
     if matches!(kind, ChangeKind::Relative) && b > 0.0 && c > 0.0 && (c / b >= 10.0 || b / c >= 10.0) {
@@ -148,6 +144,23 @@ pub fn change(base: Option<f64>, cand: Option<f64>, better: Better, kind: Change
         return format!("{op} {}{word}", significant(factor));
     }
     format!("{sign}{shown} {unit}{word}")
+}
+
+/// ` (worse)`, ` (better)`, ` (higher)` or ` (lower)`: what a rise (`up`) or a fall means.
+fn verdict(better: Better, up: bool) -> &'static str {
+    match (better, up) {
+        (Better::Lower, true) | (Better::Higher, false) => " (worse)",
+        (Better::Lower, false) | (Better::Higher, true) => " (better)",
+        (Better::Neither, true) => " (higher)",
+        (Better::Neither, false) => " (lower)",
+    }
+}
+
+/// A change shown as the difference itself, `shown` (already formatted, no sign), for when no
+/// relative change exists (a baseline of 0): `+1 (worse)`, `−2.00 ms (better)`.
+pub fn difference(shown: &str, up: bool, better: Better) -> String {
+    let sign = if up { '+' } else { MINUS };
+    format!("{sign}{shown}{}", verdict(better, up))
 }
 
 /// A factor with three significant digits and thousands separators: `25.0`, `1,800`.
@@ -243,11 +256,15 @@ mod tests {
         assert_eq!(size(64 * 1024), "64K");
         assert_eq!(size(256 * 1024 * 1024), "256M");
         assert_eq!(size(4 * 1024 * 1024 * 1024), "4G");
+        assert_eq!(size_iec(512), "512 B");
+        assert_eq!(size_iec(256 * 1024 * 1024), "256 MiB");
+        assert_eq!(size_iec(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+        assert_eq!(rate(171_451_464.0), "163.5 MiB/s");
         assert_eq!(size(16 * 1024 * 1024 * 1024), "16G");
         assert_eq!(size(3 * 512 * 1024 * 1024), "1.5G");
         assert_eq!(size(2 * 1024 * 1024 * 1024 * 1024), "2T");
-        assert_eq!(rate(512.0 * 1024.0 * 1024.0), "512M/s");
-        assert_eq!(rate(1.25 * 1024.0 * 1024.0 * 1024.0), "1.2G/s");
+        assert_eq!(rate(512.0 * 1024.0 * 1024.0), "512 MiB/s");
+        assert_eq!(rate(1.25 * 1024.0 * 1024.0 * 1024.0), "1.2 GiB/s");
     }
 
     #[test]

@@ -162,10 +162,11 @@ fn hand_computed_figures() {
     assert_eq!(s.span_ns, 1141 * MS);
     assert_eq!(s.stw_share, 63.0 / 1141.0);
     assert_eq!(s.throughput, 1.0 - 63.0 / 1141.0);
-    // a.log from pauses: 50 MB over 40 ms, 50 MB over 40 ms; b.log from cycles: 8 − 3 = 5 MB
-    // over 1000 − 5 = 995 ms. 105 MB / 1.075 s.
+    // a.log from pauses: 70 − 20 + 80 − 30 = 100 MB from 10 ms (first end) to 100 ms (last
+    // start); b.log from cycles (no live heap: what is left is heap-after): 8 − 3 = 5 MB from
+    // 5 to 1000 ms. 105 MB / (90 + 995) ms.
     let rate = s.alloc_rate_bytes_per_s.unwrap();
-    assert!((rate - 105e6 / 1.075).abs() < 1e-6, "{rate}");
+    assert!((rate - 105e6 / 1.085).abs() < 1e-6, "{rate}");
     assert_eq!(s.heap_committed_max_bytes, Some(300 * MB));
     // 10 ms: a.log has a 10 ms pause → 0. 100 ms: a.log [40,140] holds 10 + 40 ms → 0.5
     // (b.log: 0.98). 1 s: only b.log is long enough: [1,1001] ms holds 1 + 1 ms → 0.998.

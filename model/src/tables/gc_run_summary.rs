@@ -26,9 +26,11 @@ crate::table! {
         pub stw_share: f64,
         /// 1 − stw_share.
         pub throughput: f64,
-        /// Bytes allocated per second, from heap-after of one GC to heap-before of the next; null when the log has no heap figures.
-        /// Per source, over consecutive pauses with heap figures (its cycles when fewer than two pauses have them): sum of
-        /// max(0, heap_before[i+1] − heap_after[i]) over the sum of the gaps start[i+1] − end[i], pooled over sources.
+        /// Bytes allocated per second of wall time between collections; null when the log has no heap figures.
+        /// Per source, over its pauses with heap figures (its cycles when fewer than two pauses have them), in time order:
+        /// max(0, heap_before[i+1] − left[i]) summed, where `left` is Go's live heap or else heap_after, plus each Go
+        /// cycle's growth while it marks (max(0, heap_after − heap_before), cycles between the first and the last), over
+        /// start[last] − end[first]; pooled over sources.
         pub alloc_rate_bytes_per_s: Option<f64>,
         /// Largest committed heap seen, bytes.
         pub heap_committed_max_bytes: Option<i64>,

@@ -160,7 +160,7 @@ fn throttled_run_section() {
     // intervals: (0.9 + 0.95 + 0.1 + 0.5 + 0.2) / 5) | memory | headroom | resets
     assert_eq!(
         row(&md, "`/svc`"),
-        "| `/svc` | 0.5 | 0.41 | 0.50 | 24 / 40 | 60.00 % | 3.00 s | 53.0 % | 300M of 512M | 212M | 1 |"
+        "| `/svc` | 0.5 | 0.41 | 0.50 | 24 / 40 | 60.00 % | 3.00 s | 53.0 % | 300 MiB of 512 MiB | 212 MiB | 1 |"
     );
     assert!(md.contains(
         "- `/svc`: **quota throttling: the CPU limit is too small for the load** — 60.00 % of periods throttled \

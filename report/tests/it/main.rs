@@ -368,7 +368,7 @@ fn two_runs_report() {
     assert_eq!(row(&md, "full GCs (count)"), "| full GCs (count) | 1 | 0 | \u{2212}100.0 % (better) |");
     assert_eq!(row(&md, "STW total"), "| STW total | 40.00 ms | 2.80 ms | ÷ 14.3 (better) |");
     assert_eq!(row(&md, "throughput (%)"), "| throughput (%) | 99.60 % | 99.97 % | +0.37 pp (better) |");
-    assert_eq!(row(&md, "alloc rate"), "| alloc rate | 512M/s | 1G/s | +100.0 % (higher) |");
+    assert_eq!(row(&md, "alloc rate"), "| alloc rate | 512 MiB/s | 1 GiB/s | +100.0 % (higher) |");
     assert_eq!(row(&md, "MMU 10 ms"), "| MMU 10 ms | 0.00 % | 87.00 % | +87.00 pp (better) |");
     assert_eq!(row(&md, "MMU 100 ms"), "| MMU 100 ms | 80.00 % | 98.70 % | +18.70 pp (better) |");
     assert_eq!(row(&md, "MMU 1 s"), "| MMU 1 s | 98.00 % | 99.87 % | +1.87 pp (better) |");
@@ -416,7 +416,8 @@ fn explicit_runs_swap_roles() {
     assert_eq!(summary.runs, vec!["jdk21-zgc".to_string(), "jdk17-g1".to_string()]);
     assert!(md.contains("| metric | baseline: jdk21-zgc (ZGC, 16G) | candidate: jdk17-g1 (G1, 256M) | change |"));
     assert_eq!(row(&md, "pauses (count)"), "| pauses (count) | 6 | 4 | \u{2212}33.3 % (better) |");
-    assert_eq!(row(&md, "full GCs (count)"), "| full GCs (count) | 0 | 1 | n/a |");
+    // No relative change from 0: the difference itself.
+    assert_eq!(row(&md, "full GCs (count)"), "| full GCs (count) | 0 | 1 | +1 (worse) |");
 }
 
 #[test]
