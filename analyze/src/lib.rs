@@ -101,6 +101,9 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<AnalyzeSummary, AnalyzeError> {
     if !dataset.is_dir() {
         return Err(AnalyzeError::DatasetNotFound { path: dataset.to_path_buf() });
     }
+    // A commit that a killed ingest left half done is finished first: each run is all old or all new.
+    model::write::recover(dataset)
+        .map_err(|source| AnalyzeError::Model { path: dataset.to_path_buf(), source: Box::new(source) })?;
     let known = dataset_runs(dataset)?;
     let runs = match &opts.runs {
         None => known,

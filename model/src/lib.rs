@@ -52,6 +52,8 @@ pub enum ModelError {
     MissingColumn { table: String, column: String },
     #[error("{path}: {source}")]
     Io { path: std::path::PathBuf, source: std::io::Error },
+    #[error("{path}: not a directory; a dataset is a directory of tables (give --out a directory, new or existing)")]
+    NotADataset { path: std::path::PathBuf },
     #[error("{path}: {source}")]
     Parquet { path: std::path::PathBuf, source: parquet::errors::ParquetError },
     #[error("{path}: schema version {found} of table `{table}` is newer than this tracefold reads ({supported})")]

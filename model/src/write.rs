@@ -204,7 +204,116 @@ pub struct RunStaging {
     /// each table is staged so that the commit only renames; removed again (when still empty)
     /// if the run is never committed.
     created_parents: std::sync::Mutex<Vec<PathBuf>>,
+    /// The staging directory, open and locked (exclusive) while this staging lives: [`recover`]
+    /// leaves alone the staging of an ingest that still runs.
+    _lock: File,
+    /// The commit has begun (its mark is written): from then on the staging is only ever
+    /// completed, by the commit or by [`recover`], never removed.
+    commit_started: bool,
     committed: bool,
+}
+
+/// The file that marks a staging directory whose commit has begun; it holds the run's name,
+/// the staged tables and the tables whose partition of the run the commit removes, a line each
+/// (tables separated by commas).
+const COMMIT_MARK: &str = "COMMIT";
+
+/// Where a commit moves the run's previous partitions before it removes them.
+const REPLACED: &str = ".replaced";
+
+/// Completes the commits that an ingest or analysis began and did not finish (the process was
+/// killed between two of its renames), and removes the staging of those that ended before their
+/// commit; a staging still locked by a running process is left alone. Every command that reads
+/// or writes a dataset calls this first, so the dataset it sees holds, for each run, either all
+/// of the old tables or all of the new. Returns what it did, one line each.
+pub fn recover(dataset: &Path) -> Result<Vec<String>, ModelError> {
+    let root = dataset.join(".staging");
+    let entries = match std::fs::read_dir(&root) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(io_err(&root)(e)),
+    };
+    let mut done = Vec::new();
+    for entry in entries {
+        let dir = entry.map_err(io_err(&root))?.path();
+        let Ok(lock) = File::open(&dir) else { continue };
+        if !dir.is_dir() || lock.try_lock().is_err() {
+            continue;
+        }
+        if dir.join(COMMIT_MARK).exists() {
+            roll_forward(dataset, &dir)?;
+            done.push(format!("completed the interrupted commit staged in {}", dir.display()));
+        } else if modified_within(&dir, STAGING_GRACE) {
+            // Made in the last seconds: maybe by an ingest between making it and locking it.
+            continue;
+        } else {
+            std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+            done.push(format!("removed {}, staged by a process that ended before its commit", dir.display()));
+        }
+    }
+    let _ = std::fs::remove_dir(&root); // only if empty
+    Ok(done)
+}
+
+/// How long an unlocked staging directory with no commit mark is left alone by [`recover`].
+const STAGING_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn modified_within(path: &Path, age: std::time::Duration) -> bool {
+    let modified = std::fs::metadata(path).and_then(|m| m.modified());
+    modified.is_ok_and(|t| t.elapsed().map_or(true, |e| e < age))
+}
+
+/// Moves the tables staged in `dir` (whose commit mark is written) into place, replacing the
+/// run's previous partitions, removes the partitions the mark lists for removal, then `dir`.
+/// Each step can be done again: a commit cut short is finished by running this once more.
+fn roll_forward(dataset: &Path, dir: &Path) -> Result<(), ModelError> {
+    let mark_path = dir.join(COMMIT_MARK);
+    let mark = std::fs::read_to_string(&mark_path).map_err(io_err(&mark_path))?;
+    let mut lines = mark.lines();
+    let run = lines.next().unwrap_or_default();
+    crate::validate_run_name(run)?;
+    let list = |line: Option<&str>| -> Vec<String> {
+        line.unwrap_or_default().split(',').filter(|t| !t.is_empty()).map(str::to_string).collect()
+    };
+    let (tables, also_remove) = (list(lines.next()), list(lines.next()));
+    let old = dir.join(REPLACED);
+    for table in &tables {
+        let staged = dir.join(table);
+        let dest = partition_dir(dataset, table, run);
+        // Moved already (by the commit this completes), or moved now in one rename when the run
+        // is new to the table (its parent was made when the table was staged).
+        if !staged.exists() || std::fs::rename(&staged, &dest).is_ok() {
+            continue;
+        }
+        let parent = dest.parent().expect("partition dir has a parent");
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+        // A rename cannot replace a directory that holds files: the previous partition is moved
+        // aside first.
+        if dest.exists() {
+            let aside = old.join(table);
+            if aside.exists() {
+                std::fs::remove_dir_all(&dest).map_err(io_err(&dest))?;
+            } else {
+                std::fs::create_dir_all(&old).map_err(io_err(&old))?;
+                std::fs::rename(&dest, &aside).map_err(io_err(&dest))?;
+            }
+        }
+        std::fs::rename(&staged, &dest).map_err(io_err(&staged))?;
+    }
+    for table in also_remove.iter().filter(|t| !tables.contains(t)) {
+        let dest = partition_dir(dataset, table, run);
+        if dest.exists() {
+            std::fs::remove_dir_all(&dest).map_err(io_err(&dest))?;
+        }
+    }
+    // Empty after a commit that replaced nothing but its mark: two calls.
+    if std::fs::remove_file(&mark_path).is_err() || std::fs::remove_dir(dir).is_err() {
+        std::fs::remove_dir_all(dir).map_err(io_err(dir))?;
+    }
+    let _ = std::fs::remove_dir(dataset.join(".staging")); // only if empty
+    Ok(())
 }
 
 impl RunStaging {
@@ -213,14 +322,22 @@ impl RunStaging {
         crate::validate_run_name(run)?;
         let nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        if dataset.exists() && !dataset.is_dir() {
+            return Err(ModelError::NotADataset { path: dataset.to_path_buf() });
+        }
+        recover(dataset)?;
         let dir = dataset.join(".staging").join(format!("{run}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let lock = File::open(&dir).map_err(io_err(&dir))?;
+        lock.lock().map_err(io_err(&dir))?;
         Ok(Self {
             dataset: dataset.to_path_buf(),
             run: run.to_string(),
             dir,
             tables: Default::default(),
             created_parents: Default::default(),
+            _lock: lock,
+            commit_started: false,
             committed: false,
         })
     }
@@ -286,56 +403,30 @@ impl RunStaging {
 
     /// Moves every staged table into place, replacing the run's previous partition of it, and
     /// removes the run's partitions of `also_remove` tables that were not staged (e.g. analysis
-    /// tables made stale by a re-ingest). Each table is swapped by directory renames.
+    /// tables made stale by a re-ingest). Each table is swapped by directory renames, after a
+    /// mark that lets [`recover`] finish them should the process die in between.
     pub fn commit(mut self, also_remove: &[&str]) -> Result<(), ModelError> {
-        let old = self.dir.join(".replaced");
         let mut tables = std::mem::take(self.tables.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
         tables.sort();
-        for table in &tables {
-            let staged = self.staged_dir(table);
-            let dest = partition_dir(&self.dataset, table, &self.run);
-            // One rename when the run is new to the table (the parent was made when the table
-            // was staged); a rename cannot replace a directory that holds files, so a previous
-            // partition is moved aside first.
-            if std::fs::rename(&staged, &dest).is_ok() {
-                continue;
-            }
-            let parent = dest.parent().expect("partition dir has a parent");
-            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-            if dest.exists() {
-                let aside = old.join(table);
-                std::fs::create_dir_all(&old).map_err(io_err(&old))?;
-                std::fs::rename(&dest, &aside).map_err(io_err(&dest))?;
-            }
-            std::fs::rename(&staged, &dest).map_err(io_err(&staged))?;
-        }
-        for table in also_remove {
-            if tables.iter().any(|t| t == table) {
-                continue;
-            }
-            let dest = partition_dir(&self.dataset, table, &self.run);
-            if dest.exists() {
-                std::fs::remove_dir_all(&dest).map_err(io_err(&dest))?;
-            }
-        }
+        let mark = format!("{}\n{}\n{}\n", self.run, tables.join(","), also_remove.join(","));
+        let mark_path = self.dir.join(COMMIT_MARK);
+        std::fs::write(&mark_path, mark).map_err(io_err(&mark_path))?;
+        self.commit_started = true;
+        roll_forward(&self.dataset, &self.dir)?;
         self.committed = true;
-        self.cleanup();
         Ok(())
     }
 
     fn cleanup(&self) {
-        // Empty after a commit that replaced nothing: one call.
-        if std::fs::remove_dir(&self.dir).is_err() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-        let staging_root = self.dataset.join(".staging");
-        let _ = std::fs::remove_dir(&staging_root); // only if empty
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_dir(self.dataset.join(".staging")); // only if empty
     }
 }
 
 impl Drop for RunStaging {
     fn drop(&mut self) {
-        if !self.committed {
+        // A commit begun and not finished is left for `recover` to complete.
+        if !self.committed && !self.commit_started {
             self.cleanup();
             let parents = self.created_parents.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
             for parent in parents.iter() {
@@ -379,6 +470,76 @@ mod tests {
         assert_eq!(rows.iter().map(|r| r.duration_ns).collect::<Vec<_>>(), [3, 4]);
         let left: Vec<_> = std::fs::read_dir(&ds).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(left, ["gc_pauses"], "no staging left");
+    }
+
+    /// A process killed in the middle of a commit (one table moved, one not) leaves a dataset
+    /// that `recover` completes: the run then holds all of its new tables and none of its old;
+    /// a staging of a process killed before its commit is removed, and the staging of a
+    /// process still running is left alone.
+    #[test]
+    fn recover_completes_a_commit_cut_short_and_removes_abandoned_staging() {
+        use crate::tables::safepoints::SafepointRow;
+        let tmp = tempfile::tempdir().unwrap();
+        let ds = tmp.path().join("ds");
+        let pause = |ns| GcPauseRow { duration_ns: ns, ..Default::default() };
+        let safepoint = |ns| SafepointRow { total_ns: ns, ..Default::default() };
+        let old = super::RunStaging::new(&ds, "a").unwrap();
+        old.write::<GcPauseRow>("test", vec![pause(1)]).unwrap();
+        old.write::<SafepointRow>("test", vec![safepoint(1)]).unwrap();
+        old.commit(&[]).unwrap();
+
+        // The new run is staged, its commit mark written, then the process dies after moving
+        // the first table (`gc_pauses`) only.
+        let mut new = super::RunStaging::new(&ds, "a").unwrap();
+        new.write::<GcPauseRow>("test", vec![pause(2)]).unwrap();
+        new.write::<SafepointRow>("test", vec![safepoint(2)]).unwrap();
+        let dir = new.dir.clone();
+        std::fs::write(dir.join(super::COMMIT_MARK), "a\ngc_pauses,safepoints\n\n").unwrap();
+        new.commit_started = true;
+        drop(new); // releases the lock, removes nothing
+        let dest = super::partition_dir(&ds, "gc_pauses", "a");
+        std::fs::create_dir_all(dir.join(super::REPLACED)).unwrap();
+        std::fs::rename(&dest, dir.join(super::REPLACED).join("gc_pauses")).unwrap();
+        std::fs::rename(dir.join("gc_pauses"), &dest).unwrap();
+        let pauses = |ds: &std::path::Path| -> Vec<i64> {
+            crate::read::read_table::<GcPauseRow>(ds, "a").unwrap().iter().map(|r| r.duration_ns).collect()
+        };
+        let safepoints = |ds: &std::path::Path| -> Vec<i64> {
+            crate::read::read_table::<SafepointRow>(ds, "a").unwrap().iter().map(|r| r.total_ns).collect()
+        };
+        assert_eq!((pauses(&ds), safepoints(&ds)), (vec![2], vec![1]), "the state a crash leaves: mixed");
+        let done = super::recover(&ds).unwrap();
+        assert_eq!(done.len(), 1, "{done:?}");
+        assert_eq!((pauses(&ds), safepoints(&ds)), (vec![2], vec![2]), "all new after recovery");
+        assert!(!dir.exists());
+
+        // A staging still locked by a running ingest, and one abandoned long ago before its commit.
+        let running = super::RunStaging::new(&ds, "b").unwrap();
+        running.write::<GcPauseRow>("test", vec![pause(9)]).unwrap();
+        let abandoned = ds.join(".staging").join("c-1-1");
+        std::fs::create_dir_all(abandoned.join("gc_pauses")).unwrap();
+        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::open(&abandoned).unwrap().set_modified(long_ago).unwrap();
+
+        let done = super::recover(&ds).unwrap();
+        assert_eq!(done.len(), 1, "{done:?}");
+        assert!(!abandoned.exists());
+        assert!(running.dir.exists(), "a running ingest's staging stays");
+        running.commit(&[]).unwrap();
+        let left: Vec<_> = std::fs::read_dir(&ds).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(!left.iter().any(|n| n == ".staging"), "{left:?}");
+        // Done again, nothing to do.
+        assert!(super::recover(&ds).unwrap().is_empty());
+    }
+
+    /// `--out` naming a file, not a directory: a clear error, before anything is written.
+    #[test]
+    fn a_dataset_path_that_is_a_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let err = super::RunStaging::new(&file, "a").err().unwrap();
+        assert!(err.to_string().contains("not a directory"), "{err}");
     }
 
     /// Writes `rows` as part 0 of table `T` for run `r` of `dataset`; a reader of the file.

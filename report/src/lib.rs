@@ -62,6 +62,8 @@ pub enum ReportError {
     SameRun(String),
     #[error("dataset {}: listing runs: {source}", dataset.display())]
     ListRuns { dataset: PathBuf, source: model::ModelError },
+    #[error("dataset {}: completing an interrupted commit: {source}", dataset.display())]
+    Recover { dataset: PathBuf, source: model::ModelError },
     #[error("reading table `{table}` of run `{run}`: {source}")]
     Read { table: &'static str, run: String, source: model::ModelError },
     #[error("{}: {source}", path.display())]
@@ -128,6 +130,9 @@ pub fn select_runs(
 
 /// Writes `out_dir/report.md` and its SVG figures for the dataset in `opts`.
 pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
+    // A commit that a killed ingest left half done is finished first: each run is all old or all new.
+    model::write::recover(&opts.dataset)
+        .map_err(|source| ReportError::Recover { dataset: opts.dataset.clone(), source })?;
     let known = model::read::list_runs(&opts.dataset)
         .map_err(|source| ReportError::ListRuns { dataset: opts.dataset.clone(), source })?;
     let selection = select_runs(&opts.dataset, &known, opts.baseline.as_deref(), opts.candidate.as_deref())?;

@@ -184,7 +184,10 @@ struct RunParse<'a> {
 }
 
 fn parse_file(input: &InputFile, part: usize, run: RunParse<'_>) -> Result<Parsed, IngestError> {
-    let (hash, parsed) = if input.cgroup_dir {
+    let (hash, parsed) = if input.skip.is_some() {
+        // Not read at all: no hash, no size.
+        (source::PendingHash::ready(&input.path, Ok((String::new(), 0))), parse_content(input, part, run, None))
+    } else if input.cgroup_dir {
         let (hash, parsed) = rayon::join(|| source::hash_dir(&input.path), || parse_content(input, part, run, None));
         (source::PendingHash::ready(&input.path, hash), parsed)
     } else {
@@ -229,6 +232,10 @@ fn parse_content(
         perf_threads: Vec::new(),
         perf_meta: Vec::new(),
     };
+    if let Some(reason) = &input.skip {
+        parsed.hint = reason.clone();
+        return Ok(parsed);
+    }
     if input.cgroup_dir {
         let c = crate::cgroup::ingest_dir(&input.path, &ctx)?;
         parsed.format = Some(format::CGROUP_DIR_FORMAT);

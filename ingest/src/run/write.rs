@@ -173,7 +173,10 @@ pub(super) fn write_run(
             log_rows.push(IngestLogRow {
                 source: source.clone(),
                 kind: "skip".into(),
-                reason: Some(format!("no known format ({})", p.hint)),
+                reason: Some(match &p.input.skip {
+                    Some(why) => format!("not read: {why}"),
+                    None => format!("no known format ({})", p.hint),
+                }),
                 ..Default::default()
             });
             summary.unrecognised.push(source);

@@ -24,6 +24,15 @@ pub struct InputFile {
     pub explicit: bool,
     /// A directory capture of cgroups (read as one source), not a file.
     pub cgroup_dir: bool,
+    /// Why an entry found in a directory is not read (a FIFO, a dangling link): it is listed
+    /// as skipped, like a file of no known format.
+    pub skip: Option<String>,
+}
+
+impl InputFile {
+    fn new(path: PathBuf, explicit: bool, cgroup_dir: bool) -> Self {
+        Self { path, explicit, cgroup_dir, skip: None }
+    }
 }
 
 /// Whether a directory is a cgroup capture: it holds cgroupfs files (a one-off copy), a
@@ -62,16 +71,19 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<InputFile>, IngestError> {
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|source| IngestError::Io { path: input.clone(), source })?;
         if meta.is_dir() && is_cgroup_dir(input) {
-            out.push(InputFile { path: input.clone(), explicit: true, cgroup_dir: true });
+            out.push(InputFile::new(input.clone(), true, true));
         } else if meta.is_dir() {
             walk(input, &mut out)?;
         } else {
-            out.push(InputFile { path: input.clone(), explicit: true, cgroup_dir: false });
+            out.push(InputFile::new(input.clone(), true, false));
         }
     }
     Ok(out)
 }
 
+/// The files under `dir`. Entries that are not regular files (FIFOs, sockets, devices: reading
+/// one could block for ever), links that lead nowhere, and links to directories (not followed,
+/// so a link to an ancestor cannot loop) are listed with the reason they are skipped.
 fn walk(dir: &Path, out: &mut Vec<InputFile>) -> Result<(), IngestError> {
     let rd = std::fs::read_dir(dir).map_err(|source| IngestError::Io { path: dir.to_path_buf(), source })?;
     let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -80,12 +92,16 @@ fn walk(dir: &Path, out: &mut Vec<InputFile>) -> Result<(), IngestError> {
         if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
             continue;
         }
-        if p.is_dir() && is_cgroup_dir(&p) {
-            out.push(InputFile { path: p, explicit: false, cgroup_dir: true });
-        } else if p.is_dir() {
-            walk(&p, out)?;
-        } else {
-            out.push(InputFile { path: p, explicit: false, cgroup_dir: false });
+        let link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+        let skip = |reason: String| InputFile { skip: Some(reason), ..InputFile::new(p.clone(), false, false) };
+        match std::fs::metadata(&p) {
+            Err(e) if link => out.push(skip(format!("a symbolic link that cannot be followed: {e}"))),
+            Err(e) => out.push(skip(format!("cannot be read: {e}"))),
+            Ok(m) if m.is_dir() && link => out.push(skip("a symbolic link to a directory (not followed)".into())),
+            Ok(m) if m.is_dir() && is_cgroup_dir(&p) => out.push(InputFile::new(p, false, true)),
+            Ok(m) if m.is_dir() => walk(&p, out)?,
+            Ok(m) if m.is_file() => out.push(InputFile::new(p, false, false)),
+            Ok(_) => out.push(skip("not a regular file (a FIFO, socket or device)".into())),
         }
     }
     Ok(())

@@ -126,6 +126,37 @@ fn rotated_set_is_one_run_on_one_clock() {
     assert_eq!(offsets[0].clock, *clocks.iter().next().unwrap());
 }
 
+/// In a directory, a FIFO (reading it would block for ever), a dangling link and a link to an
+/// ancestor directory (following it would loop) are listed as skipped, with their reason; the
+/// log beside them is ingested.
+#[test]
+fn fifos_and_bad_links_in_a_directory_are_skipped_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("logs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(fixture("gc/jdk17/g1.log"), dir.join("gc.log")).unwrap();
+    let fifo = std::process::Command::new("mkfifo").arg(dir.join("pipe")).status().unwrap();
+    assert!(fifo.success());
+    std::os::unix::fs::symlink(dir.join("gone.log"), dir.join("dangling.log")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("loop")).unwrap();
+    let ds = tmp.path().join("ds");
+    let opts =
+        IngestOptions { inputs: vec![dir.clone()], dataset: ds.clone(), run: Some("r".into()), ..Default::default() };
+    let s = ingest_run(&opts, &NoProgress).unwrap();
+    assert_eq!(s.sources.len(), 1);
+    assert_eq!(s.unrecognised.len(), 3, "{:?}", s.unrecognised);
+    let logrows: Vec<IngestLogRow> = read_table(&ds, "r").unwrap();
+    let reason = |name: &str| {
+        let row = logrows.iter().find(|r| r.source.ends_with(name) && r.kind == "skip").unwrap();
+        row.reason.clone().unwrap()
+    };
+    assert!(reason("pipe").contains("not a regular file"), "{}", reason("pipe"));
+    assert!(reason("dangling.log").contains("symbolic link that cannot be followed"), "{}", reason("dangling.log"));
+    assert!(reason("loop").contains("link to a directory"), "{}", reason("loop"));
+    let runs: Vec<SourceRow> = read_table(&ds, "r").unwrap();
+    assert_eq!(runs.iter().filter(|r| r.status == "skipped").count(), 3);
+}
+
 #[test]
 fn cgroup_directory_captures_are_told_from_log_directories() {
     use tracefold_ingest::source::is_cgroup_dir;
