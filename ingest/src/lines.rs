@@ -9,6 +9,16 @@
 
 use std::io::BufRead;
 
+/// What [`LineReader::for_each_line`] knows of a line besides its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineFlags {
+    /// Every byte of the line is ASCII; `false` means only that its buffer had a byte that is not.
+    pub ascii: bool,
+    /// The line is the input's last and no newline ends it (the file may have been cut while it
+    /// was written).
+    pub unterminated: bool,
+}
+
 /// Reads lines as byte slices, numbering them from 1.
 pub struct LineReader<R> {
     inner: R,
@@ -71,8 +81,8 @@ impl<R: BufRead> LineReader<R> {
         Ok(Some((self.line_no, strip_cr(&self.spill))))
     }
 
-    /// Calls `f` with every remaining line (1-based number, bytes without terminator, and
-    /// whether the line is known to be ASCII), in order, until the end of input or the first
+    /// Calls `f` with every remaining line (1-based number, bytes without terminator, and its
+    /// [`LineFlags`]: whether it is known to be ASCII, whether it lacks its newline), in order, until the end of input or the first
     /// error of `f`. An I/O failure becomes a [`crate::ReadError`] that says where it happened.
     ///
     /// "Known ASCII" is checked once per buffer of the reader, which costs a fraction of a
@@ -80,7 +90,7 @@ impl<R: BufRead> LineReader<R> {
     /// buffer had a byte that is not (the line itself may be ASCII).
     pub fn for_each_line<E: From<crate::ReadError>>(
         &mut self,
-        mut f: impl FnMut(u64, &[u8], bool) -> Result<(), E>,
+        mut f: impl FnMut(u64, &[u8], LineFlags) -> Result<(), E>,
     ) -> Result<(), E> {
         if self.pending_consume > 0 {
             self.inner.consume(self.pending_consume);
@@ -109,17 +119,18 @@ impl<R: BufRead> LineReader<R> {
                 self.spill.extend_from_slice(&buf[..i]);
                 self.line_no += 1;
                 self.offset += (i + 1) as u64;
-                f(self.line_no, strip_cr(&self.spill), is_ascii(&self.spill))?;
+                let flags = LineFlags { ascii: is_ascii(&self.spill), unterminated: false };
+                f(self.line_no, strip_cr(&self.spill), flags)?;
                 self.spill.clear();
                 start = i + 1;
             }
             let base = start;
-            let ascii = is_ascii(&buf[base..]);
+            let flags = LineFlags { ascii: is_ascii(&buf[base..]), unterminated: false };
             for nl in memchr::memchr_iter(b'\n', &buf[base..]) {
                 let end = base + nl;
                 self.line_no += 1;
                 self.offset += (end + 1 - start) as u64;
-                f(self.line_no, strip_cr(&buf[start..end]), ascii)?;
+                f(self.line_no, strip_cr(&buf[start..end]), flags)?;
                 start = end + 1;
             }
             // The rest is the start of a line that ends in a later buffer (or at end of input).
@@ -129,7 +140,8 @@ impl<R: BufRead> LineReader<R> {
         }
         if !self.spill.is_empty() {
             self.line_no += 1;
-            f(self.line_no, strip_cr(&self.spill), is_ascii(&self.spill))?;
+            let flags = LineFlags { ascii: is_ascii(&self.spill), unterminated: true };
+            f(self.line_no, strip_cr(&self.spill), flags)?;
             self.spill.clear();
         }
         Ok(())
@@ -196,8 +208,10 @@ mod tests {
             // A line read first by next_line, the rest by for_each_line.
             let first = r.next_line().unwrap().map(|(n, l)| (n, l.to_vec()));
             let mut got = vec![first.unwrap()];
-            r.for_each_line(|n, l, ascii| {
-                assert_eq!(ascii, l.is_ascii(), "line {n}: all ASCII here");
+            r.for_each_line(|n, l, flags| {
+                assert_eq!(flags.ascii, l.is_ascii(), "line {n}: all ASCII here");
+                // Only `last` lacks its newline, whatever the buffer's size.
+                assert_eq!(flags.unterminated, n == 7, "buffer capacity {cap}, line {n}");
                 got.push((n, l.to_vec()));
                 Ok::<_, crate::ReadError>(())
             })
@@ -213,8 +227,8 @@ mod tests {
         for cap in 1..=text.len() + 1 {
             let mut r = LineReader::new(std::io::BufReader::with_capacity(cap, &text[..]));
             let mut lines = 0;
-            r.for_each_line(|n, l, ascii| {
-                assert!(!ascii || l.is_ascii(), "buffer capacity {cap}, line {n}");
+            r.for_each_line(|n, l, flags| {
+                assert!(!flags.ascii || l.is_ascii(), "buffer capacity {cap}, line {n}");
                 lines += 1;
                 Ok::<_, crate::ReadError>(())
             })
@@ -223,8 +237,8 @@ mod tests {
         }
         // One buffer over the whole text: it has non-ASCII bytes, so no line is known ASCII.
         let mut r = LineReader::new(&text[..]);
-        r.for_each_line(|_, _, ascii| {
-            assert!(!ascii);
+        r.for_each_line(|_, _, flags| {
+            assert!(!flags.ascii);
             Ok::<_, crate::ReadError>(())
         })
         .unwrap();

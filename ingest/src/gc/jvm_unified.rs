@@ -119,9 +119,20 @@ fn ingest_lines(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput, fa
         pending_concurrent_cause: None,
     };
     let mut detail = DetailProbe::default();
-    reader.for_each_line(|line_no, bytes, ascii| {
+    reader.for_each_line(|line_no, bytes, flags| {
         out.account.read();
-        if let Some(reason) = detail.fast_skip(bytes, ascii).filter(|_| fast) {
+        if flags.unterminated {
+            // The last line, with no newline: complete (tabled as usual) or cut off while the
+            // log was written, which is said as such (it may be a pause that lost its duration).
+            let text = String::from_utf8_lossy(bytes);
+            let tabled = parse_decorated(&text).map(|d| line(ctx, &mut st, &uptime_clock, &d, line_no as i64, out));
+            match tabled {
+                Some(None) => out.account.parsed(),
+                _ => out.account.skip(SkipKind::Skip, CUT_OFF, line_no, bytes),
+            }
+            return Ok(());
+        }
+        if let Some(reason) = detail.fast_skip(bytes, flags.ascii).filter(|_| fast) {
             out.account.skip_static(SkipKind::Ignore, reason, line_no, bytes);
             return Ok::<_, ReadError>(());
         }
@@ -144,6 +155,9 @@ fn ingest_lines(ctx: &SourceCtx, input: &mut dyn BufRead, out: &mut GcOutput, fa
         Ok(())
     })
 }
+
+/// Skip reason of a last line that has no newline and is not tabled.
+const CUT_OFF: &str = "last line cut off (no newline at the end of the file)";
 
 /// Handles one decorated line; returns the skip reason when the line is not tabled.
 fn line(

@@ -69,6 +69,28 @@ fn truncation_at_any_offset_keeps_what_was_good() {
     }
 }
 
+/// A unified log cut inside its last pause line (the duration lost) says so: the line is a
+/// skip that is not understood (what `--strict` reports), not a detail line ignored; the same
+/// log complete but for its final newline tables that pause.
+#[test]
+fn a_pause_line_cut_at_the_end_is_reported_cut_off() {
+    let bytes = std::fs::read(fixture("gc/jdk17/g1.log")).unwrap();
+    let (_, full, _) = parse_bytes("g1", &bytes).unwrap();
+    let last_pause = bytes.windows(6).rposition(|w| w == b"Pause ").unwrap();
+    let line_end = last_pause + bytes[last_pause..].iter().position(|&b| b == b'\n').unwrap();
+    // Cut two bytes before the end of that line (`...(256M) 26.8` of `26.845ms`).
+    let (_, cut, _) = parse_bytes("g1-cut", &bytes[..line_end - 2]).unwrap();
+    assert_eq!(cut.pauses.len(), full.pauses.len() - 1);
+    assert_eq!(cut.account.lines_not_understood(), full.account.lines_not_understood() + 1);
+    let rows = cut.account.rows("g1-cut", Some("jvm-unified"));
+    assert!(rows.iter().any(|r| r.reason.as_deref().is_some_and(|t| t.starts_with("last line cut off"))), "{rows:?}");
+    // The whole line, only its newline missing: tabled.
+    let (_, whole, _) = parse_bytes("g1-no-newline", &bytes[..line_end]).unwrap();
+    assert_eq!(whole.pauses.len(), full.pauses.len());
+    let last = |o: &tracefold_ingest::gc::GcOutput| o.pauses.last().map(|p| (p.line, p.name.clone(), p.duration_ns));
+    assert_eq!(last(&whole), last(&full));
+}
+
 #[test]
 fn noise_and_garbage_inside_a_log_are_counted_not_fatal() {
     let mut bytes = std::fs::read(fixture("gc/jdk17/parallel.log")).unwrap();

@@ -1,8 +1,11 @@
 //! `ingest_log`: what happened to every line or record of every source.
 //!
-//! Per source one `kind = "total"` row with `read = parsed + skipped`, then one `kind = "skip"`
-//! row per skip reason with its count in `skipped` (they sum to the total row's `skipped`) and
-//! the first examples; `kind = "note"` rows carry facts worth knowing (e.g. unknown decorators).
+//! Per source one `kind = "total"` row with `read = parsed + skipped`, then one row per skip
+//! reason with its count in `skipped` (they sum to the total row's `skipped`) and the first
+//! examples: `kind = "skip"` for lines not understood (what `--strict` reports), `kind =
+//! "ignore"` for lines understood and deliberately not tabled (e.g. GC phase details); `kind =
+//! "note"` rows carry facts worth knowing (e.g. unknown decorators). A source not read (no known
+//! format, a FIFO in a directory) has one `skip` row saying why, and no total row.
 crate::table! {
     /// Ingest accounting per source file.
     name = "ingest_log", version = 1;
@@ -11,7 +14,7 @@ crate::table! {
         pub source: String,
         /// Format id the file was read as; null when none matched.
         pub format: Option<String>,
-        /// `total`, `skip`, `note` or `error`.
+        /// `total`, `skip`, `ignore`, `note` or `error`.
         pub kind: String,
         /// Skip reason / note / error message; null on `total` rows.
         pub reason: Option<String>,
