@@ -207,6 +207,9 @@ pub struct RunStaging {
     /// The staging directory, open and locked (exclusive) while this staging lives: [`recover`]
     /// leaves alone the staging of an ingest that still runs.
     _lock: File,
+    /// The dataset's directory was made by this staging (removed again, when empty, if the run
+    /// is not committed: a failed first ingest leaves nothing behind).
+    new_dataset: bool,
     /// The commit has begun (its mark is written): from then on the staging is only ever
     /// completed, by the commit or by [`recover`], never removed.
     commit_started: bool,
@@ -326,6 +329,7 @@ impl RunStaging {
             return Err(ModelError::NotADataset { path: dataset.to_path_buf() });
         }
         recover(dataset)?;
+        let new_dataset = !dataset.exists();
         let dir = dataset.join(".staging").join(format!("{run}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let lock = File::open(&dir).map_err(io_err(&dir))?;
@@ -337,6 +341,7 @@ impl RunStaging {
             tables: Default::default(),
             created_parents: Default::default(),
             _lock: lock,
+            new_dataset,
             commit_started: false,
             committed: false,
         })
@@ -432,6 +437,9 @@ impl Drop for RunStaging {
             for parent in parents.iter() {
                 let _ = std::fs::remove_dir(parent); // only if empty
             }
+            if self.new_dataset {
+                let _ = std::fs::remove_dir(&self.dataset); // only if empty
+            }
         }
     }
 }
@@ -459,6 +467,9 @@ mod tests {
             assert!(ds.join("gc_pauses").is_dir(), "made when the table is staged");
             staging
         };
+        drop(stage("a", vec![pause(1)]));
+        assert!(!ds.exists(), "a dataset made for a run never committed is removed");
+        std::fs::create_dir(&ds).unwrap();
         drop(stage("a", vec![pause(1)]));
         let left: Vec<_> = std::fs::read_dir(&ds).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert!(left.is_empty(), "left behind: {left:?}");

@@ -158,7 +158,11 @@ fn read_head<'a>(raw: impl BufRead + Send + 'a, gzip: bool) -> std::io::Result<(
         Box::new(raw)
     };
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut content).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    if let Err(e) = (&mut content).take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+        // Where it failed: the bytes read so far stay in `head`.
+        let what = if gzip { "decompressed content" } else { "content" };
+        return Err(std::io::Error::new(e.kind(), format!("read failed at byte {} of the {what}: {e}", head.len())));
+    }
     Ok((head.clone(), Cursor::new(head).chain(content)))
 }
 

@@ -91,6 +91,23 @@ fn a_pause_line_cut_at_the_end_is_reported_cut_off() {
     assert_eq!(last(&whole), last(&full));
 }
 
+/// A gzip'd log damaged in its first blocks: the error names the file and where the
+/// decompressed content stopped.
+#[test]
+fn a_gzip_damaged_at_its_start_is_an_error_that_says_where() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(fixture("gc/jdk17/g1.log")).unwrap()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let path = tmp.path().join("gc.log.gz");
+    std::fs::write(&path, &bytes[..2000]).unwrap();
+    let err = ingest_run(&opts(vec![path.clone()], &tmp.path().join("ds"), "r"), &NoProgress).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("gc.log.gz") && msg.contains("read failed at byte"), "{msg}");
+    assert!(!tmp.path().join("ds").exists(), "a failed first ingest leaves no dataset behind");
+}
+
 #[test]
 fn noise_and_garbage_inside_a_log_are_counted_not_fatal() {
     let mut bytes = std::fs::read(fixture("gc/jdk17/parallel.log")).unwrap();
