@@ -285,10 +285,12 @@ fn roll_forward(dataset: &Path, dir: &Path) -> Result<(), ModelError> {
     for table in &tables {
         let staged = dir.join(table);
         let dest = partition_dir(dataset, table, run);
-        // Moved already (by the commit this completes), or moved now in one rename when the run
-        // is new to the table (its parent was made when the table was staged).
-        if !staged.exists() || std::fs::rename(&staged, &dest).is_ok() {
-            continue;
+        // Moved now in one rename when the run is new to the table (its parent was made when the
+        // table was staged), or moved already (by the commit this completes).
+        match std::fs::rename(&staged, &dest) {
+            Ok(()) => continue,
+            Err(_) if !staged.exists() => continue,
+            Err(_) => {}
         }
         let parent = dest.parent().expect("partition dir has a parent");
         std::fs::create_dir_all(parent).map_err(io_err(parent))?;
