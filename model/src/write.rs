@@ -228,7 +228,8 @@ const REPLACED: &str = ".replaced";
 /// killed between two of its renames), and removes the staging of those that ended before their
 /// commit; a staging still locked by a running process is left alone. Every command that reads
 /// or writes a dataset calls this first, so the dataset it sees holds, for each run, either all
-/// of the old tables or all of the new. Returns what it did, one line each.
+/// of the old tables or all of the new. Returns what it did, one line each. (Linux and macOS:
+/// a staging directory is locked through a handle on the directory itself.)
 pub fn recover(dataset: &Path) -> Result<Vec<String>, ModelError> {
     let root = dataset.join(".staging");
     let entries = match std::fs::read_dir(&root) {
@@ -241,8 +242,18 @@ pub fn recover(dataset: &Path) -> Result<Vec<String>, ModelError> {
     let mut done = Vec::new();
     for entry in entries {
         let dir = entry.map_err(io_err(&root))?.path();
+        // The lock first, then the look inside: the owner may finish and remove its staging in
+        // between (a staging that is gone is done with).
         let Ok(lock) = File::open(&dir) else { continue };
-        if !dir.is_dir() || lock.try_lock().is_err() {
+        if lock.try_lock().is_err() {
+            if !dir.join(COMMIT_MARK).exists() {
+                continue; // staged by a running process, not yet committing
+            }
+            // Being committed by a running process (or completed by another `recover`): its
+            // renames take milliseconds; wait for them, so that what is read next is whole.
+            lock.lock().map_err(io_err(&dir))?;
+        }
+        if !dir.is_dir() {
             continue;
         }
         if dir.join(COMMIT_MARK).exists() {
@@ -252,12 +263,20 @@ pub fn recover(dataset: &Path) -> Result<Vec<String>, ModelError> {
             // Made in the last seconds: maybe by an ingest between making it and locking it.
             continue;
         } else {
-            std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
-            done.push(format!("removed {}, staged by a process that ended before its commit", dir.display()));
+            match std::fs::remove_dir_all(&dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&dir)(e)),
+                _ => done.push(format!("removed {}, staged by a process that ended before its commit", dir.display())),
+            }
         }
     }
     let _ = std::fs::remove_dir(&root); // only if empty
     Ok(done)
+}
+
+/// Whether `name` can be a table's name in a commit mark: lowercase letters, digits and `_`
+/// (a mark read from a dataset never names a path outside it).
+fn is_table_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// How long an unlocked staging directory with no commit mark is left alone by [`recover`].
@@ -281,6 +300,10 @@ fn roll_forward(dataset: &Path, dir: &Path) -> Result<(), ModelError> {
         line.unwrap_or_default().split(',').filter(|t| !t.is_empty()).map(str::to_string).collect()
     };
     let (tables, also_remove) = (list(lines.next()), list(lines.next()));
+    if let Some(bad) = tables.iter().chain(&also_remove).find(|t| !is_table_name(t)) {
+        let what = format!("commit mark names `{bad}`, not a table");
+        return Err(io_err(&mark_path)(std::io::Error::new(std::io::ErrorKind::InvalidData, what)));
+    }
     let old = dir.join(REPLACED);
     for table in &tables {
         let staged = dir.join(table);
@@ -333,7 +356,16 @@ impl RunStaging {
         recover(dataset)?;
         let new_dataset = !dataset.exists();
         let dir = dataset.join(".staging").join(format!("{run}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        // Another process may remove `.staging` (when it finds it empty) between the making of
+        // `.staging` and of `dir` in it: made again then.
+        let mut made = std::fs::create_dir_all(&dir);
+        for _ in 0..3 {
+            match &made {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => made = std::fs::create_dir_all(&dir),
+                _ => break,
+            }
+        }
+        made.map_err(io_err(&dir))?;
         let lock = File::open(&dir).map_err(io_err(&dir))?;
         lock.lock().map_err(io_err(&dir))?;
         Ok(Self {
@@ -416,8 +448,10 @@ impl RunStaging {
         let mut tables = std::mem::take(self.tables.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
         tables.sort();
         let mark = format!("{}\n{}\n{}\n", self.run, tables.join(","), also_remove.join(","));
-        let mark_path = self.dir.join(COMMIT_MARK);
-        std::fs::write(&mark_path, mark).map_err(io_err(&mark_path))?;
+        // Written whole under another name, then renamed: a mark is never seen half written.
+        let (tmp, mark_path) = (self.dir.join("COMMIT.tmp"), self.dir.join(COMMIT_MARK));
+        std::fs::write(&tmp, mark).map_err(io_err(&tmp))?;
+        std::fs::rename(&tmp, &mark_path).map_err(io_err(&tmp))?;
         self.commit_started = true;
         roll_forward(&self.dataset, &self.dir)?;
         self.committed = true;
@@ -507,7 +541,10 @@ mod tests {
         new.write::<GcPauseRow>("test", vec![pause(2)]).unwrap();
         new.write::<SafepointRow>("test", vec![safepoint(2)]).unwrap();
         let dir = new.dir.clone();
-        std::fs::write(dir.join(super::COMMIT_MARK), "a\ngc_pauses,safepoints\n\n").unwrap();
+        std::fs::write(dir.join(super::COMMIT_MARK), "a\ngc_pauses,safepoints\ngc_pause_stats\n").unwrap();
+        // A stale analysis table of the run, which the commit removes.
+        let stale = super::partition_dir(&ds, "gc_pause_stats", "a");
+        std::fs::create_dir_all(&stale).unwrap();
         new.commit_started = true;
         drop(new); // releases the lock, removes nothing
         let dest = super::partition_dir(&ds, "gc_pauses", "a");
@@ -524,14 +561,16 @@ mod tests {
         let done = super::recover(&ds).unwrap();
         assert_eq!(done.len(), 1, "{done:?}");
         assert_eq!((pauses(&ds), safepoints(&ds)), (vec![2], vec![2]), "all new after recovery");
-        assert!(!dir.exists());
+        assert!(!dir.exists() && !stale.exists());
 
         // A staging still locked by a running ingest, and one abandoned long ago before its commit.
         let running = super::RunStaging::new(&ds, "b").unwrap();
         running.write::<GcPauseRow>("test", vec![pause(9)]).unwrap();
+        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        // Old enough that only its lock keeps it.
+        std::fs::File::open(&running.dir).unwrap().set_modified(long_ago).unwrap();
         let abandoned = ds.join(".staging").join("c-1-1");
         std::fs::create_dir_all(abandoned.join("gc_pauses")).unwrap();
-        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
         std::fs::File::open(&abandoned).unwrap().set_modified(long_ago).unwrap();
 
         let done = super::recover(&ds).unwrap();
@@ -543,6 +582,14 @@ mod tests {
         assert!(!left.iter().any(|n| n == ".staging"), "{left:?}");
         // Done again, nothing to do.
         assert!(super::recover(&ds).unwrap().is_empty());
+
+        // A mark that names a path, not a table, is refused (a dataset from elsewhere cannot make
+        // recovery move or remove anything outside it).
+        let forged = ds.join(".staging").join("d-1-1");
+        std::fs::create_dir_all(&forged).unwrap();
+        std::fs::write(forged.join(super::COMMIT_MARK), "d\n../../x\n\n").unwrap();
+        let err = super::recover(&ds).unwrap_err();
+        assert!(err.to_string().contains("not a table"), "{err}");
     }
 
     /// `--out` naming a file, not a directory: a clear error, before anything is written.
