@@ -28,7 +28,12 @@ Spark read the files unchanged:
   polars, `hive_types={'run': VARCHAR}` in DuckDB), never a column inside the files;
 - each file's key-value metadata holds `tracefold.schema_version`, `tracefold.producer`,
   `tracefold.table`, `tracefold.run` and `tracefold.source_format`;
-- files are written under a temporary name and renamed; a run is staged and swapped in per table.
+- files are written under a temporary name and renamed; a run is staged under `.staging/` and
+  swapped in per table, after a commit mark: should the process die between two of those renames,
+  the next tracefold command on the dataset (ingest, analyze or report) finishes the swap first, so
+  a run holds all of its old tables or all of its new ones. A reader of its own (polars, DuckDB)
+  that looks in the milliseconds of a swap, or after a crash before tracefold ran again, can see a
+  run half swapped.
 
 Timeline: an event keeps its source's own timestamp (`start_ns`, `end_ns`) and a `clock` column
 naming that clock: `wall` (Unix epoch), `jvm_uptime@<log>`, `go_uptime@<file>`, `monotonic`
