@@ -13,12 +13,18 @@ use tracefold_ingest::{ingest_run, IngestOptions};
 
 use crate::common::fixture;
 
-#[test]
-fn directory_run_with_accounting_and_hashes() {
-    let tmp = tempfile::tempdir().unwrap();
+/// `<tmp>/logs/` holding the G1 fixture as `gc.log`.
+fn logs_dir_with_g1(tmp: &tempfile::TempDir) -> std::path::PathBuf {
     let dir = tmp.path().join("logs");
     std::fs::create_dir(&dir).unwrap();
     std::fs::copy(fixture("gc/jdk17/g1.log"), dir.join("gc.log")).unwrap();
+    dir
+}
+
+#[test]
+fn directory_run_with_accounting_and_hashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = logs_dir_with_g1(&tmp);
     std::fs::copy(fixture("gc/jdk17/g1.cmd"), dir.join("command.txt")).unwrap();
     let ds = tmp.path().join("ds");
     let opts = IngestOptions {
@@ -132,9 +138,7 @@ fn rotated_set_is_one_run_on_one_clock() {
 #[test]
 fn fifos_and_bad_links_in_a_directory_are_skipped_not_fatal() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("logs");
-    std::fs::create_dir(&dir).unwrap();
-    std::fs::copy(fixture("gc/jdk17/g1.log"), dir.join("gc.log")).unwrap();
+    let dir = logs_dir_with_g1(&tmp);
     let fifo = std::process::Command::new("mkfifo").arg(dir.join("pipe")).status().unwrap();
     assert!(fifo.success());
     std::os::unix::fs::symlink(dir.join("gone.log"), dir.join("dangling.log")).unwrap();
