@@ -104,7 +104,10 @@ fn print_ingest(cli: &Cli, s: &ingest::IngestSummary) {
         }
     }
     for u in &s.unrecognised {
-        println!("  skipped (no known format): {u}");
+        println!("  skipped (no known format, or not a regular file; see ingest_log): {u}");
+    }
+    for r in &s.recovered {
+        println!("  before the ingest: {r}");
     }
 }
 

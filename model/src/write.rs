@@ -207,6 +207,8 @@ pub struct RunStaging {
     /// The staging directory, open and locked (exclusive) while this staging lives: [`recover`]
     /// leaves alone the staging of an ingest that still runs.
     _lock: File,
+    /// What [`recover`] did to the dataset before this staging began.
+    recovered: Vec<String>,
     /// The dataset's directory was made by this staging (removed again, when empty, if the run
     /// is not committed: a failed first ingest leaves nothing behind).
     new_dataset: bool,
@@ -353,7 +355,7 @@ impl RunStaging {
         if dataset.exists() && !dataset.is_dir() {
             return Err(ModelError::NotADataset { path: dataset.to_path_buf() });
         }
-        recover(dataset)?;
+        let recovered = recover(dataset)?;
         let new_dataset = !dataset.exists();
         let dir = dataset.join(".staging").join(format!("{run}-{}-{nanos}", std::process::id()));
         // Another process may remove `.staging` (when it finds it empty) between the making of
@@ -375,6 +377,7 @@ impl RunStaging {
             tables: Default::default(),
             created_parents: Default::default(),
             _lock: lock,
+            recovered,
             new_dataset,
             commit_started: false,
             committed: false,
@@ -390,6 +393,12 @@ impl RunStaging {
     /// The run's name.
     pub fn run(&self) -> &str {
         &self.run
+    }
+
+    /// What [`recover`] did to the dataset before this staging began (commits of killed
+    /// processes completed, their stagings removed), one line each.
+    pub fn recovered(&self) -> &[String] {
+        &self.recovered
     }
 
     /// Opens a streaming writer for table `T` of this run.

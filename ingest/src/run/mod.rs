@@ -101,8 +101,12 @@ pub struct IngestSummary {
     pub dataset: PathBuf,
     /// Per source.
     pub sources: Vec<SourceSummary>,
-    /// Files in directories that matched no format.
+    /// Files in directories that matched no format, or were not read (see `ingest_log`).
     pub unrecognised: Vec<String>,
+    /// What was done to the dataset first: commits of killed ingests completed, their stagings
+    /// removed (see `model::write::recover`).
+    #[serde(default)]
+    pub recovered: Vec<String>,
 }
 
 impl IngestSummary {
@@ -170,7 +174,10 @@ pub fn ingest_run(opts: &IngestOptions, progress: &dyn Progress) -> Result<Inges
     };
     progress.end();
     let parsed: Vec<Parsed> = parsed.into_iter().collect::<Result<_, _>>()?;
-    write_run(opts, &run, staging, parsed)
+    let recovered = staging.recovered().to_vec();
+    let mut summary = write_run(opts, &run, staging, parsed)?;
+    summary.recovered = recovered;
+    Ok(summary)
 }
 
 /// What the parses of one run's files share.

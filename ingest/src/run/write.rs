@@ -152,6 +152,7 @@ pub(super) fn write_run(
         dataset: opts.dataset.clone(),
         sources: Vec::new(),
         unrecognised: Vec::new(),
+        recovered: Vec::new(),
     };
     for p in &mut parsed {
         let source = p.input.path.display().to_string();
