@@ -31,7 +31,7 @@ fi
 build_tracefold
 cat "$LOG" > /dev/null   # page cache
 
-# Each ingest writes a new dataset (56 files and directories), in a directory never used
+# Each ingest writes a new dataset (56 files and directories, and the commit's mark), in a directory never used
 # before, on the disk ($WORK) and, when there is one, on tmpfs (/dev/shm); all are removed after
 # the timing. The time to create them on ext4 depends on the file system's recent past: its
 # inode allocator passes over inodes freed in the last 5 s (300 s while their inode table is
