@@ -121,10 +121,17 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<AnalyzeSummary, AnalyzeError> {
             runs
         }
     };
-    // Reading and computing run in parallel; writes go one run at a time (staging directories
-    // share `<dataset>/.staging`, whose clean-up is not safe against concurrent creation).
-    let computed = runs.par_iter().map(|run| compute_run(dataset, run)).collect::<Result<Vec<_>, _>>()?;
-    let runs = computed.into_iter().map(|c| write_run(dataset, c)).collect::<Result<Vec<_>, _>>()?;
+    // Reading and computing run in parallel, under a shared lock of the dataset (no ingest swaps
+    // a run in while it is read); writes go one run at a time, after it, each committed only if
+    // its run was not ingested again meanwhile.
+    let read_lock = model::write::lock_dataset(dataset, true)
+        .map_err(|source| AnalyzeError::Model { path: dataset.to_path_buf(), source: Box::new(source) })?;
+    let computed = runs
+        .par_iter()
+        .map(|run| Ok((run_version(dataset, run), compute_run(dataset, run)?)))
+        .collect::<Result<Vec<_>, AnalyzeError>>()?;
+    drop(read_lock);
+    let runs = computed.into_iter().map(|(v, c)| write_run(dataset, c, v)).collect::<Result<Vec<_>, _>>()?;
     Ok(AnalyzeSummary { runs })
 }
 
@@ -210,7 +217,19 @@ fn compute_run(dataset: &Path, run: &str) -> Result<Computed, AnalyzeError> {
     })
 }
 
-fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
+/// What tells one ingest of a run from the next: the identity (device, inode) of its `runs`
+/// and `gc_pauses` partitions, which every ingest of the run replaces with new directories.
+type RunVersion = [Option<(u64, u64)>; 2];
+
+fn run_version(dataset: &Path, run: &str) -> RunVersion {
+    use std::os::unix::fs::MetadataExt;
+    [model::tables::runs::NAME, gc_pauses::NAME].map(|table| {
+        let dir = model::write::partition_dir(dataset, table, run);
+        std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+    })
+}
+
+fn write_run(dataset: &Path, c: Computed, read: RunVersion) -> Result<RunAnalysis, AnalyzeError> {
     let err =
         |source| AnalyzeError::Write { dataset: dataset.to_path_buf(), run: c.run.clone(), source: Box::new(source) };
     let staging = RunStaging::new(dataset, &c.run).map_err(err)?;
@@ -246,6 +265,11 @@ fn write_run(dataset: &Path, c: Computed) -> Result<RunAnalysis, AnalyzeError> {
         written.push(WrittenTable { table: EpollWindowRow::NAME, rows });
     }
     // Analysis tables of this run not written now are stale: removed (staged ones are kept).
-    staging.commit(ANALYSIS_TABLES).map_err(err)?;
+    let run = c.run.clone();
+    let unchanged = || match run_version(dataset, &run) == read {
+        true => Ok(()),
+        false => Err(ModelError::RunChanged { run: run.clone() }),
+    };
+    staging.commit_checked(ANALYSIS_TABLES, unchanged).map_err(err)?;
     Ok(RunAnalysis { run: c.run, pauses: c.pauses, cycles: c.cycles, tables_written: written })
 }

@@ -54,6 +54,8 @@ pub enum ModelError {
     Io { path: std::path::PathBuf, source: std::io::Error },
     #[error("{path}: not a directory; a dataset is a directory of tables (give --out a directory, new or existing)")]
     NotADataset { path: std::path::PathBuf },
+    #[error("run `{run}` was ingested again while it was analysed; its analysis was not written (run `tracefold analyze` again)")]
+    RunChanged { run: String },
     #[error("{path}: {source}")]
     Parquet { path: std::path::PathBuf, source: parquet::errors::ParquetError },
     #[error("{path}: schema version {found} of table `{table}` is newer than this tracefold reads ({supported})")]

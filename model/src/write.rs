@@ -226,36 +226,48 @@ const COMMIT_MARK: &str = "COMMIT";
 /// Where a commit moves the run's previous partitions before it removes them.
 const REPLACED: &str = ".replaced";
 
+/// A lock on a whole dataset (`flock` on its directory), held while it lives: exclusive by a
+/// commit and by [`recover`], so commits (and recoveries) of a dataset run one at a time, and
+/// shared by readers that want every run whole while they read (`report`, `analyze`'s reads).
+#[derive(Debug)]
+pub struct DatasetLock {
+    _dir: File,
+}
+
+/// Locks `dataset` (waiting for the current holders): shared or exclusive.
+pub fn lock_dataset(dataset: &Path, shared: bool) -> Result<DatasetLock, ModelError> {
+    let dir = File::open(dataset).map_err(io_err(dataset))?;
+    if shared { dir.lock_shared() } else { dir.lock() }.map_err(io_err(dataset))?;
+    Ok(DatasetLock { _dir: dir })
+}
+
 /// Completes the commits that an ingest or analysis began and did not finish (the process was
 /// killed between two of its renames), and removes the staging of those that ended before their
 /// commit; a staging still locked by a running process is left alone. Every command that reads
 /// or writes a dataset calls this first, so the dataset it sees holds, for each run, either all
-/// of the old tables or all of the new. Returns what it did, one line each. (Linux and macOS:
-/// a staging directory is locked through a handle on the directory itself.)
+/// of the old tables or all of the new. Returns what it did, one line each, with what it could
+/// not remove. (Linux and macOS: a directory is locked through a handle on the directory.)
 pub fn recover(dataset: &Path) -> Result<Vec<String>, ModelError> {
     let root = dataset.join(".staging");
-    let entries = match std::fs::read_dir(&root) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => {
-            return Ok(Vec::new())
-        }
-        Err(e) => return Err(io_err(&root)(e)),
+    let listed = |root: &Path| match std::fs::read_dir(root) {
+        Ok(entries) => Ok(Some(entries)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+        Err(e) => Err(io_err(root)(e)),
     };
+    if listed(&root)?.is_none() {
+        return Ok(Vec::new());
+    }
+    // One recovery or commit at a time; listed again under the lock.
+    let _lock = lock_dataset(dataset, false)?;
+    let Some(entries) = listed(&root)? else { return Ok(Vec::new()) };
     let mut done = Vec::new();
     for entry in entries {
         let dir = entry.map_err(io_err(&root))?.path();
-        // The lock first, then the look inside: the owner may finish and remove its staging in
-        // between (a staging that is gone is done with).
+        // The lock first, then the look inside. A staging locked by a running process is either
+        // still being written or (its commit failed a moment ago) about to be dropped: commits
+        // wait for the dataset's lock, held here, so none is half done.
         let Ok(lock) = File::open(&dir) else { continue };
-        if lock.try_lock().is_err() {
-            if !dir.join(COMMIT_MARK).exists() {
-                continue; // staged by a running process, not yet committing
-            }
-            // Being committed by a running process (or completed by another `recover`): its
-            // renames take milliseconds; wait for them, so that what is read next is whole.
-            lock.lock().map_err(io_err(&dir))?;
-        }
-        if !dir.is_dir() {
+        if lock.try_lock().is_err() || !dir.is_dir() {
             continue;
         }
         if dir.join(COMMIT_MARK).exists() {
@@ -266,8 +278,12 @@ pub fn recover(dataset: &Path) -> Result<Vec<String>, ModelError> {
             continue;
         } else {
             match std::fs::remove_dir_all(&dir) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&dir)(e)),
-                _ => done.push(format!("removed {}, staged by a process that ended before its commit", dir.display())),
+                Ok(()) => {
+                    done.push(format!("removed {}, staged by a process that ended before its commit", dir.display()))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                // Someone else's (another user's), say: it holds no commit, so it changes nothing.
+                Err(e) => done.push(format!("could not remove {}, an abandoned staging: {e}", dir.display())),
             }
         }
     }
@@ -297,7 +313,10 @@ fn roll_forward(dataset: &Path, dir: &Path) -> Result<(), ModelError> {
     let mark = std::fs::read_to_string(&mark_path).map_err(io_err(&mark_path))?;
     let mut lines = mark.lines();
     let run = lines.next().unwrap_or_default();
-    crate::validate_run_name(run)?;
+    if crate::validate_run_name(run).is_err() {
+        let what = format!("commit mark names no valid run ({run:?}); remove {} to drop that ingest", dir.display());
+        return Err(io_err(&mark_path)(std::io::Error::new(std::io::ErrorKind::InvalidData, what)));
+    }
     let list = |line: Option<&str>| -> Vec<String> {
         line.unwrap_or_default().split(',').filter(|t| !t.is_empty()).map(str::to_string).collect()
     };
@@ -453,7 +472,20 @@ impl RunStaging {
     /// removes the run's partitions of `also_remove` tables that were not staged (e.g. analysis
     /// tables made stale by a re-ingest). Each table is swapped by directory renames, after a
     /// mark that lets [`recover`] finish them should the process die in between.
-    pub fn commit(mut self, also_remove: &[&str]) -> Result<(), ModelError> {
+    pub fn commit(self, also_remove: &[&str]) -> Result<(), ModelError> {
+        self.commit_checked(also_remove, || Ok(()))
+    }
+
+    /// [`RunStaging::commit`] if `check` passes, run under the dataset's lock: no other commit
+    /// can come between the check and this commit (e.g. `analyze` checks that the run it read
+    /// was not ingested again meanwhile). A failed check leaves the dataset as it was.
+    pub fn commit_checked(
+        mut self,
+        also_remove: &[&str],
+        check: impl FnOnce() -> Result<(), ModelError>,
+    ) -> Result<(), ModelError> {
+        let _lock = lock_dataset(&self.dataset, false)?;
+        check()?;
         let mut tables = std::mem::take(self.tables.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
         tables.sort();
         let mark = format!("{}\n{}\n{}\n", self.run, tables.join(","), also_remove.join(","));
@@ -599,6 +631,47 @@ mod tests {
         std::fs::write(forged.join(super::COMMIT_MARK), "d\n../../x\n\n").unwrap();
         let err = super::recover(&ds).unwrap_err();
         assert!(err.to_string().contains("not a table"), "{err}");
+    }
+
+    /// Ingests of one run at once: their commits go one at a time, so the run ends up all from
+    /// one of them (table by table, the last committed wins every table), never mixed; a commit
+    /// whose check fails changes nothing.
+    #[test]
+    fn concurrent_commits_of_one_run_never_mix_and_checks_hold() {
+        use crate::tables::safepoints::SafepointRow;
+        let tmp = tempfile::tempdir().unwrap();
+        let ds = tmp.path().join("ds");
+        std::fs::create_dir(&ds).unwrap();
+        for round in 0..10 {
+            std::thread::scope(|scope| {
+                for k in 0..6i64 {
+                    let ds = &ds;
+                    scope.spawn(move || {
+                        let staging = super::RunStaging::new(ds, "s").unwrap();
+                        let n = round * 100 + k;
+                        staging
+                            .write::<GcPauseRow>("test", vec![GcPauseRow { duration_ns: n, ..Default::default() }])
+                            .unwrap();
+                        staging
+                            .write::<SafepointRow>("test", vec![SafepointRow { total_ns: n, ..Default::default() }])
+                            .unwrap();
+                        staging.commit(&[]).unwrap();
+                    });
+                }
+            });
+            let p: Vec<GcPauseRow> = crate::read::read_table(&ds, "s").unwrap();
+            let s: Vec<SafepointRow> = crate::read::read_table(&ds, "s").unwrap();
+            assert_eq!((p.len(), s.len()), (1, 1));
+            assert_eq!(p[0].duration_ns, s[0].total_ns, "round {round}: one commit's tables");
+        }
+        let before: Vec<GcPauseRow> = crate::read::read_table(&ds, "s").unwrap();
+        let staging = super::RunStaging::new(&ds, "s").unwrap();
+        staging.write::<GcPauseRow>("test", vec![GcPauseRow { duration_ns: -1, ..Default::default() }]).unwrap();
+        let err = staging.commit_checked(&[], || Err(crate::ModelError::RunChanged { run: "s".into() })).unwrap_err();
+        assert!(matches!(err, crate::ModelError::RunChanged { .. }));
+        let after: Vec<GcPauseRow> = crate::read::read_table(&ds, "s").unwrap();
+        assert_eq!(before, after);
+        assert!(!ds.join(".staging").exists());
     }
 
     /// `--out` naming a file, not a directory: a clear error, before anything is written.

@@ -140,7 +140,11 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
         Selection::Single(r) => vec![r.clone()],
         Selection::Compare { baseline, candidate } => vec![baseline.clone(), candidate.clone()],
     };
+    // Read under a shared lock of the dataset: no ingest swaps a run in while it is read.
+    let read_lock = model::write::lock_dataset(&opts.dataset, true)
+        .map_err(|source| ReportError::ListRuns { dataset: opts.dataset.clone(), source })?;
     let runs = names.iter().map(|r| RunData::load(&opts.dataset, r)).collect::<Result<Vec<_>, _>>()?;
+    drop(read_lock);
 
     std::fs::create_dir_all(&opts.out_dir).map_err(|source| ReportError::Io { path: opts.out_dir.clone(), source })?;
 
