@@ -31,9 +31,11 @@ Spark read the files unchanged:
 - files are written under a temporary name and renamed; a run is staged under `.staging/` and
   swapped in per table, after a commit mark: should the process die between two of those renames,
   the next tracefold command on the dataset (ingest, analyze or report) finishes the swap first, so
-  a run holds all of its old tables or all of its new ones. A reader of its own (polars, DuckDB)
-  that looks in the milliseconds of a swap, or after a crash before tracefold ran again, can see a
-  run half swapped.
+  a run holds all of its old tables or all of its new ones. Swaps take an exclusive `flock` on
+  the dataset's directory, one at a time; tracefold's readers (`analyze`, `report`) hold a shared
+  one while they read, and `analyze` writes a run's analysis only if the run was not ingested again
+  meanwhile. A reader of its own (polars, DuckDB) that takes no lock can see a run half swapped in
+  the milliseconds of a swap, or after a crash until tracefold runs again on the dataset.
 
 Timeline: an event keeps its source's own timestamp (`start_ns`, `end_ns`) and a `clock` column
 naming that clock: `wall` (Unix epoch), `jvm_uptime@<log>`, `go_uptime@<file>`, `monotonic`
