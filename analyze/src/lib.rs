@@ -81,6 +81,8 @@ pub struct AnalyzeSummary {
 pub enum AnalyzeError {
     #[error("{}: dataset directory not found", path.display())]
     DatasetNotFound { path: PathBuf },
+    #[error("{}: not a tracefold dataset (no `runs`, `gc_pauses` or `gc_cycles` table; `tracefold ingest` makes one)", path.display())]
+    NotADataset { path: PathBuf },
     #[error("{}: no run `{run}` in this dataset", dataset.display())]
     UnknownRun { dataset: PathBuf, run: String },
     #[error("{}: {source}", path.display())]
@@ -105,6 +107,10 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<AnalyzeSummary, AnalyzeError> {
     model::write::recover(dataset)
         .map_err(|source| AnalyzeError::Model { path: dataset.to_path_buf(), source: Box::new(source) })?;
     let known = dataset_runs(dataset)?;
+    let tables = [model::tables::runs::NAME, gc_pauses::NAME, gc_cycles::NAME];
+    if known.is_empty() && !tables.iter().any(|t| dataset.join(t).is_dir()) {
+        return Err(AnalyzeError::NotADataset { path: dataset.to_path_buf() });
+    }
     let runs = match &opts.runs {
         None => known,
         Some(requested) => {

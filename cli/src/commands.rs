@@ -185,23 +185,44 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<Outcome> {
         bail!("nothing to run: give INPUT files or --run NAME=PATH groups");
     }
     let dataset = a.out.join("dataset");
+    // Everything that can be checked before a run is saved is checked first: run names (valid,
+    // distinct), inputs (present), the output directory (a directory).
+    let mut named: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    for (name, inputs) in groups {
+        let Some(first) = inputs.first() else { bail!("--run {name:?} names no input") };
+        let name = name.unwrap_or_else(|| ingest::run::default_run_name(first));
+        model::validate_run_name(&name).with_context(|| format!("run name {name:?}"))?;
+        if named.iter().any(|(n, _)| *n == name) {
+            bail!("two inputs give the run name {name:?}; name them with --run NAME=PATH");
+        }
+        for input in &inputs {
+            std::fs::metadata(input).with_context(|| format!("input {}", input.display()))?;
+        }
+        named.push((name, inputs));
+    }
+    for dir in [&a.out, &dataset] {
+        if dir.exists() && !dir.is_dir() {
+            bail!("{}: not a directory; --out names the directory for the dataset and the report", dir.display());
+        }
+    }
     // Each phase in a child process when this binary can be re-run (see `phases`).
     let phases = Phases::find();
     let mut summaries = Vec::new();
-    for (name, inputs) in groups {
-        let name = name.unwrap_or_else(|| ingest::run::default_run_name(&inputs[0]));
-        if summaries.iter().any(|s: &ingest::IngestSummary| s.run == name) {
-            bail!("two inputs give the run name {name:?}; name them with --run NAME=PATH");
-        }
+    for (name, inputs) in named {
+        let saved: Vec<&str> = summaries.iter().map(|s: &ingest::IngestSummary| s.run.as_str()).collect();
+        let context = || match saved.as_slice() {
+            [] => format!("run {name:?} (nothing was saved)"),
+            runs => format!("run {name:?} (already saved: {}; the report was not written)", runs.join(", ")),
+        };
         let summary = match &phases {
             Some(p) => {
-                let s = p.ingest(cli, &inputs, &dataset, &name, &a.flags)?;
+                let s = p.ingest(cli, &inputs, &dataset, &name, &a.flags).with_context(context)?;
                 if cli.message_format == MessageFormat::Text && !cli.quiet {
                     print_ingest(cli, &s);
                 }
                 s
             }
-            None => ingest_one(cli, inputs, &dataset, Some(name), &a.flags)?,
+            None => ingest_one(cli, inputs, &dataset, Some(name.clone()), &a.flags).with_context(context)?,
         };
         summaries.push(summary);
     }

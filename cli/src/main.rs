@@ -40,8 +40,12 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::from(0),
         Ok(Outcome::Findings) => ExitCode::from(1),
-        // The child said why it failed.
+        // The child said why it failed; a context added here says what that means for the
+        // whole command (e.g. which runs `run` had saved before).
         Err(e) if e.downcast_ref::<phases::ChildFailed>().is_some() => {
+            if e.chain().count() > 1 {
+                eprintln!("error: {e}");
+            }
             ExitCode::from(e.downcast_ref::<phases::ChildFailed>().map_or(2, |c| c.0))
         }
         Err(e) => {

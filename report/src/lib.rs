@@ -146,6 +146,11 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     let runs = names.iter().map(|r| RunData::load(&opts.dataset, r)).collect::<Result<Vec<_>, _>>()?;
     drop(read_lock);
 
+    if opts.out_dir.exists() && !opts.out_dir.is_dir() {
+        let why = "not a directory; --out names the directory for report.md and its images";
+        let source = std::io::Error::new(std::io::ErrorKind::NotADirectory, why);
+        return Err(ReportError::Io { path: opts.out_dir.clone(), source });
+    }
     std::fs::create_dir_all(&opts.out_dir).map_err(|source| ReportError::Io { path: opts.out_dir.clone(), source })?;
 
     let mut images = Vec::new();

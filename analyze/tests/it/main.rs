@@ -351,6 +351,12 @@ fn selected_runs_only_and_unknown_runs_fail() {
     let err = analyze(&AnalyzeOptions { dataset: missing.clone(), runs: None }).unwrap_err();
     assert!(matches!(err, AnalyzeError::DatasetNotFound { .. }));
     assert!(err.to_string().contains(&missing.display().to_string()));
+    // A directory that is not a dataset (a folder of logs, say) is said to be one, not analysed.
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(logs.join("gc.log"), "x").unwrap();
+    let err = analyze(&AnalyzeOptions { dataset: logs, runs: None }).unwrap_err();
+    assert!(matches!(err, AnalyzeError::NotADataset { .. }), "{err}");
 }
 
 #[test]

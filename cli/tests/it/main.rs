@@ -83,6 +83,40 @@ fn run_reports_a_failing_phase_once() {
     assert!(err.starts_with("error: "), "{err}");
 }
 
+/// `run` checks what it can before it saves a run: a missing second input, two inputs with one
+/// run name and an `--out` that is a file fail with nothing written; a run that fails after
+/// others were saved says which were.
+#[test]
+fn run_checks_its_inputs_before_saving_any_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g1 = fixture("gc/jdk17/g1.log");
+    let (g1, g1_25) = (g1.to_str().unwrap(), fixture("gc/jdk25/g1.log"));
+    let missing = tmp.path().join("missing.log");
+    let file = tmp.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&[g1, missing.to_str().unwrap()], "missing.log"),
+        (&[g1, g1_25.to_str().unwrap()], "two inputs give the run name"),
+        (&[g1], "not a directory"),
+    ];
+    for (k, (inputs, says)) in cases.iter().enumerate() {
+        let out = if k == 2 { file.clone() } else { tmp.path().join(format!("out{k}")) };
+        let mut args = vec!["run"];
+        args.extend_from_slice(inputs);
+        args.extend(["--out", out.to_str().unwrap()]);
+        let o = tracefold(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(says), "{}", text(&o));
+        assert!(k == 2 || !out.exists(), "case {k}: nothing saved");
+    }
+    let bad = tmp.path().join("bad.log");
+    std::fs::write(&bad, "not a gc log\n").unwrap();
+    let out = tmp.path().join("out3");
+    let o = tracefold(&["run", g1, bad.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("already saved: g1; the report was not written"), "{}", text(&o));
+}
+
 #[test]
 fn json_output_and_formats() {
     let o = tracefold(&["formats", "--message-format", "json"]);
