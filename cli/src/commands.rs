@@ -103,6 +103,9 @@ fn print_ingest(cli: &Cli, s: &ingest::IngestSummary) {
             );
         }
     }
+    for w in s.sources.iter().filter_map(|x| x.warning.as_ref().map(|w| (&x.source, w))) {
+        eprintln!("warning: {}: {}", w.0, w.1);
+    }
     for u in &s.unrecognised {
         println!("  skipped (no known format, or not a regular file; see ingest_log): {u}");
     }
@@ -113,8 +116,12 @@ fn print_ingest(cli: &Cli, s: &ingest::IngestSummary) {
 
 fn strict_outcome(flags: &IngestFlags, summaries: &[ingest::IngestSummary]) -> Outcome {
     let bad: i64 = summaries.iter().map(|s| s.lines_not_understood()).sum();
+    let warned = summaries.iter().flat_map(|s| &s.sources).filter(|x| x.warning.is_some()).count();
     if flags.strict && bad > 0 {
         eprintln!("--strict: {bad} line(s) not understood; see the ingest_log table");
+        Outcome::Findings
+    } else if flags.strict && warned > 0 {
+        eprintln!("--strict: {warned} source(s) with a warning; see the ingest_log table");
         Outcome::Findings
     } else {
         Outcome::Ok

@@ -117,6 +117,21 @@ fn run_checks_its_inputs_before_saving_any_run() {
     assert!(text(&o).contains("already saved: g1; the report was not written"), "{}", text(&o));
 }
 
+/// A forced `--format` that reads nothing of the file is a warning, and a finding for `--strict`.
+#[test]
+fn a_forced_format_that_reads_nothing_is_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    let zgc = fixture("gc/jdk17/zgc.log");
+    let args = ["ingest", zgc.to_str().unwrap(), "--format", "go-gctrace", "--out", ds.to_str().unwrap()];
+    let o = tracefold(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning:"), "{}", text(&o));
+    assert!(text(&o).contains("--format go-gctrace was forced"), "{}", text(&o));
+    let o = tracefold(&[&args[..], &["--strict"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
 #[test]
 fn json_output_and_formats() {
     let o = tracefold(&["formats", "--message-format", "json"]);

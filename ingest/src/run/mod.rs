@@ -90,6 +90,9 @@ pub struct SourceSummary {
     pub lines_skipped: i64,
     /// Lines not understood.
     pub lines_not_understood: i64,
+    /// What the person should know (e.g. a forced `--format` that read nothing of the file).
+    #[serde(default)]
+    pub warning: Option<String>,
 }
 
 /// Outcome of an ingest call.
@@ -122,6 +125,8 @@ struct Parsed {
     /// Format id; `None` when no format matched.
     format: Option<&'static str>,
     hint: String,
+    /// See [`SourceSummary::warning`].
+    warning: Option<String>,
     /// SHA-256 and size of the raw bytes: the hashing thread may still be reading when the
     /// parser is done, so it is joined only when the `runs` table is written, last.
     hash: Option<source::PendingHash>,
@@ -227,6 +232,7 @@ fn parse_content(
         input: input.clone(),
         format: None,
         hint: String::new(),
+        warning: None,
         hash: None,
         out: GcOutput::default(),
         cycles: Vec::new(),
@@ -353,6 +359,14 @@ fn parse_content(
             return Err(IngestError::NotRecognised { path: input.path.clone(), hint: parsed.hint });
         }
         None => {}
+    }
+    if let Some(f) = forced.filter(|_| parsed.out.account.lines_read() > 0 && parsed.out.account.lines_parsed() == 0) {
+        let warning = format!(
+            "--format {} was forced and nothing in the file was read as {}: it may be another format (`tracefold formats`)",
+            f.id, f.id
+        );
+        parsed.out.account.note(warning.clone());
+        parsed.warning = Some(warning);
     }
     parsed.format = format.map(|f| f.id);
     Ok(parsed)

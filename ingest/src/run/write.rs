@@ -197,6 +197,7 @@ pub(super) fn write_run(
             lines_parsed: p.out.account.lines_parsed(),
             lines_skipped: p.out.account.lines_skipped(),
             lines_not_understood: p.out.account.lines_not_understood(),
+            warning: p.warning.clone(),
         });
         clocks.merge(std::mem::take(&mut p.out.clocks));
     }
