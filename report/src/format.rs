@@ -53,13 +53,17 @@ pub fn opt_duration(ns: Option<i64>) -> String {
 
 /// A size in bytes with binary units in the JVM's style: `512B`, `64K`, `256M`, `4G`, `1.5G`.
 pub fn size(bytes: i64) -> String {
-    size_with(bytes as f64, ["T", "G", "M", "K", "B"], "")
+    size_with(bytes as f64, JVM_UNITS, "")
 }
+
+/// Unit names from TiB down to bytes: the JVM's `-Xmx` spelling, and the spelt-out one.
+const JVM_UNITS: [&str; 5] = ["T", "G", "M", "K", "B"];
+const IEC_UNITS: [&str; 5] = ["TiB", "GiB", "MiB", "KiB", "B"];
 
 /// Bytes in binary units, spelt out: `512 B`, `64 KiB`, `1.5 GiB` (for prose and tables; the
 /// comparison's headers use the JVM's `-Xmx` spelling of [`size`]).
 pub fn size_iec(bytes: i64) -> String {
-    size_with(bytes as f64, ["TiB", "GiB", "MiB", "KiB", "B"], " ")
+    size_with(bytes as f64, IEC_UNITS, " ")
 }
 
 fn size_with(bytes: f64, names: [&str; 5], sep: &str) -> String {
@@ -74,7 +78,7 @@ fn size_with(bytes: f64, names: [&str; 5], sep: &str) -> String {
 
 /// A rate in bytes per second, binary units: `512 MiB/s`, `1.2 GiB/s`.
 pub fn rate(bytes_per_s: f64) -> String {
-    format!("{}/s", size_with(bytes_per_s, ["TiB", "GiB", "MiB", "KiB", "B"], " "))
+    format!("{}/s", size_with(bytes_per_s, IEC_UNITS, " "))
 }
 
 fn trim_one_decimal(v: f64) -> String {

@@ -64,6 +64,8 @@ pub enum ReportError {
     ListRuns { dataset: PathBuf, source: model::ModelError },
     #[error("dataset {}: completing an interrupted commit: {source}", dataset.display())]
     Recover { dataset: PathBuf, source: model::ModelError },
+    #[error("dataset {}: locking it for reading: {source}", dataset.display())]
+    Lock { dataset: PathBuf, source: model::ModelError },
     #[error("reading table `{table}` of run `{run}`: {source}")]
     Read { table: &'static str, run: String, source: model::ModelError },
     #[error("{}: {source}", path.display())]
@@ -142,7 +144,7 @@ pub fn report(opts: &ReportOptions) -> Result<ReportSummary, ReportError> {
     };
     // Read under a shared lock of the dataset: no ingest swaps a run in while it is read.
     let read_lock = model::write::lock_dataset(&opts.dataset, true)
-        .map_err(|source| ReportError::ListRuns { dataset: opts.dataset.clone(), source })?;
+        .map_err(|source| ReportError::Lock { dataset: opts.dataset.clone(), source })?;
     let runs = names.iter().map(|r| RunData::load(&opts.dataset, r)).collect::<Result<Vec<_>, _>>()?;
     drop(read_lock);
 

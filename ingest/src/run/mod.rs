@@ -245,8 +245,8 @@ fn parse_content(
         perf_threads: Vec::new(),
         perf_meta: Vec::new(),
     };
-    if let Some(reason) = &input.skip {
-        parsed.hint = reason.clone();
+    // Not read at all: its skip row gives `input.skip` as the reason.
+    if input.skip.is_some() {
         return Ok(parsed);
     }
     if input.cgroup_dir {
